@@ -1,0 +1,42 @@
+// Builds the storefront script (IIFE for <script async>), the ESM build with types, and the Node
+// collector and demo server. Prints raw and gzip size per file; `--check` fails past the budgets.
+import { build } from 'esbuild'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
+
+const args = new Set(process.argv.slice(2))
+const quiet = args.has('--quiet')
+
+/** gzip bytes per built browser file. The whole product (core, identity, offers, rendering) must fit 12 KB. */
+export const BUDGETS = { 'dist/onsite.js': 6 * 1024, 'dist/onsite.mjs': 6 * 1024 }
+
+// Safari 13 / Chrome 80 / Firefox 78: what Shopify's storefronts still see in the long tail.
+const target = ['es2019', 'chrome80', 'safari13', 'firefox78']
+const browser = { bundle: true, minify: true, sourcemap: true, target, legalComments: 'none', logLevel: 'warning' }
+
+rmSync('dist', { recursive: true, force: true })
+await Promise.all([
+  build({ ...browser, entryPoints: ['src/global.ts'], outfile: 'dist/onsite.js', format: 'iife' }),
+  build({ ...browser, entryPoints: ['src/index.ts'], outfile: 'dist/onsite.mjs', format: 'esm' }),
+  build({
+    entryPoints: { collector: 'demo/collector.ts', 'demo-server': 'demo/server.ts' },
+    outdir: 'dist', bundle: true, platform: 'node', format: 'esm', packages: 'external', target: 'node20', sourcemap: true, logLevel: 'warning',
+  }),
+])
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', 'src/index.ts', '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types',
+  '--strict', '--target', 'es2020', '--module', 'esnext', '--moduleResolution', 'bundler', '--allowImportingTsExtensions', '--skipLibCheck', '--lib', 'es2022,dom'], { stdio: 'inherit' })
+
+let over = 0
+for (const file of ['dist/onsite.js', 'dist/onsite.mjs', 'dist/collector.mjs', 'dist/demo-server.mjs'].filter(existsSync)) {
+  const raw = readFileSync(file)
+  const gz = gzipSync(raw, { level: 9 }).length
+  const budget = BUDGETS[file]
+  const flag = budget ? (gz > budget ? `  OVER BUDGET ${budget} B` : `  (budget ${budget} B)`) : ''
+  if (budget && gz > budget) over++
+  if (!quiet || flag.includes('OVER')) console.log(`${file.padEnd(22)} ${String(raw.length).padStart(7)} B raw  ${String(gz).padStart(6)} B gzip${flag}`)
+}
+if (over && args.has('--check')) {
+  console.error('[onsite build] size budget exceeded: shrink the code or raise the budget in build.mjs with a reason')
+  process.exit(1)
+}

@@ -1,0 +1,88 @@
+// Config is checked key by key: a bad optional key gets one `[onsite]` error naming the key and the
+// fix, and its default is used; only a missing or secret writeKey is fatal (nothing stored or sent).
+import { error } from './log.ts'
+
+export interface Config {
+  writeKey: string
+  apiHost: string
+  flushAt: number
+  flushIntervalMs: number
+  debug: boolean
+}
+
+const HOSTS = { us: 'https://cdp.customer.io/v1', eu: 'https://cdp-eu.customer.io/v1' } as const
+const LOCAL = /^(localhost|127\.0\.0\.1|\[::1\])$/
+
+type Input = Record<string, unknown>
+const int = (v: unknown, min: number, max: number): boolean => Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+
+/** Why a write key must not be used in a browser, or '' when it is fine. */
+export const secretReason = (key: string): string =>
+  /^sk_/.test(key)
+    ? 'is a secret key (sk_...): use the browser write key or a pk_ public key from Data Pipelines > Sources'
+    : /^[^:\s]+:[^:\s]+$/.test(key)
+      ? 'looks like a Track API site_id:api_key pair, which is a secret: use the Data Pipelines JavaScript source write key'
+      : ''
+
+/** Resolves apiHost against the page (a first-party path such as "/cio/v1" is allowed); '' when refused. */
+export const resolveHost = (host: string, base: string): string => {
+  try {
+    const url = new URL(host, base)
+    if (url.protocol === 'https:' || (url.protocol === 'http:' && LOCAL.test(url.hostname))) return url.href.replace(/\/+$/, '')
+  } catch {
+    // fall through to the refusal
+  }
+  return ''
+}
+
+export const KNOWN = ['writeKey', 'apiHost', 'region', 'flushAt', 'flushIntervalMs', 'debug']
+
+/** Returns the checked config, or undefined when it is fatally wrong (the reason has been printed). */
+export const parseConfig = (input: unknown, base: string, extraKeys: readonly string[] = []): Config | undefined => {
+  if (typeof input !== 'object' || input === null) {
+    error('init(config): config must be an object such as {"writeKey": "..."}')
+    return undefined
+  }
+  const c = input as Input
+  const key = c.writeKey
+  if (typeof key !== 'string' || !key.trim()) {
+    error('config.writeKey is missing: copy the write key of your JavaScript source in Customer.io Data Pipelines. Nothing will be sent.')
+    return undefined
+  }
+  const secret = secretReason(key.trim())
+  if (secret) {
+    error(`config.writeKey ${secret}. Nothing will be sent.`)
+    return undefined
+  }
+  const bad = (name: string, fix: string) => error(`config.${name} ${fix}; using the default`)
+  let region: 'us' | 'eu' = 'us'
+  if (c.region !== undefined) {
+    if (c.region === 'us' || c.region === 'eu') region = c.region
+    else bad('region', 'must be "us" or "eu"')
+  }
+  let apiHost: string = HOSTS[region]
+  if (c.apiHost !== undefined) {
+    const host = typeof c.apiHost === 'string' ? resolveHost(c.apiHost, base) : ''
+    if (host) apiHost = host
+    else bad('apiHost', `must be an https URL (http only for localhost), got ${JSON.stringify(c.apiHost)}`)
+  }
+  let flushAt = 20
+  if (c.flushAt !== undefined) {
+    if (int(c.flushAt, 1, 100)) flushAt = c.flushAt as number
+    else bad('flushAt', 'must be an integer from 1 to 100')
+  }
+  let flushIntervalMs = 1000
+  if (c.flushIntervalMs !== undefined) {
+    if (int(c.flushIntervalMs, 0, 60000)) flushIntervalMs = c.flushIntervalMs as number
+    else bad('flushIntervalMs', 'must be an integer number of milliseconds from 0 to 60000')
+  }
+  let debug = false
+  if (c.debug !== undefined) {
+    if (typeof c.debug === 'boolean') debug = c.debug
+    else bad('debug', 'must be true or false')
+  }
+  for (const k in c) {
+    if (!KNOWN.includes(k) && !extraKeys.includes(k)) error(`config.${k} is not a known key (known: ${KNOWN.join(', ')}); it is ignored`)
+  }
+  return { writeKey: key.trim(), apiHost, flushAt, flushIntervalMs, debug }
+}

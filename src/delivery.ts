@@ -1,0 +1,159 @@
+// When and how calls leave the page: at `flushAt` calls or after `flushIntervalMs`, at once when the page
+// is hidden or unloads, with jittered exponential backoff (Retry-After honoured) while the endpoint fails.
+// Each call is delivered once per messageId, or dropped with a reason printed: too old, or refused.
+import { debug, error } from './log.ts'
+import type { Lock, Leases } from './lock.ts'
+import type { Entry, Outbox } from './outbox.ts'
+import { chunk, type Chunk, type Transport } from './transport.ts'
+
+const MAX_AGE_MS = 7 * 86400000
+const MAX_BACKOFF_MS = 60000
+/** How long a call sent at pagehide is left alone: its keepalive request may still be on its way. */
+export const UNLOAD_LEASE_MS = 15000
+const SEND_LEASE_MS = 30000
+
+export interface DeliveryDeps {
+  outbox: Outbox
+  transport: Transport
+  lock: Lock
+  leases: Leases
+  writeKey: string
+  flushAt: number
+  flushIntervalMs: number
+  now: () => number
+  random: () => number
+  /** Tells the other tabs which calls were delivered. */
+  announce: (ids: string[]) => void
+}
+
+export const createDelivery = (d: DeliveryDeps) => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let timerAt = 0
+  let running: Promise<void> | undefined
+  let again = false
+  let failures = 0
+  let waitUntil = 0
+  const sending = new Set<string>()
+
+  const schedule = (ms: number) => {
+    const at = d.now() + ms
+    if (timer && timerAt <= at) return
+    clearTimeout(timer)
+    timerAt = at
+    timer = setTimeout(() => {
+      timer = undefined
+      void flush()
+    }, ms)
+  }
+
+  const drop = (entries: { call: { messageId: string } }[], reason: string) => {
+    error(`dropped ${entries.length} call(s): ${reason}`)
+    return d.outbox.remove(entries.map((e) => e.call.messageId))
+  }
+
+  const backoff = (retryAfterMs: number | undefined) => {
+    failures++
+    const exp = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (failures - 1))
+    const wait = retryAfterMs ?? exp * (0.5 + d.random() / 2)
+    waitUntil = d.now() + wait
+    debug(`send failed ${failures}x; next try in ${Math.round(wait)} ms`)
+    schedule(wait)
+  }
+
+  const sendAll = async () => {
+    if (d.now() < waitUntil) return schedule(waitUntil - d.now())
+    const leased = d.leases.held()
+    const all = (await d.outbox.all()).filter((e) => !leased.has(e.call.messageId))
+    const cutoff = d.now() - MAX_AGE_MS
+    const old = all.filter((e) => Date.parse(e.call.timestamp) < cutoff)
+    if (old.length) await drop(old, 'older than 7 days; Customer.io would not attribute them')
+    const fresh = all.filter((e) => !old.includes(e))
+    const byId = new Map(fresh.map((e) => [e.call.messageId, e]))
+    const queue = chunk(fresh.map((e) => e.call), d.writeKey, new Date(d.now()).toISOString())
+    while (queue.length) {
+      const c = queue.shift()!
+      d.leases.take(c.ids, SEND_LEASE_MS)
+      c.ids.forEach((id) => sending.add(id))
+      const res = await d.transport.send(c, c.bytes <= d.transport.keepaliveRoom())
+      c.ids.forEach((id) => sending.delete(id))
+      d.leases.release(c.ids)
+      if (res.ok) {
+        failures = 0
+        await d.outbox.remove(c.ids)
+        d.announce(c.ids)
+        debug(`delivered ${c.ids.length} call(s)`)
+      } else if (res.retry) {
+        return backoff(res.retryAfterMs)
+      } else if (c.ids.length > 1) {
+        // One bad call must not sink its batch: resend one by one to find it.
+        const singles = c.ids.map((id) => chunk([byId.get(id)!.call], d.writeKey, new Date(d.now()).toISOString())[0]!)
+        queue.unshift(...singles)
+      } else {
+        await drop([byId.get(c.ids[0]!)!], `the endpoint refused it with HTTP ${res.status}`)
+      }
+    }
+  }
+
+  const flush = (): Promise<void> => {
+    if (running) {
+      again = true
+      return running
+    }
+    running = d
+      .lock(sendAll)
+      .then((held) => {
+        // another tab is sending; it sends our calls too, but check again later in case it dies
+        if (!held) schedule(Math.max(d.flushIntervalMs, 1000))
+      })
+      .catch((e) => error('flush failed: ' + e))
+      .finally(() => {
+        running = undefined
+        if (again) {
+          again = false
+          void flush()
+        }
+      })
+    return running
+  }
+
+  return {
+    flush,
+    async add(entry: Entry): Promise<void> {
+      const stored = d.outbox.add(entry)
+      if (d.outbox.mine().length >= d.flushAt) {
+        await stored
+        return flush()
+      }
+      schedule(d.flushIntervalMs)
+      await stored
+    },
+    /**
+     * The page is going away (or hidden, which on mobile may be the last chance): send this tab's
+     * undelivered calls now, synchronously, with keepalive so the request outlives the page. They stay
+     * in the outbox; the next page resends them after a grace period if no answer was recorded, and the
+     * messageId lets the server drop the copy (at-least-once on the wire, once per messageId).
+     */
+    sendNow(): void {
+      if (d.now() < waitUntil) return
+      const leased = d.leases.held()
+      const calls = d.outbox.mine().filter((e) => !leased.has(e.call.messageId) && !sending.has(e.call.messageId)).map((e) => e.call)
+      const sentAt = new Date(d.now()).toISOString()
+      const chunks: Chunk[] = chunk(calls, d.writeKey, sentAt, 60 * 1024)
+      for (const c of chunks) {
+        if (c.bytes > d.transport.keepaliveRoom()) break
+        d.leases.take(c.ids, UNLOAD_LEASE_MS)
+        c.ids.forEach((id) => sending.add(id))
+        void d.transport.send(c, true).then(async (res) => {
+          c.ids.forEach((id) => sending.delete(id))
+          // still alive (the page was only hidden): settle it like any send
+          if (res.ok) {
+            d.leases.release(c.ids)
+            await d.outbox.remove(c.ids)
+            d.announce(c.ids)
+          }
+        })
+      }
+    },
+  }
+}
+export type Delivery = ReturnType<typeof createDelivery>

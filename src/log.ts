@@ -1,0 +1,23 @@
+// Every message the script prints starts with `[onsite]`, is one line, and never throws: a store's
+// console may be patched by other scripts (error trackers, consent tools) that throw themselves.
+type Level = 'error' | 'warn' | 'info'
+
+let verbose = false
+export const setVerbose = (on: boolean): void => {
+  verbose = on
+}
+
+const out = (level: Level, msg: string): void => {
+  try {
+    console[level]('[onsite] ' + msg)
+  } catch {
+    // a hostile console must not break the host page
+  }
+}
+
+export const error = (msg: string): void => out('error', msg)
+export const warn = (msg: string): void => out('warn', msg)
+/** Printed only with `debug: true` or `?onsite_debug=1`. */
+export const debug = (msg: string): void => {
+  if (verbose) out('info', msg)
+}

@@ -1,0 +1,52 @@
+// The write-ahead outbox: every call is persisted before it is sent and removed only after a 2xx, so
+// a reload, a closed tab or a crash in the middle of a send loses nothing. The calls this tab made and
+// has not seen delivered are also kept in memory, for the synchronous send at pagehide.
+import type { KV } from './storage.ts'
+
+export type Call = Record<string, unknown> & { messageId: string; timestamp: string; type: string }
+export interface Entry {
+  call: Call
+  /** creation order within a page, to keep calls with the same timestamp in order */
+  seq: number
+}
+
+const order = (a: Entry, b: Entry) => (a.call.timestamp < b.call.timestamp ? -1 : a.call.timestamp > b.call.timestamp ? 1 : a.seq - b.seq)
+
+export const createOutbox = (kv: KV) => {
+  const mine = new Map<string, Entry>()
+  const stored = new Set<string>()
+  return {
+    async add(entry: Entry): Promise<void> {
+      const id = entry.call.messageId
+      mine.set(id, entry)
+      await kv.set(id, entry)
+      stored.add(id)
+    },
+    /** This tab's undelivered calls, synchronously. */
+    mine: (): Entry[] => [...mine.values()].sort(order),
+    /** Every undelivered call of every tab (and earlier pages), oldest first. */
+    async all(): Promise<Entry[]> {
+      const merged = new Map<string, Entry>()
+      for (const [id, e] of await kv.entries<Entry>()) if (e && e.call) merged.set(id, e)
+      for (const [id, e] of mine) {
+        // stored but gone from storage: another tab delivered it
+        if (!stored.has(id)) merged.set(id, e)
+        else if (!merged.has(id)) this.forget([id])
+      }
+      return [...merged.values()].sort(order)
+    },
+    remove(ids: string[]): Promise<void> {
+      this.forget(ids)
+      return kv.del(ids)
+    },
+    /** Another tab delivered these. */
+    forget(ids: string[]): void {
+      for (const id of ids) mine.delete(id), stored.delete(id)
+    },
+    clear(): Promise<void> {
+      mine.clear()
+      return kv.clear()
+    },
+  }
+}
+export type Outbox = ReturnType<typeof createOutbox>

@@ -1,0 +1,136 @@
+// A key-value store that keeps working when storage does not: IndexedDB first, then localStorage,
+// then memory. A write that fails in one tier (Safari private mode, quota exceeded, a sandboxed
+// iframe, a blocked IndexedDB open) falls to the next, and reads merge every tier, so nothing written
+// is lost while the page lives. Nothing here throws.
+import { createStore, delMany, entries, get, set, type UseStore } from 'idb-keyval'
+
+export interface KV {
+  get<T>(key: string): Promise<T | undefined>
+  set(key: string, value: unknown): Promise<void>
+  del(keys: string[]): Promise<void>
+  entries<T>(): Promise<[string, T][]>
+  /** Drops every value in every tier (consent withdrawn). */
+  clear(): Promise<void>
+}
+
+interface Tier {
+  get(key: string): Promise<unknown>
+  set(key: string, value: unknown): Promise<void>
+  del(keys: string[]): Promise<void>
+  entries(): Promise<[string, unknown][]>
+}
+
+const memoryTier = (): Tier => {
+  const m = new Map<string, unknown>()
+  return {
+    get: async (k) => m.get(k),
+    set: async (k, v) => void m.set(k, v),
+    del: async (ks) => ks.forEach((k) => m.delete(k)),
+    entries: async () => [...m],
+  }
+}
+
+/** localStorage, with every key of this store under one prefix so entries() can list them. */
+export const localTier = (ls: Storage, prefix: string): Tier => {
+  const keys = () => {
+    const out: string[] = []
+    for (let i = 0; i < ls.length; i++) {
+      const k = ls.key(i)
+      if (k && k.startsWith(prefix)) out.push(k)
+    }
+    return out
+  }
+  const read = (k: string) => {
+    const raw = ls.getItem(k)
+    return raw == null ? undefined : JSON.parse(raw)
+  }
+  return {
+    get: async (k) => read(prefix + k),
+    set: async (k, v) => ls.setItem(prefix + k, JSON.stringify(v)),
+    del: async (ks) => ks.forEach((k) => ls.removeItem(prefix + k)),
+    entries: async () => keys().map((k) => [k.slice(prefix.length), read(k)]),
+  }
+}
+
+// Safari has shipped IndexedDB opens that never settle (https://bugs.webkit.org/show_bug.cgi?id=226547):
+// an operation that takes over 2 s counts as a failure, so the next tier takes over.
+// idb-keyval opens the database when the store is created, through the global: both wait for first use.
+const idbTier = (name: string): Tier => {
+  let store: UseStore | undefined
+  const run = <T>(fn: (s: UseStore) => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('IndexedDB timeout')), 2000)
+      const done = (ok: boolean) => (v: unknown) => (clearTimeout(timer), ok ? resolve(v as T) : reject(v))
+      try {
+        fn((store ??= createStore(name, 'kv'))).then(done(true), done(false))
+      } catch (e) {
+        done(false)(e)
+      }
+    })
+  return {
+    get: (k) => run((s) => get(k, s)),
+    set: (k, v) => run((s) => set(k, v, s)),
+    del: (ks) => run((s) => delMany(ks, s)),
+    entries: () => run((s) => entries(s)),
+  }
+}
+
+export interface Backends {
+  indexedDB?: IDBFactory | undefined
+  localStorage?: Storage | undefined
+}
+
+/** Reads the browser's storage globals without throwing: merely touching them throws in some sandboxes. */
+export const browserBackends = (w: Window): Backends => {
+  const out: Backends = {}
+  try {
+    out.indexedDB = w.indexedDB
+  } catch {}
+  try {
+    out.localStorage = w.localStorage
+  } catch {}
+  return out
+}
+
+export const createKV = (name: string, b: Backends): KV => {
+  const tiers: Tier[] = []
+  if (b.indexedDB) tiers.push(idbTier('onsite-' + name))
+  if (b.localStorage) tiers.push(localTier(b.localStorage, `onsite:${name}:`))
+  tiers.push(memoryTier())
+  // A tier whose write failed (quota, private mode) takes no more writes this page; reads still merge it,
+  // so what it held before is not forgotten.
+  const full = new Set<Tier>()
+  const each = async <T>(fn: (t: Tier) => Promise<T>): Promise<T[]> => {
+    const out: T[] = []
+    for (const t of tiers) {
+      try {
+        out.push(await fn(t))
+      } catch {}
+    }
+    return out
+  }
+  const kv: KV = {
+    async get<T>(key: string) {
+      for (const v of await each((t) => t.get(key))) if (v !== undefined) return v as T
+      return undefined
+    },
+    async set(key, value) {
+      for (const t of tiers) {
+        if (full.has(t)) continue
+        try {
+          return await t.set(key, value)
+        } catch {
+          if (t !== tiers[tiers.length - 1]) full.add(t)
+        }
+      }
+    },
+    del: async (keys) => void (keys.length && (await each((t) => t.del(keys)))),
+    async entries<T>() {
+      const seen = new Map<string, T>()
+      for (const list of await each((t) => t.entries())) for (const [k, v] of list) if (!seen.has(k)) seen.set(k, v as T)
+      return [...seen]
+    },
+    clear: async () => kv.del((await kv.entries()).map(([k]) => k)),
+  }
+  return kv
+}
