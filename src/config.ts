@@ -35,6 +35,12 @@ export const resolveHost = (host: string, base: string): string => {
   return ''
 }
 
+const CHECKS: [string, (v: unknown) => boolean, string][] = [
+  ['flushAt', (v) => int(v, 1, 100), 'must be an integer from 1 to 100'],
+  ['flushIntervalMs', (v) => int(v, 0, 60000), 'must be an integer number of milliseconds from 0 to 60000'],
+  ['debug', (v) => typeof v === 'boolean', 'must be true or false'],
+]
+
 export const KNOWN = ['writeKey', 'apiHost', 'region', 'flushAt', 'flushIntervalMs', 'debug']
 
 /** Returns the checked config, or undefined when it is fatally wrong (the reason has been printed). */
@@ -55,34 +61,21 @@ export const parseConfig = (input: unknown, base: string, extraKeys: readonly st
     return undefined
   }
   const bad = (name: string, fix: string) => error(`config.${name} ${fix}; using the default`)
-  let region: 'us' | 'eu' = 'us'
-  if (c.region !== undefined) {
-    if (c.region === 'us' || c.region === 'eu') region = c.region
-    else bad('region', 'must be "us" or "eu"')
-  }
-  let apiHost: string = HOSTS[region]
+  const region = c.region ?? 'us'
+  if (region !== 'us' && region !== 'eu') bad('region', 'must be "us" or "eu"')
+  const out: Config = { writeKey: key.trim(), apiHost: HOSTS[region === 'eu' ? 'eu' : 'us'], flushAt: 20, flushIntervalMs: 1000, debug: false }
   if (c.apiHost !== undefined) {
     const host = typeof c.apiHost === 'string' ? resolveHost(c.apiHost, base) : ''
-    if (host) apiHost = host
+    if (host) out.apiHost = host
     else bad('apiHost', `must be an https URL (http only for localhost), got ${JSON.stringify(c.apiHost)}`)
   }
-  let flushAt = 20
-  if (c.flushAt !== undefined) {
-    if (int(c.flushAt, 1, 100)) flushAt = c.flushAt as number
-    else bad('flushAt', 'must be an integer from 1 to 100')
-  }
-  let flushIntervalMs = 1000
-  if (c.flushIntervalMs !== undefined) {
-    if (int(c.flushIntervalMs, 0, 60000)) flushIntervalMs = c.flushIntervalMs as number
-    else bad('flushIntervalMs', 'must be an integer number of milliseconds from 0 to 60000')
-  }
-  let debug = false
-  if (c.debug !== undefined) {
-    if (typeof c.debug === 'boolean') debug = c.debug
-    else bad('debug', 'must be true or false')
+  for (const [name, ok, fix] of CHECKS) {
+    if (c[name] === undefined) continue
+    if (ok(c[name])) (out as unknown as Input)[name] = c[name]
+    else bad(name, fix)
   }
   for (const k in c) {
     if (!KNOWN.includes(k) && !extraKeys.includes(k)) error(`config.${k} is not a known key (known: ${KNOWN.join(', ')}); it is ignored`)
   }
-  return { writeKey: key.trim(), apiHost, flushAt, flushIntervalMs, debug }
+  return out
 }

@@ -10,7 +10,7 @@ const MAX_AGE_MS = 7 * 86400000
 const MAX_BACKOFF_MS = 60000
 /** How long a call sent at pagehide is left alone: its keepalive request may still be on its way. */
 export const UNLOAD_LEASE_MS = 15000
-const SEND_LEASE_MS = 30000
+const SEND_LEASE_MS = 20000
 
 export interface DeliveryDeps {
   outbox: Outbox
@@ -63,7 +63,13 @@ export const createDelivery = (d: DeliveryDeps) => {
   const sendAll = async () => {
     if (d.now() < waitUntil) return schedule(waitUntil - d.now())
     const leased = d.leases.held()
-    const all = (await d.outbox.all()).filter((e) => !leased.has(e.call.messageId))
+    const all: Entry[] = []
+    for (const e of await d.outbox.all()) {
+      const until = leased.get(e.call.messageId)
+      // sent by a page that is gone, or by another tab right now: look again when the lease ends
+      if (until) schedule(until - d.now())
+      else all.push(e)
+    }
     const cutoff = d.now() - MAX_AGE_MS
     const old = all.filter((e) => Date.parse(e.call.timestamp) < cutoff)
     if (old.length) await drop(old, 'older than 7 days; Customer.io would not attribute them')

@@ -78,11 +78,11 @@ export const createLeases = (ls: Storage | undefined, now: () => number) => {
       for (const id of ids) delete m[id]
       save(m)
     },
-    /** Ids leased and not expired. */
-    held(): Set<string> {
+    /** Leases not expired: id -> when it expires. */
+    held(): Map<string, number> {
       const t = now()
       const m = load()
-      return new Set(Object.keys(m).filter((id) => m[id]! > t))
+      return new Map(Object.keys(m).filter((id) => m[id]! > t).map((id) => [id, m[id]!]))
     },
   }
 }

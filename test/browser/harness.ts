@@ -10,9 +10,10 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright';
 import { startCollector } from '../../demo/collector.ts';
+import type { Collector, Faults, Snapshot } from '../../demo/collector.ts';
 import { launchBrowser } from '../chromium.ts';
 
-export type Collector = Awaited<ReturnType<typeof startCollector>>;
+export type { Collector, Faults, Snapshot };
 
 export interface Stack {
   /** e.g. http://127.0.0.1:PORT — the store's origin. */
@@ -24,20 +25,6 @@ export interface Stack {
   /** Serves `html` at `path` (query string ignored); returns the page's full URL. */
   page(path: string, html: string, headers?: Record<string, string>): string;
   close(): Promise<void>;
-}
-
-export interface CollectorSnapshot {
-  events: Array<Record<string, unknown>>;
-  duplicates: Record<string, number>;
-  requests: unknown;
-}
-
-export interface Faults {
-  fail?: number;
-  status?: number;
-  retryAfter?: number;
-  hang?: boolean;
-  delayMs?: number;
 }
 
 const DIST_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -117,7 +104,7 @@ export async function startStack(): Promise<Stack> {
     }
   };
   try {
-    const collector = await startCollector({ port: 0, dataFile: join(dataDir, 'events.ndjson'), quiet: true });
+    const collector = await startCollector({ port: 0, dataFile: join(dataDir, 'events.jsonl'), quiet: true });
     cleanups.push(() => collector.close());
     const pages = new Map<string, PageEntry>();
     const server = await startStatic(pages);
@@ -142,10 +129,10 @@ export async function startStack(): Promise<Stack> {
   }
 }
 
-export async function collectorEvents(url: string): Promise<CollectorSnapshot> {
+export async function collectorEvents(url: string): Promise<Snapshot> {
   const res = await fetch(`${url}/_events`);
   if (!res.ok) throw new Error(`GET ${url}/_events: ${res.status}`);
-  return (await res.json()) as CollectorSnapshot;
+  return (await res.json()) as Snapshot;
 }
 
 export async function setFaults(url: string, faults: Faults): Promise<void> {

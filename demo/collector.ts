@@ -1,0 +1,291 @@
+// A local stand-in for Customer.io Data Pipelines: same paths, bodies and auth, but strict. Where the real
+// API answers 200 and silently drops bad or oversize data, this answers 400 naming the problem, so tests
+// catch a client that relies on the server to check. It also de-duplicates by messageId and counts the
+// copies, which is how tests prove "delivered exactly once", and can inject faults on demand.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { basename, dirname, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { batchBody, parseCall } from '../src/schema.ts'
+import { MAX_BATCH_BYTES, MAX_CALL_BYTES } from '../src/taxonomy.ts'
+
+export type StoredCall = Record<string, unknown> & { type: string; messageId: string; receivedAt: string }
+export interface Faults {
+  /** How many upcoming ingest requests fail; omitted with status/hang/retryAfter set: all of them, until reset. */
+  fail?: number
+  status?: number
+  /** Seconds, sent as Retry-After on the failed responses. */
+  retryAfter?: number
+  /** Never answer the failed requests (their sockets close when the collector does). */
+  hang?: boolean
+  /** Delays every ingest response, until reset; calls are stored when answered. */
+  delayMs?: number
+}
+export interface Snapshot {
+  events: StoredCall[]
+  duplicates: Record<string, number>
+  requests: number
+  total: number
+}
+export interface CollectorHandler {
+  /** Answers requests under /v1; returns false (and does nothing) for any other path. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean
+  events(): StoredCall[]
+  snapshot(since?: number): Snapshot
+  reset(): void
+  faults(f: Faults): void
+  /** Drops hanging requests and pending delayed answers. */
+  dispose(): void
+}
+export interface Collector extends CollectorHandler {
+  /** e.g. http://127.0.0.1:8787/v1 */
+  url: string
+  port: number
+  close(): Promise<void>
+}
+export interface CollectorOptions {
+  port?: number
+  host?: string
+  /** JSON lines; default .data/events.jsonl under the working directory. */
+  dataFile?: string
+  quiet?: boolean
+}
+
+const BASE = '/v1'
+const TYPES: Record<string, string> = { i: 'identify', t: 'track', p: 'page', a: 'alias', g: 'group', s: 'screen' }
+for (const t of Object.values(TYPES)) TYPES[t] = t
+// Far past any legal batch: keeps a runaway client from filling memory before the 400.
+const MAX_READ = 8 * MAX_BATCH_BYTES
+const CORS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Retry-After' }
+
+const send = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) => {
+  if (res.headersSent || res.destroyed) return
+  const json = body === undefined ? '' : JSON.stringify(body)
+  res.writeHead(status, { ...CORS, ...(json ? { 'Content-Type': 'application/json' } : {}), 'Cache-Control': 'no-store', ...headers })
+  res.end(json)
+}
+
+const readBody = (req: IncomingMessage): Promise<Buffer | undefined> =>
+  new Promise((done, fail) => {
+    const parts: Buffer[] = []
+    let size = 0
+    req.on('data', (b: Buffer) => {
+      size += b.length
+      if (size <= MAX_READ) parts.push(b)
+    })
+    req.on('end', () => done(size > MAX_READ ? undefined : Buffer.concat(parts)))
+    req.on('error', fail)
+  })
+
+/** The write key as the user name of HTTP Basic auth (Customer.io's server-side form). */
+const basicUser = (header: string | undefined): string => {
+  const m = /^Basic\s+(\S+)/i.exec(header ?? '')
+  return m ? Buffer.from(m[1]!, 'base64').toString('utf8').split(':')[0]! : ''
+}
+
+const bytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v))
+type Ingest = { status: number; body: unknown; calls?: Record<string, unknown>[] }
+const bad = (error: string, status = 400): Ingest => ({ status, body: { error } })
+
+/** Checks one ingest request the way a strict server would; nothing is stored unless every call passes. */
+const check = (path: string, raw: Buffer, auth: string): Ingest => {
+  const isBatch = path === 'b' || path === 'batch'
+  if (isBatch && raw.length > MAX_BATCH_BYTES) return bad(`batch body is ${raw.length} bytes, over the ${MAX_BATCH_BYTES}-byte limit`)
+  let body: unknown
+  try {
+    body = JSON.parse(raw.toString('utf8'))
+  } catch (e) {
+    return bad(`body is not JSON: ${(e as Error).message}`)
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return bad('body must be a JSON object')
+  const keyed = (v: unknown) => typeof (v as { writeKey?: unknown })?.writeKey === 'string' && (v as { writeKey: string }).writeKey !== ''
+  const inner = (body as { batch?: unknown }).batch
+  const allKeyed = isBatch && Array.isArray(inner) && inner.length > 0 && inner.every(keyed)
+  if (!auth && !keyed(body) && !allKeyed) return bad('writeKey is missing: send it in the body or as the Basic auth user name', 401)
+  let calls: unknown[]
+  if (isBatch) {
+    const r = batchBody.safeParse(body)
+    if (!r.success) return bad(`${r.error.issues[0]!.path.join('.') || '(body)'}: ${r.error.issues[0]!.message}`)
+    calls = r.data.batch
+  } else {
+    const call = body as Record<string, unknown>
+    if (call.type === undefined) call.type = TYPES[path]
+    else if (call.type !== TYPES[path]) return bad(`type ${JSON.stringify(call.type)} does not match /${path}`)
+    calls = [call]
+  }
+  for (const [i, call] of calls.entries()) {
+    const at = isBatch ? `batch[${i}]` : '(call)'
+    const size = bytes(call)
+    if (size > MAX_CALL_BYTES) return bad(`${at}: call is ${size} bytes, over the ${MAX_CALL_BYTES}-byte limit`)
+    const r = parseCall(call)
+    if (!r.ok) return bad(isBatch ? `${at}.${r.error}` : r.error)
+  }
+  return { status: 200, body: { success: true }, calls: calls as Record<string, unknown>[] }
+}
+
+/** The collector without a listening socket, to mount in another server. */
+export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet'> = {}): CollectorHandler => {
+  const file = resolve(opts.dataFile ?? '.data/events.jsonl')
+  let events: StoredCall[] = []
+  let seen = new Set<string>()
+  let duplicates: Record<string, number> = {}
+  let requests = 0
+  let failLeft = 0
+  let failure: Required<Pick<Faults, 'status' | 'hang'>> & { retryAfter?: number } = { status: 500, hang: false }
+  let delayMs = 0
+  const hanging = new Set<ServerResponse>()
+  const timers = new Set<NodeJS.Timeout>()
+
+  const store = (calls: Record<string, unknown>[]) => {
+    const receivedAt = new Date().toISOString()
+    const fresh: StoredCall[] = []
+    for (const call of calls) {
+      const id = String(call.messageId)
+      if (seen.has(id)) duplicates[id] = (duplicates[id] ?? 0) + 1
+      else {
+        seen.add(id)
+        fresh.push({ ...call, receivedAt } as StoredCall)
+      }
+    }
+    events.push(...fresh)
+    if (fresh.length) appendFileSync(file, fresh.map((c) => JSON.stringify(c) + '\n').join(''))
+  }
+
+  // Restarts keep history and dedupe state.
+  mkdirSync(dirname(file), { recursive: true })
+  for (const line of existsSync(file) ? readFileSync(file, 'utf8').split('\n') : []) {
+    let c: StoredCall
+    try {
+      c = JSON.parse(line) as StoredCall
+    } catch {
+      continue // blank, or torn by a crash mid-write
+    }
+    if (!seen.has(c.messageId)) events.push(c)
+    seen.add(c.messageId)
+  }
+
+  const ingest = async (path: string, req: IncomingMessage, res: ServerResponse) => {
+    requests++
+    // The fault is chosen on arrival so concurrent requests take the failures in arrival order.
+    const fault = failLeft > 0 ? { ...failure } : undefined
+    if (fault) failLeft--
+    let gone = false
+    res.on('close', () => (gone = true))
+    const raw = await readBody(req)
+    if (fault?.hang) {
+      hanging.add(res)
+      res.on('close', () => hanging.delete(res))
+      return
+    }
+    if (delayMs > 0) {
+      await new Promise<void>((done) => {
+        const t = setTimeout(() => (timers.delete(t), done()), delayMs)
+        timers.add(t)
+      })
+      // Stored only when answered: a client that gave up meanwhile will send it again.
+      if (gone) return
+    }
+    if (fault) return send(res, fault.status, { error: `injected fault ${fault.status}` }, fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) })
+    const r = raw ? check(path, raw, basicUser(req.headers.authorization)) : bad(`body over ${MAX_READ} bytes`, 413)
+    if (r.calls) store(r.calls)
+    else if (!opts.quiet) console.warn(`[collector] ${r.status} /${path}: ${(r.body as { error: string }).error}`)
+    send(res, r.status, r.body)
+  }
+
+  const handler: CollectorHandler = {
+    handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://collector')
+      if (url.pathname !== BASE && !url.pathname.startsWith(BASE + '/')) return false
+      const path = url.pathname.slice(BASE.length + 1).replace(/\/+$/, '')
+      const method = req.method ?? 'GET'
+      if (method === 'OPTIONS') {
+        send(res, 204, undefined, {
+          'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
+          'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-Strict-Mode',
+          'Access-Control-Max-Age': '600',
+        })
+      } else if (method === 'POST' && (Object.hasOwn(TYPES, path) || path === 'b' || path === 'batch')) {
+        ingest(path, req, res).catch((e: Error) => send(res, 500, { error: e.message }))
+      } else if (path === '_events' && method === 'GET') {
+        send(res, 200, handler.snapshot(Number(url.searchParams.get('since')) || 0))
+      } else if (path === '_events' && method === 'DELETE') {
+        handler.reset()
+        send(res, 200, { success: true })
+      } else if (path === '_faults' && method === 'POST') {
+        readBody(req)
+          .then((raw) => {
+            handler.faults(JSON.parse(raw?.toString('utf8') || '{}') as Faults)
+            send(res, 200, { success: true })
+          })
+          .catch((e: Error) => send(res, 400, { error: `faults: ${e.message}` }))
+      } else if (path === '_health' && method === 'GET') {
+        send(res, 200, { ok: true })
+      } else {
+        send(res, 404, { error: `no route ${method} ${url.pathname}` })
+      }
+      return true
+    },
+    events: () => events.slice(),
+    snapshot: (since = 0) => ({ events: events.slice(Math.max(0, since)), duplicates: { ...duplicates }, requests, total: events.length }),
+    reset() {
+      events = []
+      seen = new Set()
+      duplicates = {}
+      requests = failLeft = delayMs = 0
+      failure = { status: 500, hang: false }
+      writeFileSync(file, '')
+    },
+    faults(f) {
+      if (typeof f !== 'object' || f === null) throw new Error('expected an object')
+      if (f.status !== undefined && !(Number.isInteger(f.status) && f.status >= 200 && f.status <= 599)) throw new Error('status must be an HTTP status from 200 to 599')
+      if (f.delayMs !== undefined) delayMs = Math.max(0, Number(f.delayMs) || 0)
+      if (f.fail === undefined && f.status === undefined && f.hang === undefined && f.retryAfter === undefined) return
+      failure = { status: f.status ?? 500, hang: f.hang === true }
+      if (f.retryAfter !== undefined) failure.retryAfter = f.retryAfter
+      failLeft = f.fail === undefined ? Infinity : Math.max(0, Number(f.fail) || 0)
+    },
+    dispose() {
+      for (const res of hanging) res.destroy()
+      for (const t of timers) clearTimeout(t)
+      hanging.clear()
+      timers.clear()
+    },
+  }
+  return handler
+}
+
+/** Starts a standalone collector; port 0 picks a free port. */
+export const startCollector = async (opts: CollectorOptions = {}): Promise<Collector> => {
+  const handler = createCollector(opts)
+  const server = createServer((req, res) => {
+    if (!handler.handle(req, res)) send(res, 404, { error: `no route ${req.method} ${req.url}: the API lives under ${BASE}/` })
+  })
+  const host = opts.host ?? '127.0.0.1'
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail)
+    server.listen(opts.port ?? 0, host, done)
+  })
+  const port = (server.address() as AddressInfo).port
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${BASE}`
+  return {
+    ...handler,
+    url,
+    port,
+    close: () =>
+      new Promise<void>((done) => {
+        handler.dispose()
+        // Browsers keep connections alive; without this close() would wait for them to time out.
+        server.closeAllConnections()
+        server.close(() => done())
+      }),
+  }
+}
+
+// The demo server bundles this module too, so match the file name as well as the URL.
+const argv1 = process.argv[1]
+if (argv1 && /^collector\.(m?js|ts)$/.test(basename(argv1)) && import.meta.url === pathToFileURL(argv1).href) {
+  const c = await startCollector({ port: Number(process.env.PORT) || 8787, host: process.env.HOST || '127.0.0.1' })
+  console.log(`onsite collector: ${c.url}  (events: ${c.url}/_events)`)
+}

@@ -1,0 +1,166 @@
+// The core promise, in a real Chromium against the local collector: every accepted call arrives once
+// per messageId, whatever happens to the page, the network or the server in the middle.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { BrowserContext, Page } from 'playwright'
+import { collectorEvents, loaderPage, resetCollector, setFaults, startStack, waitFor, type Stack } from './harness.ts'
+
+let stack: Stack
+let ctx: BrowserContext
+const config = () => ({ writeKey: 'test-write-key', apiHost: stack.collectorUrl })
+
+type Stored = { type: string; event?: string; messageId: string; anonymousId: string; timestamp: string; receivedAt: string; properties?: Record<string, unknown>; sentAt?: string }
+const stored = async () => (await collectorEvents(stack.collectorUrl)).events as unknown as Stored[]
+const tracks = async (name?: string) => (await stored()).filter((e) => e.type === 'track' && (!name || e.event === name))
+const noDuplicates = async () => expect((await collectorEvents(stack.collectorUrl)).duplicates).toEqual({})
+
+const open = async (path: string, html: string): Promise<Page> => {
+  const page = await ctx.newPage()
+  await page.goto(stack.page(path, html))
+  await page.waitForFunction(() => (window as unknown as { onsite: { version?: string } }).onsite.version)
+  return page
+}
+
+beforeAll(async () => {
+  stack = await startStack()
+})
+afterAll(async () => stack?.close())
+beforeEach(async () => {
+  await ctx?.close()
+  await resetCollector(stack.collectorUrl)
+  ctx = await stack.browser.newContext()
+})
+
+describe('delivery in Chromium', () => {
+  it('page view and add-to-cart arrive exactly once, with one anonymous id across a reload', async () => {
+    const page = await open('/p1', loaderPage({ config: config(), before: '<script>onsite.page()</script>' }))
+    await page.evaluate(() => (window as any).onsite.track('Product Added', { product_id: 'shirt-1', price: 49, currency: 'USD', quantity: 1 }))
+    await waitFor(async () => (await stored()).length === 2)
+    const first = await page.evaluate(() => (window as any).onsite.anonymousId())
+    await page.reload()
+    await page.waitForFunction(() => (window as any).onsite.version)
+    await waitFor(async () => (await stored()).length === 3)
+    await page.evaluate(() => (window as any).onsite.flush())
+    const all = await stored()
+    expect(all.map((e) => e.type)).toEqual(['page', 'track', 'page'])
+    expect(new Set(all.map((e) => e.anonymousId))).toEqual(new Set([first]))
+    expect(all[1]!.properties).toMatchObject({ product_id: 'shirt-1', price: 49, currency: 'USD' })
+    expect(all[0]!.properties).toMatchObject({ path: '/p1', title: 'Test store' })
+    await noDuplicates()
+  })
+
+  it('calls made before the script loaded arrive in order with the time they were made', async () => {
+    const before = `<script>window.t=[];for(var i=0;i<5;i++){t.push(Date.now());onsite.track('Step '+i,{i:i});var e=Date.now()+3;while(Date.now()<e);}</script>`
+    const page = await open('/early', loaderPage({ config: config(), before }))
+    const times: number[] = await page.evaluate(() => (window as any).t)
+    await waitFor(async () => (await tracks()).length === 5)
+    const got = await tracks()
+    expect(got.map((e) => e.event)).toEqual(['Step 0', 'Step 1', 'Step 2', 'Step 3', 'Step 4'])
+    expect(got.map((e) => Date.parse(e.timestamp))).toEqual(times)
+  })
+
+  it('a plain array of [method, ...args] in window.onsite is replayed', async () => {
+    const before = `<script>window.onsite=[["init",${JSON.stringify(config())}],["track","Queued",{"n":1}]]</script>`
+    const html = loaderPage({ config: {}, before }).replace(/<script type="application\/json"[^]*?<\/script>/, '').replace(/<script>!function[^]*?<\/script>/, '')
+    await open('/array', html)
+    await waitFor(async () => (await tracks('Queued')).length === 1)
+  })
+
+  it('five track() calls followed at once by a navigation all arrive, with the collector answering after 2 s', async () => {
+    await setFaults(stack.collectorUrl, { delayMs: 2000 })
+    // flushIntervalMs keeps the interval from sending first: only the pagehide path can deliver them
+    const page = await open('/nav', loaderPage({ config: { ...config(), flushIntervalMs: 60000 } }))
+    stack.page('/elsewhere', '<!doctype html><title>elsewhere</title>')
+    await page.evaluate(() => {
+      for (let i = 0; i < 5; i++) (window as any).onsite.track('Nav Event', { i })
+      location.href = '/elsewhere'
+    })
+    await page.waitForURL(/elsewhere/)
+    await waitFor(async () => (await tracks('Nav Event')).length === 5, 10000)
+    await noDuplicates()
+  })
+
+  it('three 500s then a 200 deliver everything once', async () => {
+    await setFaults(stack.collectorUrl, { fail: 3, status: 500 })
+    const page = await open('/500', loaderPage({ config: { ...config(), flushIntervalMs: 100 } }))
+    await page.evaluate(() => ['A', 'B', 'C'].forEach((e) => (window as any).onsite.track('Retry ' + e)))
+    await waitFor(async () => (await tracks()).length === 3, 20000)
+    expect((await collectorEvents(stack.collectorUrl)).requests).toBeGreaterThanOrEqual(4)
+    await noDuplicates()
+  })
+
+  it('honours Retry-After on a 429', async () => {
+    await setFaults(stack.collectorUrl, { fail: 1, status: 429, retryAfter: 3 })
+    const page = await open('/429', loaderPage({ config: { ...config(), flushIntervalMs: 50 } }))
+    const sent: number[] = []
+    page.on('request', (r) => r.url().endsWith('/b') && sent.push(Date.now()))
+    await page.evaluate(() => (window as any).onsite.track('Throttled'))
+    await waitFor(async () => (await tracks('Throttled')).length === 1, 10000)
+    expect(sent.length).toBe(2)
+    expect(sent[1]! - sent[0]!).toBeGreaterThanOrEqual(2900)
+  })
+
+  it('two tabs never deliver the same messageId twice', async () => {
+    const html = loaderPage({ config: { ...config(), flushIntervalMs: 30 } })
+    const [a, b] = [await open('/tab', html), await open('/tab', html)]
+    await Promise.all(
+      [a, b].map((p, n) => p.evaluate(async (n) => {
+        for (let i = 0; i < 15; i++) {
+          ;(window as any).onsite.track('Tab Event', { tab: n, i })
+          await new Promise((r) => setTimeout(r, 10))
+        }
+      }, n)),
+    )
+    await b.reload()
+    await waitFor(async () => (await tracks('Tab Event')).length === 30, 15000)
+    await new Promise((r) => setTimeout(r, 1500))
+    expect((await tracks('Tab Event')).length).toBe(30)
+    await noDuplicates()
+  })
+
+  it('still delivers, and keeps its id, when IndexedDB is unavailable', async () => {
+    await ctx.addInitScript(() => Object.defineProperty(window, 'indexedDB', { get() { throw new Error('blocked') } }))
+    const page = await open('/noidb', loaderPage({ config: config(), before: '<script>onsite.page()</script>' }))
+    await waitFor(async () => (await stored()).length === 1)
+    await page.reload()
+    await waitFor(async () => (await stored()).length === 2)
+    const all = await stored()
+    expect(all[0]!.anonymousId).toBe(all[1]!.anonymousId)
+  })
+
+  it('refuses a string price with one [onsite] error and sends nothing', async () => {
+    const page = await open('/bad', loaderPage({ config: { ...config(), flushIntervalMs: 10 } }))
+    const errors: string[] = []
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
+    await page.evaluate(() => {
+      ;(window as any).onsite.track('Product Added', { product_id: 'x', price: '49.00', currency: 'USD' })
+      ;(window as any).onsite.track('Fine')
+    })
+    await waitFor(async () => (await tracks('Fine')).length === 1)
+    expect(await tracks('Product Added')).toEqual([])
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(/^\[onsite\] .*price must be a number/)
+  })
+
+  it('a page killed while its send hangs: the next page delivers the calls, once', async () => {
+    await setFaults(stack.collectorUrl, { hang: true })
+    const page = await open('/kill', loaderPage({ config: { ...config(), flushIntervalMs: 50 } }))
+    await page.evaluate(() => ['1', '2', '3'].forEach((n) => (window as any).onsite.track('Killed ' + n)))
+    await page.waitForTimeout(300)
+    await page.close({ runBeforeUnload: false })
+    await setFaults(stack.collectorUrl, { fail: 0 })
+    await open('/kill', loaderPage({ config: { ...config(), flushIntervalMs: 50 } }))
+    await waitFor(async () => (await tracks()).length === 3, 45000)
+    await noDuplicates()
+  }, 60000)
+
+  it('the network drops and comes back: everything arrives once', async () => {
+    const page = await open('/offline', loaderPage({ config: { ...config(), flushIntervalMs: 50 } }))
+    await ctx.setOffline(true)
+    await page.evaluate(() => ['1', '2'].forEach((n) => (window as any).onsite.track('Offline ' + n)))
+    await page.waitForTimeout(1500)
+    expect(await tracks()).toEqual([])
+    await ctx.setOffline(false)
+    await waitFor(async () => (await tracks()).length === 2, 20000)
+    await noDuplicates()
+  })
+})

@@ -1,0 +1,219 @@
+// @vitest-environment node
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startCollector } from '../../demo/collector.ts';
+import { startDemo } from '../../demo/server.ts';
+import type { Collector, Snapshot } from '../../demo/collector.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'onsite-collector-test-'));
+let n = 0;
+let file: string;
+let c: Collector;
+
+const call = (over: Record<string, unknown> = {}) => ({
+  type: 'track',
+  event: 'Product Added',
+  properties: { product_id: 'shirt-1', price: 49, currency: 'USD', quantity: 1 },
+  messageId: `m-${++n}`,
+  anonymousId: 'anon-1',
+  timestamp: '2026-11-22T10:00:00.000Z',
+  ...over,
+});
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${c.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/plain', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+const batch = (calls: unknown[], writeKey = 'wk') =>
+  post('/b', { batch: calls, ...(writeKey ? { writeKey } : {}), sentAt: new Date().toISOString() });
+const snapshot = async (query = ''): Promise<Snapshot> => (await (await fetch(`${c.url}/_events${query}`)).json()) as Snapshot;
+const faults = (f: Record<string, unknown>) => post('/_faults', f, { 'Content-Type': 'application/json' });
+
+beforeEach(async () => {
+  file = join(dir, `events-${++n}.jsonl`);
+  c = await startCollector({ port: 0, dataFile: file, quiet: true });
+});
+afterEach(() => c.close());
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('ingest', () => {
+  it('accepts a batch, lists it with receivedAt and appends it to the data file', async () => {
+    const calls = [call(), call({ type: 'page', name: 'Home', event: undefined, properties: {} })];
+    const res = await batch(calls);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ success: true });
+    const snap = await snapshot();
+    expect(snap.events.map((e) => e.messageId)).toEqual(calls.map((x) => x.messageId));
+    expect(Date.parse(snap.events[0]!.receivedAt)).not.toBeNaN();
+    expect(snap.requests).toBe(1);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
+    expect((await snapshot('?since=1')).events.map((e) => e.messageId)).toEqual([calls[1]!.messageId]);
+  });
+
+  it('answers 401 without a writeKey and 400 on bad JSON', async () => {
+    const res = await batch([call()], '');
+    expect(res.status).toBe(401);
+    expect((await res.json()).error).toMatch(/writeKey/);
+    expect((await post('/b', '{"batch": [')).status).toBe(400);
+    expect((await snapshot()).events).toEqual([]);
+  });
+
+  it('refuses a whole batch when one call is invalid, naming the property', async () => {
+    const stringPrice = await batch([call(), call({ properties: { product_id: 'p', price: '49.00', currency: 'USD' } })]);
+    expect(stringPrice.status).toBe(400);
+    expect((await stringPrice.json()).error).toMatch(/^batch\[1\]\.properties\.price: /);
+    const noCurrency = await batch([call({ properties: { product_id: 'p', price: 49 } })]);
+    expect(noCurrency.status).toBe(400);
+    expect((await noCurrency.json()).error).toMatch(/^batch\[0\]\.properties\.currency: /);
+    expect((await snapshot()).events).toEqual([]);
+  });
+
+  it('stores a messageId once and counts the copies', async () => {
+    const a = call();
+    expect((await batch([a, a])).status).toBe(200);
+    expect((await batch([a])).status).toBe(200);
+    const snap = await snapshot();
+    expect(snap.events).toHaveLength(1);
+    expect(snap.duplicates).toEqual({ [a.messageId]: 2 });
+  });
+
+  it('takes single calls on short and long paths, the type implied by the path', async () => {
+    const { type: _t, ...track } = call();
+    expect((await post('/t', { ...track, writeKey: 'wk' })).status).toBe(200);
+    expect((await post('/identify', { ...call({ type: 'identify', userId: 'u-1', traits: { email: 'a@b.co' } }), writeKey: 'wk' })).status).toBe(200);
+    expect((await post('/p', { ...call({ type: undefined, event: undefined, properties: {} }), writeKey: 'wk' })).status).toBe(200);
+    expect((await post('/i', { ...call({ type: 'track' }), writeKey: 'wk' })).status).toBe(400);
+    expect((await snapshot()).events.map((e) => e.type)).toEqual(['track', 'identify', 'page']);
+  });
+
+  it('accepts the write key as the Basic auth user name', async () => {
+    const auth = `Basic ${Buffer.from('wk:').toString('base64')}`;
+    expect((await post('/track', call(), { Authorization: auth })).status).toBe(200);
+    expect((await post('/track', call())).status).toBe(401);
+    expect((await snapshot()).events).toHaveLength(1);
+  });
+
+  it('refuses a call over 32 KB and a batch over 500 KB', async () => {
+    const big = call({ properties: { product_id: 'p', name: 'x'.repeat(33 * 1024) } });
+    const res = await batch([big]);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatch(/batch\[0\].*32768-byte limit/);
+    const many = Array.from({ length: 20 }, () => call({ properties: { product_id: 'p', name: 'x'.repeat(30 * 1024) } }));
+    const huge = await batch(many);
+    expect(huge.status).toBe(400);
+    expect((await huge.json()).error).toMatch(/512000-byte limit/);
+    expect((await snapshot()).events).toEqual([]);
+  });
+
+  it('answers CORS preflight and exposes Retry-After', async () => {
+    const res = await fetch(`${c.url}/b`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://store.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, x-strict-mode' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-methods')).toMatch(/POST/);
+    expect(res.headers.get('access-control-allow-headers')).toMatch(/X-Strict-Mode/);
+    const ok = await batch([call()]);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('*');
+    expect(ok.headers.get('access-control-expose-headers')).toBe('Retry-After');
+  });
+});
+
+describe('faults', () => {
+  it('fails the next N requests without storing, then succeeds', async () => {
+    expect((await faults({ fail: 2, status: 500 })).status).toBe(200);
+    const a = call();
+    expect((await batch([a])).status).toBe(500);
+    expect((await batch([a])).status).toBe(500);
+    expect((await batch([a])).status).toBe(200);
+    const snap = await snapshot();
+    expect(snap.events).toHaveLength(1);
+    expect(snap.duplicates).toEqual({});
+    expect(snap.requests).toBe(3);
+  });
+
+  it('sends Retry-After with an injected 429', async () => {
+    await faults({ fail: 1, status: 429, retryAfter: 2 });
+    const res = await batch([call()]);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('2');
+  });
+
+  it('delays answers until reset', async () => {
+    await faults({ delayMs: 200 });
+    const t0 = Date.now();
+    expect((await batch([call()])).status).toBe(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect((await fetch(`${c.url}/_events`, { method: 'DELETE' })).status).toBe(200);
+    const t1 = Date.now();
+    expect((await batch([call()])).status).toBe(200);
+    expect(Date.now() - t1).toBeLessThan(150);
+  });
+
+  it('hangs a request, and close() ends it', async () => {
+    await faults({ fail: 1, hang: true });
+    const pending = batch([call()]).then((r) => r.status, () => 'closed');
+    const raced = await Promise.race([pending, new Promise((r) => setTimeout(() => r('hung'), 300))]);
+    expect(raced).toBe('hung');
+    expect((await batch([call()])).status).toBe(200);
+    await c.close();
+    expect(await pending).toBe('closed');
+    c = await startCollector({ port: 0, dataFile: file, quiet: true }); // for afterEach
+  });
+
+  it('resets everything with DELETE /_events', async () => {
+    await batch([call()]);
+    await faults({ fail: 5, status: 503 });
+    await fetch(`${c.url}/_events`, { method: 'DELETE' });
+    expect(await snapshot()).toMatchObject({ events: [], duplicates: {}, requests: 0 });
+    expect((await batch([call()])).status).toBe(200);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('persistence', () => {
+  it('keeps events and dedupe state across a restart on the same data file', async () => {
+    const a = call();
+    await batch([a, call()]);
+    await c.close();
+    c = await startCollector({ port: 0, dataFile: file, quiet: true });
+    expect((await snapshot()).events).toHaveLength(2);
+    expect((await batch([a])).status).toBe(200);
+    const snap = await snapshot();
+    expect(snap.events).toHaveLength(2);
+    expect(snap.duplicates).toEqual({ [a.messageId]: 1 });
+  });
+
+  it('answers health checks and 404s outside the API', async () => {
+    expect((await fetch(`${c.url}/_health`)).status).toBe(200);
+    expect((await fetch(c.url.replace('/v1', '/nope'))).status).toBe(404);
+  });
+});
+
+describe('demo server', () => {
+  it('serves the page with the collector URL, static files, and the collector under /v1', async () => {
+    const demo = await startDemo({ port: 0, quiet: true, dataFile: join(dir, 'demo.jsonl') });
+    try {
+      const page = await fetch(demo.url);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      const html = await page.text();
+      expect(html).toContain(`"apiHost":"http://localhost:${demo.port}/v1"`);
+      expect(html).not.toContain('__COLLECTOR__');
+      expect((await fetch(`${demo.url}demo.js`)).headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect((await fetch(`${demo.url}demo.css`)).headers.get('content-type')).toMatch(/^text\/css/);
+      // Source files and anything outside demo/ and dist/ stay private, however the path is spelled.
+      for (const path of ['server.ts', 'dist/..%2fpackage.json', 'dist/%2e%2e/demo/server.ts', '..%2f..%2fetc%2fpasswd', 'dist/']) {
+        expect((await fetch(demo.url + path)).status, path).toBe(404);
+      }
+      expect((await fetch(`${demo.collector.url}/_health`)).status).toBe(200);
+      expect(demo.collector.url).toBe(`http://localhost:${demo.port}/v1`);
+    } finally {
+      await demo.close();
+    }
+  });
+});
