@@ -2,17 +2,21 @@
 // collector and demo server. Prints raw and gzip size per file; `--check` fails past the budgets.
 import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 
 const args = new Set(process.argv.slice(2))
 const quiet = args.has('--quiet')
 
-/** gzip bytes per built browser file. The whole product (core, identity, offers, rendering) must fit 12 KB. */
-export const BUDGETS = { 'dist/onsite.js': 6 * 1024, 'dist/onsite.mjs': 6 * 1024 }
+/**
+ * gzip bytes per built browser file. The whole product (core, identity, offers, rendering) must fit in
+ * 12 KB; the core (capture, ids, durable delivery) is held to 7.75 KB so the rest has room. Raise a
+ * budget only with a reason in the commit.
+ */
+export const BUDGETS = { 'dist/onsite.js': 7936, 'dist/onsite.mjs': 7936 }
 
-// Safari 13 / Chrome 80 / Firefox 78: what Shopify's storefronts still see in the long tail.
-const target = ['es2019', 'chrome80', 'safari13', 'firefox78']
+// Safari 14 / Chrome 85 / Firefox 80: optional chaining ships untranspiled; older browsers are a rounding error on storefronts in 2026.
+const target = ['es2020', 'chrome85', 'safari14', 'firefox80']
 const browser = { bundle: true, minify: true, sourcemap: true, target, legalComments: 'none', logLevel: 'warning' }
 
 rmSync('dist', { recursive: true, force: true })
@@ -20,15 +24,15 @@ await Promise.all([
   build({ ...browser, entryPoints: ['src/global.ts'], outfile: 'dist/onsite.js', format: 'iife' }),
   build({ ...browser, entryPoints: ['src/index.ts'], outfile: 'dist/onsite.mjs', format: 'esm' }),
   build({
-    entryPoints: { collector: 'demo/collector.ts', 'demo-server': 'demo/server.ts' },
-    outdir: 'dist', bundle: true, platform: 'node', format: 'esm', packages: 'external', target: 'node20', sourcemap: true, logLevel: 'warning',
+    entryPoints: { collector: 'demo/collector.ts', 'demo-server': 'demo/server.ts', bench: 'test/bench.ts' },
+    outdir: 'dist', outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', packages: 'external', target: 'node20', sourcemap: true, logLevel: 'warning',
   }),
 ])
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', 'src/index.ts', '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types',
   '--strict', '--target', 'es2020', '--module', 'esnext', '--moduleResolution', 'bundler', '--allowImportingTsExtensions', '--skipLibCheck', '--lib', 'es2022,dom'], { stdio: 'inherit' })
 
 let over = 0
-for (const file of ['dist/onsite.js', 'dist/onsite.mjs', 'dist/collector.mjs', 'dist/demo-server.mjs'].filter(existsSync)) {
+for (const file of ['dist/onsite.js', 'dist/onsite.mjs', 'dist/collector.mjs', 'dist/demo-server.mjs']) {
   const raw = readFileSync(file)
   const gz = gzipSync(raw, { level: 9 }).length
   const budget = BUDGETS[file]

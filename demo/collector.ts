@@ -13,7 +13,7 @@ import { MAX_BATCH_BYTES, MAX_CALL_BYTES } from '../src/taxonomy.ts'
 
 export type StoredCall = Record<string, unknown> & { type: string; messageId: string; receivedAt: string }
 export interface Faults {
-  /** How many upcoming ingest requests fail; omitted with status/hang/retryAfter set: all of them, until reset. */
+  /** How many upcoming ingest requests fail. Omitted: with `status` or `hang: true`, all of them until changed or reset; else none. */
   fail?: number
   status?: number
   /** Seconds, sent as Retry-After on the failed responses. */
@@ -244,7 +244,8 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
       if (f.fail === undefined && f.status === undefined && f.hang === undefined && f.retryAfter === undefined) return
       failure = { status: f.status ?? 500, hang: f.hang === true }
       if (f.retryAfter !== undefined) failure.retryAfter = f.retryAfter
-      failLeft = f.fail === undefined ? Infinity : Math.max(0, Number(f.fail) || 0)
+      // {hang: false} or {fail: 0} ends the failures; a status or hang without a count lasts until changed.
+      failLeft = f.fail !== undefined ? Math.max(0, Number(f.fail) || 0) : f.hang === true || f.status !== undefined ? Infinity : 0
     },
     dispose() {
       for (const res of hanging) res.destroy()

@@ -6,8 +6,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Browser } from 'playwright';
 import { startCollector } from '../../demo/collector.ts';
 import type { Collector, Faults, Snapshot } from '../../demo/collector.ts';
@@ -27,7 +26,8 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-const DIST_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
+// From the working directory, not import.meta.url: the benchmark runs this file bundled into dist/.
+const DIST_DIR = resolve('dist') + sep;
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

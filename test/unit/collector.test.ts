@@ -166,6 +166,18 @@ describe('faults', () => {
     c = await startCollector({ port: 0, dataFile: file, quiet: true }); // for afterEach
   });
 
+  it('without a count, fails every request until told otherwise', async () => {
+    await faults({ status: 503 });
+    expect((await batch([call()])).status).toBe(503);
+    expect((await batch([call()])).status).toBe(503);
+    await faults({ hang: true });
+    const hung = batch([call()]).then((r) => r.status, () => 'closed');
+    expect(await Promise.race([hung, new Promise((r) => setTimeout(() => r('hung'), 300))])).toBe('hung');
+    await faults({ hang: false });
+    expect((await batch([call()])).status).toBe(200);
+    expect((await snapshot()).events).toHaveLength(1);
+  });
+
   it('resets everything with DELETE /_events', async () => {
     await batch([call()]);
     await faults({ fail: 5, status: 503 });

@@ -36,9 +36,11 @@ describe('chunk', () => {
   it.each([200, 300, 512, 1024, 4096])('splits at a limit of %i bytes, in order, every body within it', (limit) => {
     const calls = Array.from({ length: 40 }, (_, i) => call(i, (i * 7) % 60))
     const chunks = chunk(calls, 'wk', SENT_AT, limit)
+    expect(chunks.length).toBeGreaterThan(limit < 4096 ? 1 : 0)
     expect(chunks.flatMap((c) => c.ids)).toEqual(calls.map((c) => c.messageId))
     for (const c of chunks) {
-      expect(byteLength(c.body)).toBeLessThanOrEqual(limit)
+      // only a call too big on its own may exceed the limit, alone in its body
+      if (c.ids.length > 1) expect(byteLength(c.body)).toBeLessThanOrEqual(limit)
       expect(c.bytes).toBeGreaterThanOrEqual(byteLength(c.body))
       const body = JSON.parse(c.body)
       expect(body.batch.map((x: Call) => x.messageId)).toEqual(c.ids)

@@ -1,0 +1,88 @@
+// The script-tag entry runs on import: each test re-imports it after vi.resetModules().
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { VERSION } from '../../src/version.ts'
+import { captureErrors } from './fakes.ts'
+
+type Api = { version: string; flush(): Promise<void>; anonymousId(): string }
+type Body = { batch: Record<string, any>[]; writeKey: string }
+
+class FakeChannel {
+  onmessage = null
+  postMessage(): void {}
+  close(): void {}
+}
+const noNetwork: typeof fetch = () => Promise.reject(new TypeError('no network in unit tests'))
+
+let bodies: Body[]
+let log: ReturnType<typeof captureErrors>
+const w = window as unknown as { onsite?: unknown }
+const load = async () => {
+  vi.resetModules()
+  await import('../../src/global.ts')
+  return w.onsite as Api
+}
+const calls = (writeKey: string) => bodies.filter((b) => b.writeKey === writeKey).flatMap((b) => b.batch)
+
+beforeEach(() => {
+  bodies = []
+  vi.stubGlobal(
+    'fetch',
+    vi.fn<typeof fetch>(async (_url, init) => {
+      bodies.push(JSON.parse(String(init!.body)))
+      return new Response('{}', { status: 200 })
+    }),
+  )
+  vi.stubGlobal('BroadcastChannel', FakeChannel)
+  localStorage.clear()
+  document.body.innerHTML = ''
+  delete w.onsite
+  log = captureErrors()
+})
+afterEach(() => {
+  vi.unstubAllGlobals()
+  vi.stubGlobal('fetch', noNetwork)
+  vi.restoreAllMocks()
+  delete w.onsite
+})
+
+describe('global entry', () => {
+  it("replays the README stub's queue ({_q: [[method, args, time]]}) and installs itself", async () => {
+    const t = Date.now() - 5000
+    w.onsite = { _q: [['init', [{ writeKey: 'wk_stub' }], t], ['track', ['Stubbed', { a: 1 }], t]] }
+    const api = await load()
+    expect(api.version).toBe(VERSION)
+    await api.flush()
+    await vi.waitFor(() => expect(calls('wk_stub')).toHaveLength(1), { timeout: 2000, interval: 10 })
+    expect(calls('wk_stub')[0]).toMatchObject({ event: 'Stubbed', properties: { a: 1 }, timestamp: new Date(t).toISOString() })
+  })
+
+  it('accepts a plain array of [method, ...args]', async () => {
+    w.onsite = [['init', { writeKey: 'wk_array' }], ['track', 'From Array', { b: 2 }], 'junk']
+    const api = await load()
+    await api.flush()
+    await vi.waitFor(() => expect(calls('wk_array')).toHaveLength(1), { timeout: 2000, interval: 10 })
+    expect(calls('wk_array')[0]).toMatchObject({ event: 'From Array', properties: { b: 2 } })
+  })
+
+  it('inits from #onsite-config when the queue has no init', async () => {
+    document.body.innerHTML = '<script type="application/json" id="onsite-config">{"writeKey":"wk_tag"}</script>'
+    w.onsite = { _q: [['track', ['Tagged', {}], Date.now()]] }
+    const api = await load()
+    await api.flush()
+    await vi.waitFor(() => expect(calls('wk_tag')).toHaveLength(1), { timeout: 2000, interval: 10 })
+  })
+
+  it('with no stub and no config it installs itself and waits for init', async () => {
+    const api = await load()
+    expect(api.version).toBe(VERSION)
+    expect(api.anonymousId()).toBe('')
+    expect(log.messages()).toEqual([])
+  })
+
+  it('leaves an onsite that is already loaded alone (script included twice)', async () => {
+    const existing = { version: '9.9.9' }
+    w.onsite = existing
+    await load()
+    expect(w.onsite).toBe(existing)
+  })
+})

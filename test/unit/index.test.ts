@@ -1,0 +1,266 @@
+// createOnsite() end to end in happy-dom, with a fake fetch. Every test uses its own writeKey and reads only
+// the bodies carrying it: timers of earlier instances may still fire while a later test runs.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createOnsite, type Onsite } from '../../src/index.ts'
+import { parseCall } from '../../src/schema.ts'
+import { VERSION } from '../../src/version.ts'
+import { captureErrors } from './fakes.ts'
+
+type Body = { batch: Record<string, any>[]; writeKey: string; sentAt: string }
+
+class FakeChannel {
+  onmessage: ((e: MessageEvent) => void) | null = null
+  postMessage(): void {}
+  close(): void {}
+}
+
+let requests: { url: string; init: RequestInit; body: Body }[]
+let log: ReturnType<typeof captureErrors>
+const fetchOk = vi.fn<typeof fetch>()
+
+const calls = (writeKey: string) => requests.filter((r) => r.body.writeKey === writeKey).flatMap((r) => r.body.batch)
+const waitForCalls = (writeKey: string, n: number) => vi.waitFor(() => expect(calls(writeKey)).toHaveLength(n), { timeout: 3000, interval: 10 })
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const replay = (api: Onsite, q: [string, unknown[], number?][]) => (api as unknown as { _replay(q: unknown[]): void })._replay(q)
+
+beforeEach(() => {
+  requests = []
+  fetchOk.mockReset()
+  fetchOk.mockImplementation(async (url, init) => {
+    requests.push({ url: String(url), init: init!, body: JSON.parse(String(init!.body)) })
+    return new Response('{}', { status: 200 })
+  })
+  vi.stubGlobal('fetch', fetchOk)
+  vi.stubGlobal('BroadcastChannel', FakeChannel)
+  localStorage.clear()
+  document.cookie = 'onsite_aid=; max-age=0; path=/'
+  document.body.innerHTML = ''
+  log = captureErrors()
+})
+
+/** Late timers of finished tests (retries, intervals) must never reach happy-dom's real fetch. */
+const noNetwork: typeof fetch = () => Promise.reject(new TypeError('no network in unit tests'))
+
+afterEach(() => {
+  vi.useRealTimers()
+  vi.unstubAllGlobals()
+  vi.stubGlobal('fetch', noNetwork)
+  vi.restoreAllMocks()
+  delete (window as unknown as { onsite?: unknown }).onsite
+})
+
+describe('createOnsite', () => {
+  it('replays calls made before init with their original time, in order, in the wire format', async () => {
+    const T0 = 1_700_000_000_000
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(T0 + 60_000)
+    const api = createOnsite()
+    expect(api.anonymousId()).toBe('')
+    replay(api, [['track', ['Custom', { a: 1 }], T0]])
+    api.track('Second', { n: 2 })
+    vi.setSystemTime(T0 + 90_000)
+    api.init({ writeKey: 'wk_replay' })
+    await api.flush()
+    await waitForCalls('wk_replay', 2)
+
+    const [first, second] = calls('wk_replay')
+    expect([first!.event, second!.event]).toEqual(['Custom', 'Second'])
+    expect(first!.timestamp).toBe(new Date(T0).toISOString())
+    expect(second!.timestamp).toBe(new Date(T0 + 60_000).toISOString())
+    expect(first!.properties).toEqual({ a: 1 })
+    for (const call of [first!, second!]) {
+      expect(call.type).toBe('track')
+      expect(call.messageId).toMatch(/^onsite-.{8,}/)
+      expect(call.anonymousId).toBe(api.anonymousId())
+      expect(call.context.library).toEqual({ name: 'onsite', version: VERSION })
+      expect(call.context.page.url).toBe(location.href)
+      expect(parseCall(call)).toMatchObject({ ok: true })
+    }
+    expect(first!.messageId).not.toBe(second!.messageId)
+    expect(api.anonymousId()).not.toBe('')
+
+    const req = requests.find((r) => r.body.writeKey === 'wk_replay')!
+    expect(req.url).toBe('https://cdp.customer.io/v1/b')
+    expect(req.init).toMatchObject({ method: 'POST', headers: { 'Content-Type': 'text/plain' }, credentials: 'omit' })
+    expect(req.body.sentAt).toBe(new Date(T0 + 90_000).toISOString())
+    expect(log.messages()).toEqual([])
+  })
+
+  it('identify sets the userId of later calls, and keeps the anonymousId', async () => {
+    const api = createOnsite()
+    api.init({ writeKey: 'wk_identify' })
+    api.page()
+    api.identify('cust-1', { email: 'a@b.test' })
+    api.track('After Login', {})
+    api.identify({ plan: 'pro' })
+    await api.flush()
+    await waitForCalls('wk_identify', 4)
+    const [page, identify, track, traitsOnly] = calls('wk_identify')
+    expect(page).toMatchObject({ type: 'page', properties: { url: location.href, path: location.pathname } })
+    expect(page).not.toHaveProperty('userId')
+    expect(identify).toMatchObject({ type: 'identify', userId: 'cust-1', traits: { email: 'a@b.test' } })
+    expect(track).toMatchObject({ type: 'track', userId: 'cust-1' })
+    expect(traitsOnly).toMatchObject({ type: 'identify', userId: 'cust-1', traits: { plan: 'pro' } })
+    expect(new Set(calls('wk_identify').map((c) => c.anonymousId))).toEqual(new Set([api.anonymousId()]))
+    expect(localStorage.getItem('onsite:uid')).toBe('cust-1')
+    expect(document.cookie).toContain(`onsite_aid=${api.anonymousId()}`)
+  })
+
+  it('reset gives later calls a new anonymousId and no userId', async () => {
+    const api = createOnsite()
+    api.init({ writeKey: 'wk_reset' })
+    api.identify('cust-1')
+    api.reset()
+    api.track('Anonymous Again', {})
+    await api.flush()
+    await waitForCalls('wk_reset', 2)
+    const [identify, track] = calls('wk_reset')
+    expect(track).not.toHaveProperty('userId')
+    expect(track!.anonymousId).not.toBe(identify!.anonymousId)
+  })
+
+  it('a string price is refused with one [onsite] error and nothing is sent', async () => {
+    const api = createOnsite()
+    api.init({ writeKey: 'wk_price' })
+    api.track('Product Viewed', { product_id: 'p1', price: '49.00', currency: 'USD' })
+    await api.flush()
+    await pause(50)
+    expect(calls('wk_price')).toEqual([])
+    expect(log.messages()).toHaveLength(1)
+    expect(log.messages()[0]).toMatch(/^\[onsite\] track refused: "Product Viewed": price must be a number/)
+  })
+
+  it('init twice: an error, and the first config stays in force', async () => {
+    const api = createOnsite()
+    api.init({ writeKey: 'wk_first' })
+    api.init({ writeKey: 'wk_second' })
+    expect(log.messages()).toEqual(['[onsite] init was called twice; the first config stays in force'])
+    api.track('X', {})
+    await api.flush()
+    await waitForCalls('wk_first', 1)
+    expect(calls('wk_second')).toEqual([])
+  })
+
+  it('a fatal config sends nothing and writes no storage', async () => {
+    const api = createOnsite()
+    api.track('Before', {})
+    api.init({ writeKey: 'sk_live_x' })
+    api.page()
+    api.track('After', {})
+    api.identify('cust-1', { email: 'a@b.test' })
+    await api.flush()
+    await pause(50)
+    expect(fetchOk).not.toHaveBeenCalled()
+    expect(localStorage.length).toBe(0)
+    expect(document.cookie).not.toContain('onsite_aid')
+    expect(api.anonymousId()).toBe('')
+    expect(log.messages()).toHaveLength(1)
+    expect(log.messages()[0]).toMatch(/^\[onsite\] config\.writeKey is a secret key/)
+  })
+
+  it('reads the config from #onsite-config when init() has none', async () => {
+    document.body.innerHTML = '<script type="application/json" id="onsite-config">{"writeKey":"wk_element","flushAt":1}</script>'
+    const api = createOnsite()
+    api.init()
+    api.track('From Element', {})
+    await api.flush()
+    await waitForCalls('wk_element', 1)
+  })
+
+  it('an #onsite-config that is not JSON is reported, and nothing starts', async () => {
+    document.body.innerHTML = '<script type="application/json" id="onsite-config">{writeKey: wk}</script>'
+    const api = createOnsite()
+    api.init()
+    api.track('X', {})
+    await api.flush()
+    expect(log.messages()[0]).toMatch(/^\[onsite\] #onsite-config is not valid JSON/)
+    expect(fetchOk).not.toHaveBeenCalled()
+  })
+
+  it('an unknown method in the stub queue is reported, the rest still runs', async () => {
+    const api = createOnsite()
+    replay(api, [
+      ['init', [{ writeKey: 'wk_unknown' }]],
+      ['purchase', [{}]],
+      ['track', ['Still Here', {}]],
+    ])
+    await api.flush()
+    await waitForCalls('wk_unknown', 1)
+    expect(log.messages()).toEqual([`[onsite] onsite.purchase is not a function of onsite ${VERSION}`])
+  })
+
+  it('keeps at most 200 calls made before init', async () => {
+    const api = createOnsite()
+    for (let i = 0; i < 205; i++) api.track('Early', { i })
+    api.init({ writeKey: 'wk_early', flushAt: 100 })
+    await api.flush()
+    await waitForCalls('wk_early', 200)
+    expect(calls('wk_early').map((c) => c.properties.i)).toEqual([...Array(200).keys()])
+  })
+
+  it('flush() before init resolves', async () => {
+    await expect(createOnsite().flush()).resolves.toBeUndefined()
+  })
+
+  it('becomes window.onsite on init when the page has none', () => {
+    const api = createOnsite()
+    api.init({ writeKey: 'wk_global' })
+    expect((window as unknown as { onsite: unknown }).onsite).toBe(api)
+  })
+})
+
+describe('never throws into the page', () => {
+  const everything = (api: Onsite) => {
+    api.init({ writeKey: 'wk_hostile' })
+    api.page({ x: 1 })
+    api.page('not an object' as never)
+    api.track('Product Viewed', { product_id: 'p1', price: 1, currency: 'USD' })
+    api.track(42 as never)
+    api.identify('cust-1', { email: 'a@b.test' })
+    api.identify(7 as never)
+    api.reset()
+    api.anonymousId()
+    return api.flush()
+  }
+
+  it('when window.fetch throws synchronously and the storage getters throw', async () => {
+    vi.useFakeTimers() // the retries it schedules die with the test
+    const throwing = vi.fn(() => {
+      throw new TypeError('Illegal invocation')
+    })
+    vi.stubGlobal('fetch', throwing)
+    vi.spyOn(window, 'localStorage', 'get').mockImplementation(() => {
+      throw new DOMException('The operation is insecure.', 'SecurityError')
+    })
+    const idb = Object.getOwnPropertyDescriptor(window, 'indexedDB')
+    Object.defineProperty(window, 'indexedDB', {
+      configurable: true,
+      get() {
+        throw new DOMException('The operation is insecure.', 'SecurityError')
+      },
+    })
+    try {
+      expect(() => window.localStorage).toThrow()
+      expect(() => window.indexedDB).toThrow()
+      let flushed: Promise<void> | undefined
+      expect(() => (flushed = everything(createOnsite()))).not.toThrow()
+      await expect(flushed).resolves.toBeUndefined()
+      expect(throwing).toHaveBeenCalled()
+      // the bad arguments were reported, not thrown
+      expect(log.messages().filter((m) => /page\(properties\)|track refused|identify\(userId/.test(m))).toHaveLength(3)
+      expect(log.messages().every((m) => m.startsWith('[onsite] '))).toBe(true)
+    } finally {
+      if (idb) Object.defineProperty(window, 'indexedDB', idb)
+      else delete (window as { indexedDB?: unknown }).indexedDB
+    }
+  })
+
+  it('when console.error itself throws', async () => {
+    log.spy.mockImplementation(() => {
+      throw new Error('patched console')
+    })
+    let flushed: Promise<void> | undefined
+    expect(() => (flushed = everything(createOnsite()))).not.toThrow()
+    await expect(flushed).resolves.toBeUndefined()
+  })
+})
