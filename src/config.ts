@@ -26,6 +26,8 @@ export const secretReason = (key: string): string =>
 
 /** Resolves apiHost against the page (a first-party path such as "/cio/v1" is allowed); '' when refused. */
 export const resolveHost = (host: string, base: string): string => {
+  // '' would resolve to the page itself and post batches to the storefront.
+  if (!host.trim()) return ''
   try {
     const url = new URL(host, base)
     if (url.protocol === 'https:' || (url.protocol === 'http:' && LOCAL.test(url.hostname))) return url.href.replace(/\/+$/, '')
@@ -75,7 +77,7 @@ export const parseConfig = (input: unknown, base: string, extraKeys: readonly st
     else bad(name, fix)
   }
   for (const k in c) {
-    if (!KNOWN.includes(k) && !extraKeys.includes(k)) error(`config.${k} is not a known key (known: ${KNOWN.join(', ')}); it is ignored`)
+    if (!KNOWN.includes(k) && !extraKeys.includes(k)) error(`config${/^\w+$/.test(k) ? '.' + k : `[${JSON.stringify(k)}]`} is not a known key (known: ${KNOWN.join(', ')}); it is ignored`)
   }
   return out
 }

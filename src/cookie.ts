@@ -19,7 +19,7 @@ const read = (doc: Document, name: string): string => {
 export const cookieDomain = (doc: Document, hostname: string): string => {
   const parts = hostname.split('.')
   if (parts.length < 2 || /^[\d.]+$|:/.test(hostname)) return ''
-  for (let i = parts.length - 2; i > 0; i--) {
+  for (let i = parts.length - 2; i >= 0; i--) {
     const domain = parts.slice(i).join('.')
     try {
       doc.cookie = `onsite_probe=1; domain=${domain}; path=/; SameSite=Lax`

@@ -30,7 +30,6 @@ export const createDelivery = (d: DeliveryDeps) => {
   let timer: ReturnType<typeof setTimeout> | undefined
   let timerAt = 0
   let running: Promise<void> | undefined
-  let again = false
   let failures = 0
   let waitUntil = 0
   const sending = new Set<string>()
@@ -100,11 +99,11 @@ export const createDelivery = (d: DeliveryDeps) => {
     }
   }
 
+  // A flush asked for while one runs gets one follow-up run, which covers calls queued meanwhile;
+  // every caller in between shares it, so flush() resolves only once their calls were attempted.
+  let next: Promise<void> | undefined
   const flush = (): Promise<void> => {
-    if (running) {
-      again = true
-      return running
-    }
+    if (running) return (next ??= running.then(() => ((next = undefined), flush())))
     running = d
       .lock(sendAll)
       .then((held) => {
@@ -112,13 +111,7 @@ export const createDelivery = (d: DeliveryDeps) => {
         if (!held) schedule(Math.max(d.flushIntervalMs, 1000))
       })
       .catch((e) => error('flush failed: ' + e))
-      .finally(() => {
-        running = undefined
-        if (again) {
-          again = false
-          void flush()
-        }
-      })
+      .finally(() => (running = undefined))
     return running
   }
 

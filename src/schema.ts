@@ -16,13 +16,11 @@ const known = (type: PropType): z.ZodType => (type === 'p' ? z.array(product) : 
 const shape = (): Record<string, z.ZodType> =>
   Object.fromEntries(Object.entries(PROPS).map(([k, t]) => [k, known(t).nullish()]))
 
-// Products use the same property table, minus nested products.
-const product: z.ZodType = z.looseObject(
-  Object.fromEntries(Object.entries(PROPS).filter(([, t]) => t !== 'p').map(([k, t]) => [k, TYPES[t as Exclude<PropType, 'p'>].nullish()])),
-)
+// Products use the same property table, nested products included, exactly as validate.ts walks them.
+const product: z.ZodType = z.lazy(() => z.looseObject(shape()))
 
 const hasMoney = (p: Record<string, unknown>): boolean =>
-  Object.entries(p).some(([k, v]) => v != null && (PROPS[k] === 'm' || (PROPS[k] === 'p' && (v as Record<string, unknown>[]).some(hasMoney))))
+  Object.entries(p).some(([k, v]) => v != null && (PROPS[k] === 'm' || (PROPS[k] === 'p' && Array.isArray(v) && v.some((x) => x && typeof x === 'object' && hasMoney(x)))))
 
 /** Properties schema of one semantic event (required keys, types, currency rule). */
 export const eventProperties = (event: string): z.ZodType => {

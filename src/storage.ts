@@ -40,26 +40,34 @@ export const localTier = (ls: Storage, prefix: string): Tier => {
     }
     return out
   }
+  // One value corrupted by hand or by another script must not hide every other key.
   const read = (k: string) => {
-    const raw = ls.getItem(k)
-    return raw == null ? undefined : JSON.parse(raw)
+    try {
+      const raw = ls.getItem(k)
+      return raw == null ? undefined : JSON.parse(raw)
+    } catch {
+      return undefined
+    }
   }
   return {
     get: async (k) => read(prefix + k),
     set: async (k, v) => ls.setItem(prefix + k, JSON.stringify(v)),
     del: async (ks) => ks.forEach((k) => ls.removeItem(prefix + k)),
-    entries: async () => keys().map((k) => [k.slice(prefix.length), read(k)]),
+    entries: async () => keys().flatMap((k) => (read(k) === undefined ? [] : [[k.slice(prefix.length), read(k)]])),
   }
 }
 
 // Safari has shipped IndexedDB opens that never settle (https://bugs.webkit.org/show_bug.cgi?id=226547):
-// an operation that takes over 2 s counts as a failure, so the next tier takes over.
-// idb-keyval opens the database when the store is created, through the global: both wait for first use.
+// an operation that takes over 2 s counts as a failure, and the tier is given up for this page so each
+// later operation does not wait 2 s again. idb-keyval opens the database when the store is created,
+// through the global: both wait for first use.
 const idbTier = (name: string): Tier => {
   let store: UseStore | undefined
+  let hung = false
   const run = <T>(fn: (s: UseStore) => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('IndexedDB timeout')), 2000)
+      if (hung) return reject(new Error('IndexedDB hung'))
+      const timer = setTimeout(() => ((hung = true), reject(new Error('IndexedDB timeout'))), 2000)
       const done = (ok: boolean) => (v: unknown) => (clearTimeout(timer), ok ? resolve(v as T) : reject(v))
       try {
         fn((store ??= createStore(name, 'kv'))).then(done(true), done(false))
@@ -118,7 +126,10 @@ export const createKV = (name: string, b: Backends): KV => {
       for (const t of tiers) {
         if (full.has(t)) continue
         try {
-          return await t.set(key, value)
+          await t.set(key, value)
+          // Reads take the first tier that has the key: a stale copy in a full tier above would win.
+          for (const f of full) await f.del([key]).catch(() => {})
+          return
         } catch {
           if (t !== tiers[tiers.length - 1]) full.add(t)
         }

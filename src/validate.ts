@@ -7,7 +7,7 @@ const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinit
 
 const CHECKS: Record<PropType, [(v: unknown) => boolean, string]> = {
   m: [(v) => num(v) && v >= 0, 'a number >= 0 in major units (12.5, not "12.50" or 1250 cents)'],
-  q: [(v) => num(v) && v >= 0 && Number.isInteger(v), 'an integer >= 0'],
+  q: [(v) => num(v) && v >= 0 && Number.isSafeInteger(v), 'an integer >= 0'],
   i: [(v) => (typeof v === 'string' && v !== '') || num(v), 'a non-empty string or a number'],
   s: [(v) => typeof v === 'string', 'a string'],
   c: [(v) => typeof v === 'string' && CURRENCY.test(v), 'an ISO 4217 code such as "USD"'],

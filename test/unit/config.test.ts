@@ -120,7 +120,7 @@ describe('apiHost', () => {
 
   // new URL('', base) is the page itself, so an empty apiHost silently becomes the current page URL
   // and calls would be posted to "<page URL>/b". It should be refused like any other bad host.
-  it.fails('refuses an empty apiHost instead of posting to the current page', () => {
+  it('refuses an empty apiHost instead of posting to the current page', () => {
     expect(parseConfig({ writeKey: 'pk_1', apiHost: '' }, BASE)?.apiHost).toBe(US)
     expect(log.messages()).toHaveLength(1)
   })
@@ -187,7 +187,7 @@ it('every error of a config with many problems is one line starting with "[onsit
 })
 
 // log.ts promises one line per message, but an unknown key is printed raw (not JSON.stringify'd).
-it.fails('an unknown key containing a newline is still reported on one line', () => {
+it('an unknown key containing a newline is still reported on one line', () => {
   parseConfig({ writeKey: 'pk_1', 'multi\nline': 2 }, BASE)
   expect(log.messages()).toHaveLength(1)
   expect(log.messages()[0]).not.toMatch(/[\r\n]/)
