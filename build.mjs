@@ -13,10 +13,11 @@ const quiet = args.has('--quiet')
  * 12 KB; the core (capture, ids, durable delivery) is held to 7.75 KB so the rest has room. Raise a
  * budget only with a reason in the commit.
  */
-export const BUDGETS = { 'dist/onsite.js': 7936, 'dist/onsite.mjs': 7936 }
+export const BUDGETS = { 'dist/onsite.js': 11008, 'dist/onsite.mjs': 11008 }
 
-// Safari 14 / Chrome 85 / Firefox 80: optional chaining ships untranspiled; older browsers are a rounding error on storefronts in 2026.
-const target = ['es2020', 'chrome85', 'safari14', 'firefox80']
+// Safari 14 / Chrome 91 / Firefox 80: optional chaining ships untranspiled (esbuild lowers it below Chrome 91
+// for a V8 bug); older browsers are a rounding error on storefronts in 2026.
+const target = ['es2020', 'chrome91', 'safari14', 'firefox80']
 const browser = { bundle: true, minify: true, sourcemap: true, target, legalComments: 'none', logLevel: 'warning' }
 
 rmSync('dist', { recursive: true, force: true })

@@ -8,6 +8,14 @@ export interface Config {
   flushAt: number
   flushIntervalMs: number
   debug: boolean
+  /** "shopify" follows Shopify's Customer Privacy API. */
+  consent: string
+  identifyBy: string
+  defaultCountry: string
+  /** The logged-in customer the store rendered into the page. */
+  customer?: { id?: string; email?: string }
+  /** How a `_cio_id` becomes a userId ("{id}" is replaced); '' sends only the `cio_id` trait. */
+  cioUserId: string
 }
 
 const HOSTS = { us: 'https://cdp.customer.io/v1', eu: 'https://cdp-eu.customer.io/v1' } as const
@@ -41,12 +49,16 @@ const CHECKS: [string, (v: unknown) => boolean, string][] = [
   ['flushAt', (v) => int(v, 1, 100), 'must be an integer from 1 to 100'],
   ['flushIntervalMs', (v) => int(v, 0, 60000), 'must be an integer number of milliseconds from 0 to 60000'],
   ['debug', (v) => typeof v === 'boolean', 'must be true or false'],
+  ['consent', (v) => ['granted', 'pending', 'denied', 'shopify'].includes(v as string), 'must be "granted", "pending", "denied" or "shopify"'],
+  ['identifyBy', (v) => v === 'email' || v === 'anonymous', 'must be "email" (the email is the userId) or "anonymous"'],
+  ['defaultCountry', (v) => typeof v === 'string' && /^[A-Za-z]{2}$/.test(v), 'must be an ISO 3166 country code such as "US"'],
+  ['cioUserId', (v) => v === false || (typeof v === 'string' && v.includes('{id}')), 'must be a template such as "cio_{id}", or false'],
+  ['customer', (v) => v === null || (typeof v === 'object' && !Array.isArray(v)), 'must be an object such as {"id": "123", "email": "..."}'],
 ]
 
-export const KNOWN = ['writeKey', 'apiHost', 'region', 'flushAt', 'flushIntervalMs', 'debug']
 
 /** Returns the checked config, or undefined when it is fatally wrong (the reason has been printed). */
-export const parseConfig = (input: unknown, base: string, extraKeys: readonly string[] = []): Config | undefined => {
+export const parseConfig = (input: unknown, base: string, extraKeys: readonly string[] = [], shopify = false): Config | undefined => {
   if (typeof input !== 'object' || input === null) {
     error('init(config): config must be an object such as {"writeKey": "..."}')
     return undefined
@@ -65,7 +77,10 @@ export const parseConfig = (input: unknown, base: string, extraKeys: readonly st
   const bad = (name: string, fix: string) => error(`config.${name} ${fix}; using the default`)
   const region = c.region ?? 'us'
   if (region !== 'us' && region !== 'eu') bad('region', 'must be "us" or "eu"')
-  const out: Config = { writeKey: key.trim(), apiHost: HOSTS[region === 'eu' ? 'eu' : 'us'], flushAt: 20, flushIntervalMs: 1000, debug: false }
+  const out: Config = {
+    writeKey: key.trim(), apiHost: HOSTS[region === 'eu' ? 'eu' : 'us'], flushAt: 20, flushIntervalMs: 1000, debug: false,
+    consent: shopify ? 'shopify' : 'granted', identifyBy: 'anonymous', defaultCountry: 'US', cioUserId: 'cio_{id}',
+  }
   if (c.apiHost !== undefined) {
     const host = typeof c.apiHost === 'string' ? resolveHost(c.apiHost, base) : ''
     if (host) out.apiHost = host
@@ -76,8 +91,18 @@ export const parseConfig = (input: unknown, base: string, extraKeys: readonly st
     if (ok(c[name])) (out as unknown as Input)[name] = c[name]
     else bad(name, fix)
   }
+  if (out.cioUserId as unknown === false) out.cioUserId = ''
+  const cust = out.customer as Input | null | undefined
+  delete out.customer
+  if (cust && (cust.id != null || cust.email != null)) {
+    const id = typeof cust.id === 'number' || typeof cust.id === 'string' ? String(cust.id).trim() : ''
+    out.customer = {}
+    if (id) out.customer.id = id
+    if (typeof cust.email === 'string') out.customer.email = cust.email
+  }
+  const known = ['writeKey', 'apiHost', 'region', ...CHECKS.map(([k]) => k)]
   for (const k in c) {
-    if (!KNOWN.includes(k) && !extraKeys.includes(k)) error(`config${/^\w+$/.test(k) ? '.' + k : `[${JSON.stringify(k)}]`} is not a known key (known: ${KNOWN.join(', ')}); it is ignored`)
+    if (!known.includes(k) && !extraKeys.includes(k)) error(`config${/^\w+$/.test(k) ? '.' + k : `[${JSON.stringify(k)}]`} is not a known key (known: ${known.join(', ')}); it is ignored`)
   }
   return out
 }

@@ -11,6 +11,12 @@ const MAX_BACKOFF_MS = 60000
 /** How long a call sent at pagehide is left alone: its keepalive request may still be on its way. */
 export const UNLOAD_LEASE_MS = 15000
 const SEND_LEASE_MS = 20000
+/**
+ * A live tab sends its own calls, at pagehide too, without the send lock; leases in localStorage reach
+ * other tabs' processes only after a few milliseconds. So another tab leaves a call alone until it is
+ * this old: by then its page either sent it or is gone.
+ */
+export const FOREIGN_GRACE_MS = 5000
 
 export interface DeliveryDeps {
   outbox: Outbox
@@ -34,7 +40,9 @@ export const createDelivery = (d: DeliveryDeps) => {
   let waitUntil = 0
   const sending = new Set<string>()
 
+  let stopped = false
   const schedule = (ms: number) => {
+    if (stopped) return
     const at = d.now() + ms
     if (timer && timerAt <= at) return
     clearTimeout(timer)
@@ -64,7 +72,8 @@ export const createDelivery = (d: DeliveryDeps) => {
     const leased = d.leases.held()
     const all: Entry[] = []
     for (const e of await d.outbox.all()) {
-      const until = leased.get(e.call.messageId)
+      const id = e.call.messageId
+      const until = leased.get(id) ?? (!d.outbox.owns(id) && e.at! > d.now() - FOREIGN_GRACE_MS ? e.at! + FOREIGN_GRACE_MS : 0)
       // sent by a page that is gone, or by another tab right now: look again when the lease ends
       if (until) schedule(until - d.now())
       else all.push(e)
@@ -75,16 +84,27 @@ export const createDelivery = (d: DeliveryDeps) => {
     const fresh = all.filter((e) => !old.includes(e))
     const byId = new Map(fresh.map((e) => [e.call.messageId, e]))
     const queue = chunk(fresh.map((e) => e.call), d.writeKey, new Date(d.now()).toISOString())
-    while (queue.length) {
+    while (queue.length && !stopped) {
       const c = queue.shift()!
+      // Another tab may have sent some of these at its pagehide since the outbox was read: look again
+      // right before sending, in the same task as taking the lease.
+      const held = d.leases.held()
+      const free = c.ids.filter((id) => !held.has(id))
+      if (free.length < c.ids.length) {
+        schedule(SEND_LEASE_MS)
+        if (free.length) queue.unshift(...chunk(free.map((id) => byId.get(id)!.call), d.writeKey, new Date(d.now()).toISOString()))
+        continue
+      }
       d.leases.take(c.ids, SEND_LEASE_MS)
       c.ids.forEach((id) => sending.add(id))
       const res = await d.transport.send(c, c.bytes <= d.transport.keepaliveRoom())
       c.ids.forEach((id) => sending.delete(id))
+      // Delivered calls leave the outbox before their lease ends: a page that dies in between leaves a
+      // lease that keeps other tabs off them, not a free call that would be sent again.
+      if (res.ok) await d.outbox.remove(c.ids)
       d.leases.release(c.ids)
       if (res.ok) {
         failures = 0
-        await d.outbox.remove(c.ids)
         d.announce(c.ids)
         debug(`delivered ${c.ids.length} call(s)`)
       } else if (res.retry) {
@@ -103,6 +123,7 @@ export const createDelivery = (d: DeliveryDeps) => {
   // every caller in between shares it, so flush() resolves only once their calls were attempted.
   let next: Promise<void> | undefined
   const flush = (): Promise<void> => {
+    if (stopped) return Promise.resolve()
     if (running) return (next ??= running.then(() => ((next = undefined), flush())))
     running = d
       .lock(sendAll)
@@ -117,7 +138,13 @@ export const createDelivery = (d: DeliveryDeps) => {
 
   return {
     flush,
+    /** Consent withdrawn: no more sends or timers from this page. */
+    stop(): void {
+      stopped = true
+      clearTimeout(timer)
+    },
     async add(entry: Entry): Promise<void> {
+      entry.at = d.now()
       const stored = d.outbox.add(entry)
       if (d.outbox.mine().length >= d.flushAt) {
         await stored
@@ -133,7 +160,7 @@ export const createDelivery = (d: DeliveryDeps) => {
      * messageId lets the server drop the copy (at-least-once on the wire, once per messageId).
      */
     sendNow(): void {
-      if (d.now() < waitUntil) return
+      if (stopped || d.now() < waitUntil) return
       const leased = d.leases.held()
       const calls = d.outbox.mine().filter((e) => !leased.has(e.call.messageId) && !sending.has(e.call.messageId)).map((e) => e.call)
       const sentAt = new Date(d.now()).toISOString()
@@ -142,15 +169,19 @@ export const createDelivery = (d: DeliveryDeps) => {
         if (c.bytes > d.transport.keepaliveRoom()) break
         d.leases.take(c.ids, UNLOAD_LEASE_MS)
         c.ids.forEach((id) => sending.add(id))
-        void d.transport.send(c, true).then(async (res) => {
-          c.ids.forEach((id) => sending.delete(id))
-          // still alive (the page was only hidden): settle it like any send
-          if (res.ok) {
-            d.leases.release(c.ids)
-            await d.outbox.remove(c.ids)
-            d.announce(c.ids)
-          }
-        })
+        void d.transport
+          .send(c, true)
+          .then(async (res) => {
+            c.ids.forEach((id) => sending.delete(id))
+            // still alive (the page was only hidden): settle it like any send
+            if (res.ok) {
+              await d.outbox.remove(c.ids)
+              d.leases.release(c.ids)
+              d.announce(c.ids)
+            }
+          })
+          // not removed: the lease runs out and the next send delivers it again, deduplicated by messageId
+          .catch(() => {})
       }
     },
   }

@@ -1,12 +1,27 @@
-// Who the visitor is: a stable anonymous id from the first call, and the userId once known. The
+// Who the visitor is: a stable anonymous id from the first call, and the person once known. The
 // anonymous id lives in three places (cookie, localStorage, IndexedDB) and is restored from whichever
 // survives: Safari caps script-written cookies at 7 days and may wipe storage, rarely all at once.
+// Reads and writes of the in-memory state are synchronous, so calls made one after another see the
+// identity in the order they were made; persisting is asynchronous and never blocks a call.
 import type { Cookies } from './cookie.ts'
 import type { KV } from './storage.ts'
 
 export const AID_COOKIE = 'onsite_aid'
 const AID = 'aid'
-const UID = 'uid'
+const WHO = 'who'
+
+export type Traits = Record<string, unknown>
+
+/** The known person on this browser, and what was last sent about them. */
+export interface Person {
+  userId?: string
+  /** The userId came from a tracked email link (`_cio_id`): a login or capture may replace it without a reset. */
+  soft?: boolean
+  /** Traits last sent, so an identical identify is not sent again. */
+  traits?: Traits
+  /** The anonymous id those traits were sent with: a new one (storage wiped) gets everything again. */
+  sentWith?: string
+}
 
 export interface IdentityDeps {
   cookies: Cookies
@@ -23,48 +38,63 @@ export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: Identit
       return ''
     }
   }
-  const lsSet = (k: string, v: string | undefined) => {
+  const lsSet = (k: string, v: string) => {
     try {
       if (v) ls?.setItem('onsite:' + k, v)
       else ls?.removeItem('onsite:' + k)
     } catch {}
   }
-  // The synchronous mirrors answer at once; IndexedDB is only consulted when both were wiped.
+  const parse = (s: string): Person | undefined => {
+    try {
+      const p = s ? JSON.parse(s) : undefined
+      return p && typeof p === 'object' ? p : undefined
+    } catch {
+      return undefined
+    }
+  }
+  // The synchronous mirrors answer at once; IndexedDB is only consulted when they were wiped.
   let anonymousId = cookies.get(AID_COOKIE) || lsGet(AID)
   const known = !!anonymousId
   anonymousId ||= newId()
-  let userId: string | undefined = lsGet(UID) || undefined
+  const stored = parse(lsGet(WHO))
+  let person: Person = stored ?? {}
 
-  const save = () => {
+  const save = (): Promise<void> => {
     cookies.set(AID_COOKIE, anonymousId)
     lsSet(AID, anonymousId)
-    lsSet(UID, userId)
-    return Promise.all([kv.set(AID, anonymousId), userId ? kv.set(UID, userId) : kv.del([UID])]).then(() => {})
-  }
-
-  /** Settles the ids (IndexedDB may remember what the cookie and localStorage forgot) and mirrors them. */
-  const restore = async (): Promise<void> => {
-    if (!known) {
-      const [aid, uid] = await Promise.all([kv.get<string>(AID), kv.get<string>(UID)])
-      if (aid) anonymousId = aid
-      if (uid && !userId) userId = uid
-    }
-    await save()
+    lsSet(WHO, JSON.stringify(person))
+    return Promise.all([kv.set(AID, anonymousId), kv.set(WHO, person)]).then(() => {})
   }
 
   return {
-    restore,
+    /** Settles the ids (IndexedDB may remember what the cookie and localStorage forgot) and mirrors them. */
+    async restore(): Promise<void> {
+      const [aid, who] = await Promise.all([known ? '' : kv.get<string>(AID), stored ? undefined : kv.get<Person>(WHO)])
+      if (aid) anonymousId = aid
+      if (who && typeof who === 'object') person = who
+      await save()
+    },
+    /** Whether this browser had an anonymous id before this page (a returning visitor). */
+    known: (): boolean => known,
     anonymousId: () => anonymousId,
-    userId: () => userId,
-    setUserId(id: string | undefined): Promise<void> {
-      userId = id
+    userId: () => person.userId,
+    person: (): Person => person,
+    setPerson(p: Person): Promise<void> {
+      person = p
       return save()
     },
-    /** A new person on this browser: new anonymous id, no userId. */
+    /** A new person on this browser: new anonymous id, nothing carried over. */
     reset(): Promise<void> {
       anonymousId = newId()
-      userId = undefined
+      person = {}
       return save()
+    },
+    /** Consent withdrawn: every copy of the ids is removed. */
+    wipe(): Promise<void> {
+      cookies.del(AID_COOKIE)
+      lsSet(AID, '')
+      lsSet(WHO, '')
+      return kv.clear()
     },
   }
 }

@@ -1,9 +1,12 @@
 // The public API. `onsite` is the same object as the global of the script-tag build.
-import { error } from './log.ts'
+import { parseConfig, type Config } from './config.ts'
+import { CONSENT_STATES, followShopify, shopifyOf, wipeStorage, type ConsentState } from './consent.ts'
+import { createCookies } from './cookie.ts'
+import { debug, error, setVerbose } from './log.ts'
 import { start, type Core } from './onsite.ts'
 import { VERSION } from './version.ts'
 
-export type Method = 'init' | 'page' | 'track' | 'identify' | 'reset' | 'flush'
+export type Method = 'init' | 'page' | 'track' | 'identify' | 'reset' | 'flush' | 'consent'
 /** A call recorded before the script arrived: [method, args, time of the call in ms]. */
 export type QueuedCall = [string, unknown[], number?]
 
@@ -16,8 +19,13 @@ export interface Onsite {
   reset(): void
   /** Sends what is queued now; resolves after the attempt (failed sends stay queued and retry). */
   flush(): Promise<void>
-  /** The visitor's anonymous id ('' before init). */
+  /** The visitor's anonymous id ('' before init and while consent is pending or denied). */
   anonymousId(): string
+  /**
+   * Pending: calls wait in memory, nothing is stored or sent. Granted: they go out in order. Denied: they
+   * are discarded and the ids, queue and session stored on this browser are removed.
+   */
+  consent(state: ConsentState): void
   readonly version: string
 }
 
@@ -28,7 +36,19 @@ export interface OnsiteConfig {
   flushAt?: number
   flushIntervalMs?: number
   debug?: boolean
+  /** Default "granted", or "shopify" (follow the Customer Privacy API) when `window.Shopify` exists. */
+  consent?: ConsentState | 'shopify'
+  /** "email": without a customer id the email is the userId. Default "anonymous": anonymousId + traits.email. */
+  identifyBy?: 'email' | 'anonymous'
+  /** ISO 3166 country for phone numbers typed without a + prefix. Default "US". */
+  defaultCountry?: string
+  /** The signed-in customer, rendered by the store: identified once, and again when it changes. */
+  customer?: { id?: string | number; email?: string } | null
+  /** The userId a `_cio_id` link parameter becomes ("{id}" is the value). Default "cio_{id}"; false: trait only. */
+  cioUserId?: string | false
 }
+
+export type { ConsentState }
 
 const MAX_EARLY = 200
 
@@ -46,8 +66,12 @@ const pageConfig = (): unknown => {
 
 export const createOnsite = (): Onsite => {
   let core: Core | undefined
+  let config: Config | undefined
+  let consent: ConsentState = 'pending'
   let stopped = false
   let at: number | undefined
+  let full = false
+  let asked = false
   const early: QueuedCall[] = []
   const when = () => at ?? Date.now()
 
@@ -66,10 +90,14 @@ export const createOnsite = (): Onsite => {
   const run = (method: string, args: unknown[]): unknown => {
     try {
       if (method === 'init') return init(args[0])
+      if (method === 'consent') return setConsent(args[0])
       if (!['page', 'track', 'identify', 'reset', 'flush'].includes(method)) return error(`onsite.${method} is not a function of onsite ${VERSION}`)
       if (!core) {
-        if (method === 'flush') return Promise.resolve()
-        if (!stopped && early.length < MAX_EARLY) early.push([method, args, when()])
+        if (method === 'flush' || stopped) return Promise.resolve()
+        if (config && consent === 'denied') return debug(`${method} discarded: consent denied`)
+        // Before init and while consent is pending, calls wait here, in memory only.
+        if (early.length < MAX_EARLY) early.push([method, args, when()])
+        else if (!full) (full = true), error(`more than ${MAX_EARLY} calls before init() or consent: later ones are dropped`)
         return undefined
       }
       return (core[method as keyof Core] as (...a: unknown[]) => unknown)(...args)
@@ -80,18 +108,41 @@ export const createOnsite = (): Onsite => {
     }
   }
 
-  const init = (config?: unknown) => {
-    if (core || stopped) return error('init was called twice; the first config stays in force')
+  const setConsent = (state: unknown) => {
+    if (!CONSENT_STATES.includes(state as string)) return error(`consent(state): state must be "granted", "pending" or "denied", got ${JSON.stringify(state)}`)
+    consent = state as ConsentState
+    asked = true
+    if (!config) return
+    if (consent === 'granted' && !core) {
+      core = start(window, config, when)
+      replay(early.splice(0))
+    } else if (consent === 'denied') {
+      early.length = 0
+      const c = core
+      core = undefined
+      // A core of this page holds the databases open: it empties them; otherwise they are deleted.
+      void c?.stop()
+      wipeStorage(window, createCookies(document, location.hostname, location.protocol === 'https:').del, !c)
+    }
+  }
+
+  const init = (input?: unknown) => {
+    if (config || stopped) return error('init was called twice; the first config stays in force')
     if (typeof window !== 'object') return error('init needs a browser window')
-    core = start(window, config === undefined ? pageConfig() : config, when)
-    if (!core) {
+    const parsed = parseConfig(input === undefined ? pageConfig() : input, location.href, [], !!shopifyOf(window))
+    if (!parsed) {
       stopped = true
       early.length = 0
       return
     }
+    config = parsed
+    setVerbose(config.debug || /[?&]onsite_debug=1/.test(location.search))
     const w = window as unknown as { onsite?: unknown }
     if (!w.onsite || !(w.onsite as Onsite).version) w.onsite = api
-    replay(early.splice(0))
+    // A consent() call made before init() wins over the config.
+    const state = asked ? consent : config.consent
+    if (state === 'shopify') followShopify(window, setConsent)
+    else setConsent(state)
   }
 
   const api: Onsite = {
@@ -102,6 +153,7 @@ export const createOnsite = (): Onsite => {
     reset: () => void run('reset', []),
     flush: () => run('flush', []) as Promise<void>,
     anonymousId: () => core?.anonymousId() ?? '',
+    consent: (state) => void run('consent', [state]),
     version: VERSION,
   }
   Object.defineProperty(api, '_replay', { value: replay })

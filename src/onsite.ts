@@ -1,36 +1,33 @@
-// Assembles the pieces behind the public API. Nothing runs until init(): importing is free.
+// Assembles the pieces behind the public API for one page, once consent allows storing and sending.
+// Nothing runs until init(): importing is free.
 import { nanoid } from 'nanoid'
-import { parseConfig } from './config.ts'
+import { watchCaptureForms, takeCioId } from './capture.ts'
+import type { Config } from './config.ts'
 import { callContext, pageInfo } from './context.ts'
 import { createCookies } from './cookie.ts'
 import { createDelivery } from './delivery.ts'
-import { createIdentity } from './identity.ts'
+import { isOtherPerson, planIdentify, resolveUserId, type IdentifyInput } from './identify.ts'
+import { createIdentity, type Traits } from './identity.ts'
 import { createLeases, createLock } from './lock.ts'
-import { debug, error, setVerbose } from './log.ts'
+import { debug, error, warn } from './log.ts'
 import { createOutbox, type Call } from './outbox.ts'
+import { createSession } from './session.ts'
 import { browserBackends, createKV } from './storage.ts'
 import { MAX_CALL_BYTES } from './taxonomy.ts'
+import { cleanTraits, scrubPII } from './traits.ts'
 import { byteLength, createTransport } from './transport.ts'
 import { validateEvent, type Props } from './validate.ts'
-
-type Traits = Record<string, unknown>
 
 const isObj = (v: unknown): v is Props => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Starts everything for one page. `when()` is the time the shopper acted (replayed calls keep theirs). */
-export const start = (w: Window, input: unknown, when: () => number) => {
-  const config = parseConfig(input, w.location.href)
-  if (!config) return undefined
-  setVerbose(config.debug || /[?&]onsite_debug=1/.test(w.location.search))
+export const start = (w: Window, config: Config, when: () => number) => {
   const now = () => Date.now()
   const backends = browserBackends(w)
   const ls = backends.localStorage
-  const identity = createIdentity({
-    cookies: createCookies(w.document, w.location.hostname, w.location.protocol === 'https:'),
-    kv: createKV('id', backends),
-    localStorage: ls,
-    newId: nanoid,
-  })
+  const cookies = createCookies(w.document, w.location.hostname, w.location.protocol === 'https:')
+  const identity = createIdentity({ cookies, kv: createKV('id', backends), localStorage: ls, newId: nanoid })
+  const sessions = createSession(ls, nanoid, identity.known())
   // Every call waits for the ids to be settled; `.then` callbacks on one promise run in the order they
   // were added, so calls keep their order and see the identity as it was when they were made.
   const ready = identity.restore().catch((e) => error('could not restore ids: ' + e))
@@ -41,11 +38,12 @@ export const start = (w: Window, input: unknown, when: () => number) => {
     channel.onmessage = (e) => Array.isArray(e.data) && outbox.forget(e.data)
   } catch {}
   const fetchFn: typeof fetch = (...a) => w.fetch(...a)
+  const leases = createLeases(ls, now)
   const delivery = createDelivery({
     outbox,
     transport: createTransport(fetchFn, config.apiHost, now),
     lock: createLock('onsite-send', w.navigator, ls, nanoid(), now),
-    leases: createLeases(ls, now),
+    leases,
     writeKey: config.writeKey,
     flushAt: config.flushAt,
     flushIntervalMs: config.flushIntervalMs,
@@ -55,50 +53,104 @@ export const start = (w: Window, input: unknown, when: () => number) => {
   })
   // Calls left by earlier pages (a crash, a closed tab, a failed send) go first.
   void ready.then(() => delivery.flush())
-  w.addEventListener('pagehide', () => delivery.sendNow())
-  w.document.addEventListener('visibilitychange', () => w.document.visibilityState === 'hidden' && delivery.sendNow())
+  const onHide = () => w.document.visibilityState === 'hidden' && delivery.sendNow()
+  const onPagehide = () => delivery.sendNow()
+  w.addEventListener('pagehide', onPagehide)
+  w.document.addEventListener('visibilitychange', onHide)
 
   let seq = 0
-  const emit = (type: string, fields: Record<string, unknown>) => {
-    const call = { type, ...fields, messageId: 'onsite-' + nanoid(), timestamp: new Date(when()).toISOString(), context: callContext(w) } as Call
+  /**
+   * Queues one call. `prepare` runs in the call's turn, after the calls made before it, and may adjust
+   * the call or cancel it by returning false (identify uses it to see the identity as it is by then).
+   */
+  const emit = (type: string, fields: Props, prepare?: (call: Call) => boolean | void) => {
+    const at = when()
+    const context = callContext(w)
+    // An email in the URL (`?email=...` after a newsletter form) is cut out of the page context too.
+    context.page = scrubPII(context.page as Props)[0]
+    const call = { type, ...fields, messageId: 'onsite-' + nanoid(), timestamp: new Date(at).toISOString(), context } as Call
     const order = ++seq
     return ready.then(() => {
+      if (prepare?.(call) === false) return
+      const session = sessions.touch(at)
+      ;(call.context as Props).session = session
+      if (type === 'page') (call.properties as Props).returning = session.returning
       call.anonymousId = identity.anonymousId()
       const userId = identity.userId()
       if (userId) call.userId = userId
       // The API answers 200 and silently drops calls over 32 KB, so they never leave the page.
       const size = byteLength(JSON.stringify(call))
       if (size > MAX_CALL_BYTES) return error(`${type} ${String(fields.event ?? '')} dropped: ${size} bytes, over Customer.io's 32 KB per call`)
-      debug(`${type} ${String(fields.event ?? fields.name ?? '')} queued`)
+      debug(`${type} ${String(fields.event ?? '')} queued`)
       return delivery.add({ call, seq: order })
     })
   }
 
+  /** Emails and phone numbers belong in identify traits, never in event properties. */
+  const clean = (what: string, props: Props): Props => {
+    const [out, removed] = scrubPII(props)
+    if (removed.length) warn(`${what}: removed ${removed.join(', ')}: emails and phone numbers go in identify() traits, not in event properties`)
+    return out
+  }
+
+  const identify = (input: IdentifyInput) =>
+    void emit('identify', { traits: {} }, (call) => {
+      const userId = resolveUserId(identity.person(), input, config.identifyBy)
+      if (userId === null) return debug('a tracked link id was ignored: a known customer is signed in'), false
+      if (isOtherPerson(identity.person(), userId, input)) {
+        debug('a different person identified: starting a new anonymous id')
+        void identity.reset()
+        sessions.end()
+      }
+      const plan = planIdentify(identity.person(), identity.anonymousId(), userId, input)
+      void identity.setPerson(plan.person)
+      if (!plan.call) return debug('identify skipped: nothing changed'), false
+      call.traits = plan.call
+    })
+
+  const stopCapture = watchCaptureForms(w.document, (traits) => identify({ traits: cleanTraits(traits, config.defaultCountry) }))
+  const customer = config.customer
+  if (customer) identify({ userId: customer.id, traits: cleanTraits(customer.email ? { email: customer.email } : {}, config.defaultCountry) })
+  const cio = takeCioId(w)
+  if (cio) identify({ userId: config.cioUserId.replace('{id}', cio) || undefined, traits: { cio_id: cio }, soft: true })
+
   return {
     page(properties?: unknown) {
       if (properties !== undefined && !isObj(properties)) return error('page(properties): properties must be an object')
-      const p = pageInfo(w)
-      void emit('page', { properties: { ...p, ...(properties as Props | undefined) } })
+      void emit('page', { properties: clean('page', { ...pageInfo(w), ...(properties as Props | undefined) }) })
     },
     track(event: unknown, properties: unknown = {}) {
       const why = validateEvent(event, properties)
       if (why) return error(`track refused: ${why}`)
-      void emit('track', { event, properties })
+      void emit('track', { event, properties: clean(`track "${event}"`, properties as Props) })
     },
     identify(userId?: unknown, traits?: unknown) {
       if (isObj(userId) && traits === undefined) [userId, traits] = [undefined, userId]
-      if (userId !== undefined && (typeof userId !== 'string' || !userId.trim())) return error('identify(userId, traits): userId must be a non-empty string')
+      if (userId != null && ((typeof userId !== 'string' && typeof userId !== 'number') || !String(userId).trim())) {
+        return error('identify(userId, traits): userId must be a non-empty string')
+      }
       if (traits !== undefined && !isObj(traits)) return error('identify(userId, traits): traits must be an object')
-      void ready.then(() => {
-        if (userId) return identity.setUserId((userId as string).trim())
-      })
-      void emit('identify', { traits: (traits ?? {}) as Traits })
+      identify({ userId: userId == null ? undefined : String(userId).trim(), traits: cleanTraits((traits ?? {}) as Traits, config.defaultCountry) })
     },
     reset() {
-      void ready.then(() => identity.reset())
+      void ready.then(() => {
+        sessions.end()
+        return identity.reset()
+      })
     },
     flush: (): Promise<void> => ready.then(() => delivery.flush()),
     anonymousId: () => identity.anonymousId(),
+    /** Consent withdrawn: stop, and remove the ids, the queue and the session from this browser. */
+    async stop(): Promise<void> {
+      w.removeEventListener('pagehide', onPagehide)
+      w.document.removeEventListener('visibilitychange', onHide)
+      stopCapture()
+      delivery.stop()
+      channel?.close()
+      sessions.end()
+      await ready
+      await Promise.all([identity.wipe(), outbox.clear()])
+    },
   }
 }
-export type Core = NonNullable<ReturnType<typeof start>>
+export type Core = ReturnType<typeof start>

@@ -8,6 +8,8 @@ export interface Entry {
   call: Call
   /** creation order within a page, to keep calls with the same timestamp in order */
   seq: number
+  /** when it was stored (ms) */
+  at?: number
 }
 
 const order = (a: Entry, b: Entry) => (a.call.timestamp < b.call.timestamp ? -1 : a.call.timestamp > b.call.timestamp ? 1 : a.seq - b.seq)
@@ -22,15 +24,18 @@ export const createOutbox = (kv: KV) => {
       await kv.set(id, entry)
       stored.add(id)
     },
+    owns: (id: string): boolean => mine.has(id),
     /** This tab's undelivered calls, synchronously. */
     mine: (): Entry[] => [...mine.values()].sort(order),
     /** Every undelivered call of every tab (and earlier pages), oldest first. */
     async all(): Promise<Entry[]> {
       const merged = new Map<string, Entry>()
+      // Only a call stored before the read began can be missing because another tab delivered it.
+      const before = new Set(stored)
       for (const [id, e] of await kv.entries<Entry>()) if (e && e.call) merged.set(id, e)
       for (const [id, e] of mine) {
         // stored but gone from storage: another tab delivered it
-        if (!stored.has(id)) merged.set(id, e)
+        if (!before.has(id)) merged.set(id, e)
         else if (!merged.has(id)) this.forget([id])
       }
       return [...merged.values()].sort(order)

@@ -135,7 +135,14 @@ export const createKV = (name: string, b: Backends): KV => {
         }
       }
     },
-    del: async (keys) => void (keys.length && (await each((t) => t.del(keys)))),
+    // A delete that fails in any tier rejects, after trying them all: a delivered call that is still
+    // stored must not be reported gone (the sender would release its lease and another page resend it).
+    async del(keys) {
+      if (!keys.length) return
+      // A tier that refused writes (sandboxed, full) holds nothing new: its failure does not count.
+      const failed = (await Promise.allSettled(tiers.map((t) => t.del(keys)))).some((r, i) => r.status === 'rejected' && !full.has(tiers[i]!))
+      if (failed) throw new Error('delete failed')
+    },
     async entries<T>() {
       const seen = new Map<string, T>()
       for (const list of await each((t) => t.entries())) for (const [k, v] of list) if (!seen.has(k)) seen.set(k, v as T)

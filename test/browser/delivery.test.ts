@@ -55,7 +55,8 @@ describe('delivery in Chromium', () => {
     await waitFor(async () => (await tracks()).length === 5)
     const got = await tracks()
     expect(got.map((e) => e.event)).toEqual(['Step 0', 'Step 1', 'Step 2', 'Step 3', 'Step 4'])
-    expect(got.map((e) => Date.parse(e.timestamp))).toEqual(times)
+    // the stub reads the clock itself, right after the page did: the same millisecond or the next
+    got.forEach((e, i) => expect(Date.parse(e.timestamp) - times[i]!).toBeOneOf([0, 1]))
   })
 
   it('a plain array of [method, ...args] in window.onsite is replayed', async () => {

@@ -3,6 +3,7 @@ import { parseConfig, resolveHost, secretReason } from '../../src/config.ts'
 import { captureErrors } from './fakes.ts'
 
 const BASE = 'https://shop.example/products/tee?variant=1'
+const IDENTITY_DEFAULTS = { consent: 'granted', identifyBy: 'anonymous', defaultCountry: 'US', cioUserId: 'cio_{id}' }
 const US = 'https://cdp.customer.io/v1'
 
 let log: ReturnType<typeof captureErrors>
@@ -64,7 +65,7 @@ describe('writeKey (fatal when wrong)', () => {
 
 describe('defaults and region', () => {
   it('uses the US host and the documented defaults', () => {
-    expect(parseConfig({ writeKey: 'pk_1' }, BASE)).toEqual({ writeKey: 'pk_1', apiHost: US, flushAt: 20, flushIntervalMs: 1000, debug: false })
+    expect(parseConfig({ writeKey: 'pk_1' }, BASE)).toEqual({ writeKey: 'pk_1', apiHost: US, flushAt: 20, flushIntervalMs: 1000, debug: false, ...IDENTITY_DEFAULTS })
   })
 
   it('region eu selects the EU host', () => {
@@ -177,7 +178,7 @@ it('every error of a config with many problems is one line starting with "[onsit
     { writeKey: 'pk_1', region: 'mars', apiHost: 'http://example.com\n', flushAt: '5', flushIntervalMs: -1, debug: 'no', extra: 1 },
     BASE,
   )
-  expect(out).toEqual({ writeKey: 'pk_1', apiHost: US, flushAt: 20, flushIntervalMs: 1000, debug: false })
+  expect(out).toEqual({ writeKey: 'pk_1', apiHost: US, flushAt: 20, flushIntervalMs: 1000, debug: false, ...IDENTITY_DEFAULTS })
   const messages = log.messages()
   expect(messages).toHaveLength(6)
   for (const m of messages) {

@@ -97,30 +97,30 @@ describe('anonymous id', () => {
     const cookies: Cookies = { get: (n) => jar.get(n) ?? '', set: (n, v) => void jar.set(n, v), del: (n) => void jar.delete(n) }
     const id = createIdentity({ cookies, kv: createKV('id', {}), localStorage: ls, newId: () => 'new' })
     expect(id.anonymousId()).toBe('from-cookie')
-    await expect(id.setUserId('u1')).resolves.toBeUndefined()
+    await expect(id.setPerson({ userId: 'u1' })).resolves.toBeUndefined()
     expect(id.userId()).toBe('u1')
   })
 })
 
 describe('userId', () => {
-  it('setUserId persists across page loads (via localStorage)', async () => {
+  it('setPerson persists across page loads (via localStorage)', async () => {
     const b = browser()
     const first = b.page()
     await first.restore()
-    await first.setUserId('cust-42')
-    expect(b.ls.getItem('onsite:uid')).toBe('cust-42')
-    expect(await b.kv.get('uid')).toBe('cust-42')
+    await first.setPerson({ userId: 'cust-42' })
+    expect(JSON.parse(b.ls.getItem('onsite:who')!)).toEqual({ userId: 'cust-42' })
+    expect(await b.kv.get('who')).toEqual({ userId: 'cust-42' })
     const next = b.page()
     expect(next.userId()).toBe('cust-42')
     await next.restore()
     expect(next.userId()).toBe('cust-42')
   })
 
-  it('setUserId persists via the KV when cookie and localStorage were wiped', async () => {
+  it('setPerson persists via the KV when cookie and localStorage were wiped', async () => {
     const b = browser()
     const first = b.page()
     await first.restore()
-    await first.setUserId('cust-42')
+    await first.setPerson({ userId: 'cust-42' })
     b.jar.clear()
     b.ls.clear()
     const next = b.page()
@@ -130,14 +130,26 @@ describe('userId', () => {
     expect(next.anonymousId()).toBe('id-1')
   })
 
-  it('setUserId(undefined) forgets it everywhere', async () => {
+  it('keeps the userId when the cookie survives but localStorage was cleared', async () => {
+    const b = browser()
+    const first = b.page()
+    await first.restore()
+    await first.setPerson({ userId: 'cust-42' })
+    b.ls.clear()
+    const next = b.page()
+    await next.restore()
+    expect(next.userId()).toBe('cust-42')
+  })
+
+  it('wipe() removes the cookie, the localStorage mirrors and the KV', async () => {
     const b = browser()
     const id = b.page()
-    await id.setUserId('u')
-    await id.setUserId(undefined)
-    expect(id.userId()).toBeUndefined()
-    expect(b.ls.getItem('onsite:uid')).toBeNull()
-    expect(await b.kv.get('uid')).toBeUndefined()
+    await id.restore()
+    await id.setPerson({ userId: 'u' })
+    await id.wipe()
+    expect(b.jar.size).toBe(0)
+    expect(b.ls.length).toBe(0)
+    expect(await b.kv.entries()).toEqual([])
   })
 })
 
@@ -146,13 +158,13 @@ describe('reset', () => {
     const b = browser()
     const id = b.page()
     await id.restore()
-    await id.setUserId('u1')
+    await id.setPerson({ userId: 'u1' })
     await id.reset()
     expect(id.anonymousId()).toBe('id-2')
     expect(id.userId()).toBeUndefined()
     expect(await mirrors(b)).toEqual({ cookie: 'id-2', localStorage: 'id-2', kv: 'id-2' })
-    expect(b.ls.getItem('onsite:uid')).toBeNull()
-    expect(await b.kv.get('uid')).toBeUndefined()
+    expect(b.ls.getItem('onsite:who')).toBe('{}')
+    expect(await b.kv.get('who')).toEqual({})
     const next = b.page()
     await next.restore()
     expect([next.anonymousId(), next.userId()]).toEqual(['id-2', undefined])

@@ -102,7 +102,7 @@ describe('createOnsite', () => {
     expect(track).toMatchObject({ type: 'track', userId: 'cust-1' })
     expect(traitsOnly).toMatchObject({ type: 'identify', userId: 'cust-1', traits: { plan: 'pro' } })
     expect(new Set(calls('wk_identify').map((c) => c.anonymousId))).toEqual(new Set([api.anonymousId()]))
-    expect(localStorage.getItem('onsite:uid')).toBe('cust-1')
+    expect(JSON.parse(localStorage.getItem('onsite:who')!).userId).toBe('cust-1')
     expect(document.cookie).toContain(`onsite_aid=${api.anonymousId()}`)
   })
 
@@ -217,7 +217,7 @@ describe('never throws into the page', () => {
     api.track('Product Viewed', { product_id: 'p1', price: 1, currency: 'USD' })
     api.track(42 as never)
     api.identify('cust-1', { email: 'a@b.test' })
-    api.identify(7 as never)
+    api.identify([7] as never)
     api.reset()
     api.anonymousId()
     return api.flush()

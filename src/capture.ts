@@ -1,0 +1,50 @@
+// Identity sources that come from the page rather than the API: email capture forms marked
+// `data-onsite-capture`, and the `_cio_id` of a Customer.io tracked link in the landing URL.
+import type { Traits } from './identity.ts'
+
+const field = (form: HTMLFormElement, selector: string): HTMLInputElement | null => form.querySelector(selector)
+
+/** The identify traits a capture form holds: email, phone, and its consent checkboxes when it has them. */
+export const formTraits = (form: HTMLFormElement): Traits => {
+  const t: Traits = {}
+  const email = field(form, 'input[type=email],input[name=email]')?.value
+  const phone = field(form, 'input[type=tel],input[name=phone]')?.value
+  if (email) t.email = email
+  if (phone) t.phone = phone
+  for (const name of ['email_consent', 'sms_consent']) {
+    const box = field(form, `input[type=checkbox][name=${name}]`)
+    if (box) t[name] = box.checked
+  }
+  return t
+}
+
+/**
+ * Identifies on the submit of any `form[data-onsite-capture]`, in the capture phase so it runs even when
+ * the store's own handler stops the event. The form is never prevented from submitting: the identify is
+ * in the outbox before the browser navigates, and the pagehide send carries it.
+ */
+export const watchCaptureForms = (doc: Document, identify: (traits: Traits) => void): (() => void) => {
+  const onSubmit = (e: Event) => {
+    const form = e.target as HTMLFormElement | null
+    if (form?.matches?.('form[data-onsite-capture]')) identify(formTraits(form))
+  }
+  doc.addEventListener('submit', onSubmit, true)
+  return () => doc.removeEventListener('submit', onSubmit, true)
+}
+
+/**
+ * Reads `_cio_id` from the landing URL and removes it from the address bar (history.replaceState), so
+ * a link shared onwards does not carry someone else's identity. Returns '' when there is none.
+ */
+export const takeCioId = (w: Window): string => {
+  try {
+    const url = new URL(w.location.href)
+    const id = url.searchParams.get('_cio_id')?.trim()
+    if (!id) return ''
+    url.searchParams.delete('_cio_id')
+    w.history.replaceState(w.history.state, '', url.pathname + url.search + url.hash)
+    return id
+  } catch {
+    return ''
+  }
+}

@@ -1,0 +1,60 @@
+// Consent. "pending": calls wait in memory (no cookie, no storage, no request); "granted": they go out
+// in order; "denied": they are discarded and everything onsite stored is wiped. On Shopify the state
+// follows the Customer Privacy API.
+// https://shopify.dev/docs/api/customer-privacy
+import { AID_COOKIE } from './identity.ts'
+
+export type ConsentState = 'granted' | 'pending' | 'denied'
+export const CONSENT_STATES: readonly string[] = ['granted', 'pending', 'denied']
+
+type Privacy = { analyticsProcessingAllowed?: () => boolean; currentVisitorConsent?: () => { analytics?: string } }
+type ShopifyGlobal = { customerPrivacy?: Privacy; loadFeatures?: (f: unknown[], cb: (err?: unknown) => void) => void }
+
+export const shopifyOf = (w: Window): ShopifyGlobal | undefined => {
+  try {
+    const s = (w as unknown as { Shopify?: ShopifyGlobal }).Shopify
+    return s && typeof s === 'object' ? s : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Follows Shopify's consent: the current answer when the API is loaded (loading it when it is not), then
+ * every `visitorConsentCollected` event. Until Shopify answers, the state stays pending.
+ */
+export const followShopify = (w: Window, set: (s: ConsentState) => void): void => {
+  const S = shopifyOf(w)
+  const read = () => {
+    try {
+      const p = S?.customerPrivacy
+      if (p?.analyticsProcessingAllowed?.()) set('granted')
+      // `currentVisitorConsent` is newer than the documented calls: used only when present.
+      else if (p?.currentVisitorConsent?.().analytics === 'no') set('denied')
+    } catch {}
+  }
+  w.document.addEventListener('visitorConsentCollected', (e) => {
+    set((e as CustomEvent<{ analyticsAllowed?: boolean }>).detail?.analyticsAllowed ? 'granted' : 'denied')
+  })
+  try {
+    if (S?.customerPrivacy) read()
+    else S?.loadFeatures?.([{ name: 'consent-tracking-api', version: '0.1' }], (err) => !err && read())
+  } catch {}
+}
+
+/**
+ * Removes what onsite stored on this browser: the id cookie, every `onsite:` localStorage key and, when
+ * no connection of this page holds them open, the IndexedDB databases.
+ */
+export const wipeStorage = (w: Window, cookieDel: (name: string) => void, databases: boolean): void => {
+  cookieDel(AID_COOKIE)
+  try {
+    const ls = w.localStorage
+    for (let i = ls.length - 1; i >= 0; i--) if (ls.key(i)?.startsWith('onsite:')) ls.removeItem(ls.key(i)!)
+  } catch {}
+  if (databases) {
+    try {
+      for (const name of ['onsite-id', 'onsite-queue']) w.indexedDB.deleteDatabase(name)
+    } catch {}
+  }
+}

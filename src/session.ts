@@ -1,0 +1,49 @@
+// Sessions: 30 minutes without a call ends one (the convention of GA and Segment's session plugins).
+// `returning` says whether this browser was seen before the session began, so returning sessions can be
+// targeted and measured. Kept in localStorage so tabs share it; in memory when storage is refused.
+
+export const SESSION_MS = 30 * 60000
+const KEY = 'onsite:session'
+
+export interface Session {
+  id: string
+  returning: boolean
+}
+interface Stored extends Session {
+  last: number
+}
+
+export const createSession = (ls: Storage | undefined, newId: () => string, seenBefore: boolean) => {
+  let mem: Stored | undefined
+  const load = (): Stored | undefined => {
+    try {
+      const s = JSON.parse(ls?.getItem(KEY) || 'null')
+      if (s && typeof s.id === 'string' && typeof s.last === 'number') return s
+    } catch {}
+    return mem
+  }
+  const store = (s: Stored) => {
+    mem = s
+    try {
+      ls?.setItem(KEY, JSON.stringify(s))
+    } catch {}
+  }
+  return {
+    /** The session of a call made at `at` (ms), starting a new one after 30 minutes of inactivity. */
+    touch(at: number): Session {
+      const cur = load()
+      const live = cur && at - cur.last < SESSION_MS && at >= cur.last - SESSION_MS
+      const s: Stored = live ? { ...cur, last: Math.max(cur.last, at) } : { id: newId(), returning: !!cur || seenBefore, last: at }
+      store(s)
+      return { id: s.id, returning: s.returning }
+    },
+    /** A new person (reset): the next call starts a new session. */
+    end(): void {
+      mem = undefined
+      try {
+        ls?.removeItem(KEY)
+      } catch {}
+    },
+  }
+}
+export type Sessions = ReturnType<typeof createSession>

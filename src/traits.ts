@@ -1,0 +1,92 @@
+// Pure helpers for identity data: email and phone normalisation for identify traits, and the scrub
+// that keeps emails and phone numbers out of track/page properties (identity belongs in traits only).
+import { warn } from './log.ts'
+import type { Props } from './validate.ts'
+
+// Deliberately loose (one @, a dot in the domain, no spaces): the mail server is the real judge, this
+// only keeps typos like "jane@" or "not-an-email" from becoming someone's identity.
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/
+// Also matches a URL-encoded @ (%40), as in `?email=jane%40example.com`.
+const EMAIL_IN = /[^\s@/?&=:;,"'<>()%]+(@|%40)[^\s@.&/?]+(\.[^\s@./?&=:;,"'<>()]+)+/gi
+
+/** Trimmed and lowercased, or '' when it is not an email address. */
+export const normalizeEmail = (v: unknown): string => {
+  const s = typeof v === 'string' ? v.trim().toLowerCase() : ''
+  return EMAIL.test(s) ? s : ''
+}
+
+// Country calling codes of the markets D2C brands sell in most. A country not listed here still works
+// when the shopper types the number with its + prefix.
+const CODES: Record<string, string> = {
+  US: '1', CA: '1', GB: '44', IE: '353', AU: '61', NZ: '64', DE: '49', AT: '43', CH: '41', FR: '33',
+  BE: '32', NL: '31', LU: '352', ES: '34', PT: '351', IT: '39', DK: '45', SE: '46', NO: '47', FI: '358',
+  PL: '48', CZ: '420', JP: '81', KR: '82', SG: '65', HK: '852', IN: '91', AE: '971', ZA: '27', BR: '55',
+  MX: '52', IL: '972',
+}
+
+/**
+ * E.164 ("+15555550123"), or '' when it cannot be made one. Without a + or 00 prefix the number is read
+ * as national in `country` (ISO 3166 alpha-2): its trunk 0 is dropped (or the 1 of a US/CA 11-digit
+ * number). E.164 allows at most 15 digits; fewer than 8 is not a reachable mobile number anywhere.
+ */
+export const normalizePhone = (v: unknown, country: string): string => {
+  if (typeof v !== 'string' && typeof v !== 'number') return ''
+  let s = String(v).trim().replace(/[\s().\-/]/g, '')
+  if (s.startsWith('00')) s = '+' + s.slice(2)
+  if (!/^\+?\d+$/.test(s)) return ''
+  if (s[0] !== '+') {
+    const cc = CODES[country.toUpperCase()]
+    if (!cc) return ''
+    s = '+' + cc + (cc === '1' && s.length === 11 && s[0] === '1' ? s.slice(1) : s.replace(/^0/, ''))
+  }
+  return s.length >= 9 && s.length <= 16 ? s : ''
+}
+
+const PII_KEY = /^(e-?mail|email_address|phone|phone_number|mobile|telephone|tel|sms)$/i
+const PHONE_VALUE = /^\+\d[\d\s().-]{6,}$/
+
+/**
+ * A copy of track/page properties without emails and phone numbers: a PII key or a value that is one is
+ * removed; an email inside a longer string (a URL's query, say) is cut out of it. Returns what was
+ * removed, for the warning. Nested objects and arrays are scrubbed too.
+ */
+export const scrubPII = (props: Props): [Props, string[]] => {
+  const removed: string[] = []
+  const walk = (v: unknown, path: string): unknown => {
+    if (typeof v === 'string') {
+      if (EMAIL.test(v.trim()) || PHONE_VALUE.test(v.trim())) return removed.push(path), undefined
+      const cut = v.replace(EMAIL_IN, '')
+      if (cut !== v) removed.push(path)
+      return cut
+    }
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`))
+    if (v && typeof v === 'object') {
+      const out: Props = {}
+      for (const k in v as Props) {
+        const p = path ? `${path}.${k}` : k
+        if (PII_KEY.test(k) && (v as Props)[k] != null) removed.push(p)
+        else {
+          const x = walk((v as Props)[k], p)
+          if (x !== undefined) out[k] = x
+        }
+      }
+      return out
+    }
+    return v
+  }
+  return [walk(props, '') as Props, removed]
+}
+
+/** Traits with the email and phone normalised; one that cannot be is left out, with a warning. */
+export const cleanTraits = (traits: Props, country: string): Props => {
+  const t = { ...traits }
+  const fix = (key: string, norm: (v: unknown) => string, fix: string) => {
+    if (t[key] == null) return
+    const v = norm(t[key])
+    if (v) t[key] = v
+    else warn(`identify: traits.${key} ${JSON.stringify(t[key])} ${fix}; it is left out`), delete t[key]
+  }
+  fix('email', normalizeEmail, 'is not an email address, so it is not used as identity')
+  fix('phone', (v) => normalizePhone(v, country), `is not a phone number in E.164 or national ${country} format (set config.defaultCountry or add the + country code)`)
+  return t
+}
