@@ -1,34 +1,19 @@
 // The core promise, in a real Chromium against the local collector: every accepted call arrives once
 // per messageId, whatever happens to the page, the network or the server in the middle.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { BrowserContext, Page } from 'playwright'
-import { collectorEvents, loaderPage, resetCollector, setFaults, startStack, waitFor, type Stack } from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import { collectorEvents, loaderPage, setFaults, waitFor } from './harness.ts'
+import { useSuite } from './suite.ts'
 
-let stack: Stack
-let ctx: BrowserContext
-const config = () => ({ writeKey: 'test-write-key', apiHost: stack.collectorUrl })
+const suite = useSuite()
+const config = () => ({ writeKey: 'test-write-key', apiHost: suite.stack.collectorUrl })
 
 type Stored = { type: string; event?: string; messageId: string; anonymousId: string; timestamp: string; receivedAt: string; properties?: Record<string, unknown>; sentAt?: string }
-const stored = async () => (await collectorEvents(stack.collectorUrl)).events as unknown as Stored[]
+const stored = async () => (await collectorEvents(suite.stack.collectorUrl)).events as unknown as Stored[]
 const tracks = async (name?: string) => (await stored()).filter((e) => e.type === 'track' && (!name || e.event === name))
-const noDuplicates = async () => expect((await collectorEvents(stack.collectorUrl)).duplicates).toEqual({})
+const noDuplicates = async () => expect((await collectorEvents(suite.stack.collectorUrl)).duplicates).toEqual({})
 
-const open = async (path: string, html: string): Promise<Page> => {
-  const page = await ctx.newPage()
-  await page.goto(stack.page(path, html))
-  await page.waitForFunction(() => (window as unknown as { onsite: { version?: string } }).onsite.version)
-  return page
-}
+const open = suite.open
 
-beforeAll(async () => {
-  stack = await startStack()
-})
-afterAll(async () => stack?.close())
-beforeEach(async () => {
-  await ctx?.close()
-  await resetCollector(stack.collectorUrl)
-  ctx = await stack.browser.newContext()
-})
 
 describe('delivery in Chromium', () => {
   it('page view and add-to-cart arrive exactly once, with one anonymous id across a reload', async () => {
@@ -67,10 +52,10 @@ describe('delivery in Chromium', () => {
   })
 
   it('five track() calls followed at once by a navigation all arrive, with the collector answering after 2 s', async () => {
-    await setFaults(stack.collectorUrl, { delayMs: 2000 })
+    await setFaults(suite.stack.collectorUrl, { delayMs: 2000 })
     // flushIntervalMs keeps the interval from sending first: only the pagehide path can deliver them
     const page = await open('/nav', loaderPage({ config: { ...config(), flushIntervalMs: 60000 } }))
-    stack.page('/elsewhere', '<!doctype html><title>elsewhere</title>')
+    suite.stack.page('/elsewhere', '<!doctype html><title>elsewhere</title>')
     await page.evaluate(() => {
       for (let i = 0; i < 5; i++) (window as any).onsite.track('Nav Event', { i })
       location.href = '/elsewhere'
@@ -81,16 +66,16 @@ describe('delivery in Chromium', () => {
   })
 
   it('three 500s then a 200 deliver everything once', async () => {
-    await setFaults(stack.collectorUrl, { fail: 3, status: 500 })
+    await setFaults(suite.stack.collectorUrl, { fail: 3, status: 500 })
     const page = await open('/500', loaderPage({ config: { ...config(), flushIntervalMs: 100 } }))
     await page.evaluate(() => ['A', 'B', 'C'].forEach((e) => (window as any).onsite.track('Retry ' + e)))
     await waitFor(async () => (await tracks()).length === 3, 20000)
-    expect((await collectorEvents(stack.collectorUrl)).requests).toBeGreaterThanOrEqual(4)
+    expect((await collectorEvents(suite.stack.collectorUrl)).requests).toBeGreaterThanOrEqual(4)
     await noDuplicates()
   })
 
   it('honours Retry-After on a 429', async () => {
-    await setFaults(stack.collectorUrl, { fail: 1, status: 429, retryAfter: 3 })
+    await setFaults(suite.stack.collectorUrl, { fail: 1, status: 429, retryAfter: 3 })
     const page = await open('/429', loaderPage({ config: { ...config(), flushIntervalMs: 50 } }))
     const sent: number[] = []
     page.on('request', (r) => r.url().endsWith('/b') && sent.push(Date.now()))
@@ -119,7 +104,7 @@ describe('delivery in Chromium', () => {
   })
 
   it('still delivers, and keeps its id, when IndexedDB is unavailable', async () => {
-    await ctx.addInitScript(() => Object.defineProperty(window, 'indexedDB', { get() { throw new Error('blocked') } }))
+    await suite.ctx.addInitScript(() => Object.defineProperty(window, 'indexedDB', { get() { throw new Error('blocked') } }))
     const page = await open('/noidb', loaderPage({ config: config(), before: '<script>onsite.page()</script>' }))
     await waitFor(async () => (await stored()).length === 1)
     await page.reload()
@@ -143,12 +128,12 @@ describe('delivery in Chromium', () => {
   })
 
   it('a page killed while its send hangs: the next page delivers the calls, once', async () => {
-    await setFaults(stack.collectorUrl, { hang: true })
+    await setFaults(suite.stack.collectorUrl, { hang: true })
     const page = await open('/kill', loaderPage({ config: { ...config(), flushIntervalMs: 50 } }))
     await page.evaluate(() => ['1', '2', '3'].forEach((n) => (window as any).onsite.track('Killed ' + n)))
     await page.waitForTimeout(300)
     await page.close({ runBeforeUnload: false })
-    await setFaults(stack.collectorUrl, { fail: 0 })
+    await setFaults(suite.stack.collectorUrl, { fail: 0 })
     await open('/kill', loaderPage({ config: { ...config(), flushIntervalMs: 50 } }))
     await waitFor(async () => (await tracks()).length === 3, 45000)
     await noDuplicates()
@@ -156,11 +141,11 @@ describe('delivery in Chromium', () => {
 
   it('the network drops and comes back: everything arrives once', async () => {
     const page = await open('/offline', loaderPage({ config: { ...config(), flushIntervalMs: 50 } }))
-    await ctx.setOffline(true)
+    await suite.ctx.setOffline(true)
     await page.evaluate(() => ['1', '2'].forEach((n) => (window as any).onsite.track('Offline ' + n)))
     await page.waitForTimeout(1500)
     expect(await tracks()).toEqual([])
-    await ctx.setOffline(false)
+    await suite.ctx.setOffline(false)
     await waitFor(async () => (await tracks()).length === 2, 20000)
     await noDuplicates()
   })

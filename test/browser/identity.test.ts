@@ -1,34 +1,20 @@
 // The identity bridge and consent in a real Chromium against the local collector: one person from the
 // first anonymous page view to the known customer, and nothing stored or sent before consent.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { BrowserContext, Page } from 'playwright'
-import { collectorEvents, loaderPage, resetCollector, startStack, waitFor, type Stack } from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright'
+import { collectorEvents, loaderPage, waitFor } from './harness.ts'
+import { useSuite } from './suite.ts'
 
-let stack: Stack
-let ctx: BrowserContext
-const config = (extra: object = {}) => ({ writeKey: 'test-write-key', apiHost: stack.collectorUrl, flushIntervalMs: 50, ...extra })
+const suite = useSuite()
+const config = (extra: object = {}) => ({ writeKey: 'test-write-key', apiHost: suite.stack.collectorUrl, flushIntervalMs: 50, ...extra })
 
 type Stored = { type: string; event?: string; messageId: string; anonymousId: string; userId?: string; traits?: Record<string, unknown>; properties?: Record<string, unknown>; context?: Record<string, any> }
-const stored = async () => (await collectorEvents(stack.collectorUrl)).events as unknown as Stored[]
+const stored = async () => (await collectorEvents(suite.stack.collectorUrl)).events as unknown as Stored[]
 const ofType = async (type: string) => (await stored()).filter((e) => e.type === type)
 const onsite = (page: Page, fn: string) => page.evaluate(fn)
 
-const open = async (path: string, html: string, c: BrowserContext = ctx): Promise<Page> => {
-  const page = await c.newPage()
-  await page.goto(stack.page(path, html))
-  await page.waitForFunction(() => (window as any).onsite.version)
-  return page
-}
+const open = suite.open
 
-beforeAll(async () => {
-  stack = await startStack()
-})
-afterAll(async () => stack?.close())
-beforeEach(async () => {
-  await ctx?.close()
-  await resetCollector(stack.collectorUrl)
-  ctx = await stack.browser.newContext()
-})
 
 describe('identity bridge in Chromium', () => {
   it('anonymous browse and add to cart, then the capture form: one anonymousId, later calls carry the userId', async () => {
@@ -38,7 +24,7 @@ describe('identity bridge in Chromium', () => {
     const page = await open('/shop', loaderPage({ config: config({ identifyBy: 'email' }), before: '<script>onsite.page()</script>', after: form }))
     await onsite(page, `onsite.track('Product Added', { product_id: 'shirt-1', price: 49, currency: 'USD', quantity: 1 })`)
     await waitFor(async () => (await stored()).length === 2)
-    stack.page('/thanks', loaderPage({ config: config({ identifyBy: 'email' }), before: `<script>onsite.track('Thanks Viewed')</script>` }))
+    suite.stack.page('/thanks', loaderPage({ config: config({ identifyBy: 'email' }), before: `<script>onsite.track('Thanks Viewed')</script>` }))
     await page.click('#join')
     await page.waitForURL(/\/thanks/)
     await waitFor(async () => (await stored()).length === 4)
@@ -58,7 +44,7 @@ describe('identity bridge in Chromium', () => {
     await page.reload()
     await page.waitForFunction(() => (window as any).onsite.version)
     await waitFor(async () => (await stored()).length === 3)
-    const other = await stack.browser.newContext()
+    const other = await suite.stack.browser.newContext()
     try {
       await open('/account', loaderPage({ config: cfg }), other)
       await waitFor(async () => (await ofType('identify')).length === 2)
@@ -74,8 +60,8 @@ describe('identity bridge in Chromium', () => {
   })
 
   it('a _cio_id landing identifies softly and leaves the address bar without it', async () => {
-    const url = stack.page('/landing', loaderPage({ config: config(), before: '<script>onsite.page()</script>' }))
-    const page = await ctx.newPage()
+    const url = suite.stack.page('/landing', loaderPage({ config: config(), before: '<script>onsite.page()</script>' }))
+    const page = await suite.ctx.newPage()
     await page.goto(url + '?utm_source=email&_cio_id=abc123#reviews')
     await waitFor(async () => (await ofType('identify')).length === 1)
     const [identify] = await ofType('identify')
@@ -146,7 +132,7 @@ describe('consent in Chromium', () => {
 
   it('pending: no cookie, no storage, no request; granted: everything arrives in order', async () => {
     const requests: string[] = []
-    ctx.on('request', (r) => r.url().startsWith(stack.collectorUrl) && requests.push(r.url()))
+    suite.ctx.on('request', (r) => r.url().startsWith(suite.stack.collectorUrl) && requests.push(r.url()))
     const page = await open('/consent', loaderPage({ config: config({ consent: 'pending' }), before: '<script>onsite.page()</script>' }))
     await onsite(page, `onsite.track('First'); onsite.identify('cust-1', { email: 'c@d.com' }); onsite.track('Second')`)
     await new Promise((r) => setTimeout(r, 500))
