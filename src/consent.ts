@@ -3,6 +3,7 @@
 // follows the Customer Privacy API.
 // https://shopify.dev/docs/api/customer-privacy
 import { AID_COOKIE } from './identity.ts'
+import { warn } from './log.ts'
 
 export type ConsentState = 'granted' | 'pending' | 'denied'
 export const CONSENT_STATES: readonly string[] = ['granted', 'pending', 'denied']
@@ -36,10 +37,14 @@ export const followShopify = (w: Window, set: (s: ConsentState) => void): void =
   w.document.addEventListener('visitorConsentCollected', (e) => {
     set((e as CustomEvent<{ analyticsAllowed?: boolean }>).detail?.analyticsAllowed ? 'granted' : 'denied')
   })
+  const missing = () => warn('consent "shopify": the Customer Privacy API is not on this page; calls wait in memory until onsite.consent("granted")')
   try {
     if (S?.customerPrivacy) read()
-    else S?.loadFeatures?.([{ name: 'consent-tracking-api', version: '0.1' }], (err) => !err && read())
-  } catch {}
+    else if (S?.loadFeatures) S.loadFeatures([{ name: 'consent-tracking-api', version: '0.1' }], (err) => (err ? missing() : read()))
+    else missing()
+  } catch {
+    missing()
+  }
 }
 
 /**
