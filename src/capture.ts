@@ -42,7 +42,9 @@ export const takeCioId = (w: Window): string => {
     const id = url.searchParams.get('_cio_id')?.trim()
     if (!id) return ''
     url.searchParams.delete('_cio_id')
-    w.history.replaceState(w.history.state, '', url.pathname + url.search + url.hash)
+    try {
+      w.history.replaceState(w.history.state, '', url.pathname + url.search + url.hash)
+    } catch {}
     return id
   } catch {
     return ''

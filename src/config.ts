@@ -94,12 +94,10 @@ export const parseConfig = (input: unknown, base: string, extraKeys: readonly st
   if (out.cioUserId as unknown === false) out.cioUserId = ''
   const cust = out.customer as Input | null | undefined
   delete out.customer
-  if (cust && (cust.id != null || cust.email != null)) {
-    const id = typeof cust.id === 'number' || typeof cust.id === 'string' ? String(cust.id).trim() : ''
-    out.customer = {}
-    if (id) out.customer.id = id
-    if (typeof cust.email === 'string') out.customer.email = cust.email
-  }
+  const id = typeof cust?.id === 'number' || typeof cust?.id === 'string' ? String(cust.id).trim() : ''
+  const email = typeof cust?.email === 'string' ? cust.email : ''
+  // A guest renders {"id": null, "email": null}: no customer, no identify.
+  if (id || email) out.customer = id ? (email ? { id, email } : { id }) : { email }
   const known = ['writeKey', 'apiHost', 'region', ...CHECKS.map(([k]) => k)]
   for (const k in c) {
     if (!known.includes(k) && !extraKeys.includes(k)) error(`config${/^\w+$/.test(k) ? '.' + k : `[${JSON.stringify(k)}]`} is not a known key (known: ${known.join(', ')}); it is ignored`)

@@ -59,6 +59,7 @@ export const start = (w: Window, config: Config, when: () => number) => {
   w.document.addEventListener('visibilitychange', onHide)
 
   let seq = 0
+  let stopped = false
   /**
    * Queues one call. `prepare` runs in the call's turn, after the calls made before it, and may adjust
    * the call or cancel it by returning false (identify uses it to see the identity as it is by then).
@@ -71,7 +72,8 @@ export const start = (w: Window, config: Config, when: () => number) => {
     const call = { type, ...fields, messageId: 'onsite-' + nanoid(), timestamp: new Date(at).toISOString(), context } as Call
     const order = ++seq
     return ready.then(() => {
-      if (prepare?.(call) === false) return
+      // consent withdrawn since the call was made: it is discarded with the rest
+      if (stopped || prepare?.(call) === false) return
       const session = sessions.touch(at)
       ;(call.context as Props).session = session
       if (type === 'page') (call.properties as Props).returning = session.returning
@@ -110,7 +112,7 @@ export const start = (w: Window, config: Config, when: () => number) => {
 
   const stopCapture = watchCaptureForms(w.document, (traits) => identify({ traits: cleanTraits(traits, config.defaultCountry) }))
   const customer = config.customer
-  if (customer) identify({ userId: customer.id, traits: cleanTraits(customer.email ? { email: customer.email } : {}, config.defaultCountry) })
+  if (customer?.id || customer?.email) identify({ userId: customer.id, traits: cleanTraits(customer.email ? { email: customer.email } : {}, config.defaultCountry) })
   const cio = takeCioId(w)
   if (cio) identify({ userId: config.cioUserId.replace('{id}', cio) || undefined, traits: { cio_id: cio }, soft: true })
 
@@ -134,6 +136,7 @@ export const start = (w: Window, config: Config, when: () => number) => {
     },
     reset() {
       void ready.then(() => {
+        if (stopped) return
         sessions.end()
         return identity.reset()
       })
@@ -142,13 +145,14 @@ export const start = (w: Window, config: Config, when: () => number) => {
     anonymousId: () => identity.anonymousId(),
     /** Consent withdrawn: stop, and remove the ids, the queue and the session from this browser. */
     async stop(): Promise<void> {
+      stopped = true
       w.removeEventListener('pagehide', onPagehide)
       w.document.removeEventListener('visibilitychange', onHide)
       stopCapture()
       delivery.stop()
       channel?.close()
-      sessions.end()
       await ready
+      sessions.end()
       await Promise.all([identity.wipe(), outbox.clear()])
     },
   }

@@ -15,10 +15,11 @@ interface Stored extends Session {
 
 export const createSession = (ls: Storage | undefined, newId: () => string, seenBefore: boolean) => {
   let mem: Stored | undefined
+  // The newer of the shared copy (other tabs write it) and this tab's own (newer when storage refuses writes).
   const load = (): Stored | undefined => {
     try {
       const s = JSON.parse(ls?.getItem(KEY) || 'null')
-      if (s && typeof s.id === 'string' && typeof s.last === 'number') return s
+      if (s && typeof s.id === 'string' && typeof s.last === 'number' && !(mem && mem.last > s.last)) return s
     } catch {}
     return mem
   }
@@ -32,7 +33,8 @@ export const createSession = (ls: Storage | undefined, newId: () => string, seen
     /** The session of a call made at `at` (ms), starting a new one after 30 minutes of inactivity. */
     touch(at: number): Session {
       const cur = load()
-      const live = cur && at - cur.last < SESSION_MS && at >= cur.last - SESSION_MS
+      // A replayed call older than the last activity belongs to the current session and does not move it back.
+      const live = cur && at - cur.last < SESSION_MS
       const s: Stored = live ? { ...cur, last: Math.max(cur.last, at) } : { id: newId(), returning: !!cur || seenBefore, last: at }
       store(s)
       return { id: s.id, returning: s.returning }

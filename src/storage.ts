@@ -108,12 +108,15 @@ export const createKV = (name: string, b: Backends): KV => {
   // A tier whose write failed (quota, private mode) takes no more writes this page; reads still merge it,
   // so what it held before is not forgotten.
   const full = new Set<Tier>()
+  // A tier that fails a read (a hung IndexedDB) is not trusted with writes either.
   const each = async <T>(fn: (t: Tier) => Promise<T>): Promise<T[]> => {
     const out: T[] = []
     for (const t of tiers) {
       try {
         out.push(await fn(t))
-      } catch {}
+      } catch {
+        if (t !== tiers[tiers.length - 1]) full.add(t)
+      }
     }
     return out
   }

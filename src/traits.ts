@@ -6,8 +6,10 @@ import type { Props } from './validate.ts'
 // Deliberately loose (one @, a dot in the domain, no spaces): the mail server is the real judge, this
 // only keeps typos like "jane@" or "not-an-email" from becoming someone's identity.
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/
-// Also matches a URL-encoded @ (%40), as in `?email=jane%40example.com`.
-const EMAIL_IN = /[^\s@/?&=:;,"'<>()%]+(@|%40)[^\s@.&/?]+(\.[^\s@./?&=:;,"'<>()]+)+/gi
+// An email inside a longer string (a URL's query or path): no URL delimiters in it; a URL-encoded @
+// (%40) or + (%2B) counts, as form GETs and URLSearchParams write them. A file name like tee@2x.png is
+// not an email.
+const EMAIL_IN = /(?:[^\s@/?&=:;,"'<>()%]|%(?!40)[\da-f]{2})+(?:@|%40)[^\s@.&/?%]+(?:\.[^\s@./?&=:;,"'<>()%#]+)*\.(?!(?:png|jpe?g|gif|webp|svg|avif)\b)[a-z]{2,}\b/gi
 
 /** Trimmed and lowercased, or '' when it is not an email address. */
 export const normalizeEmail = (v: unknown): string => {
@@ -31,7 +33,8 @@ const CODES: Record<string, string> = {
  */
 export const normalizePhone = (v: unknown, country: string): string => {
   if (typeof v !== 'string' && typeof v !== 'number') return ''
-  let s = String(v).trim().replace(/[\s().\-/]/g, '')
+  // "+44 (0)20 ..." is how UK numbers are often written: the (0) is the trunk prefix, not a digit to keep.
+  let s = String(v).trim().replace(/\(0\)/, '').replace(/[\s().\-/]/g, '')
   if (s.startsWith('00')) s = '+' + s.slice(2)
   if (!/^\+?\d+$/.test(s)) return ''
   if (s[0] !== '+') {
@@ -54,13 +57,16 @@ export const scrubPII = (props: Props): [Props, string[]] => {
   const removed: string[] = []
   const walk = (v: unknown, path: string): unknown => {
     if (typeof v === 'string') {
-      if (EMAIL.test(v.trim()) || PHONE_VALUE.test(v.trim())) return removed.push(path), undefined
+      if (PHONE_VALUE.test(v.trim())) return removed.push(path), undefined
       const cut = v.replace(EMAIL_IN, '')
-      if (cut !== v) removed.push(path)
-      return cut
+      if (cut === v) return v
+      removed.push(path)
+      // nothing left but the email: the property goes
+      return cut.trim() ? cut : undefined
     }
     if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`))
-    if (v && typeof v === 'object') {
+    // plain objects only: a Date or other class instance serialises itself
+    if (v && Object.getPrototypeOf(v) === Object.prototype) {
       const out: Props = {}
       for (const k in v as Props) {
         const p = path ? `${path}.${k}` : k

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createDelivery, UNLOAD_LEASE_MS } from '../../src/delivery.ts'
+import { createDelivery, FOREIGN_GRACE_MS, UNLOAD_LEASE_MS } from '../../src/delivery.ts'
 import { createLeases, type Lock } from '../../src/lock.ts'
 import { createOutbox } from '../../src/outbox.ts'
-import { createKV } from '../../src/storage.ts'
+import { createKV, type KV } from '../../src/storage.ts'
 import type { Chunk, Outcome, Transport } from '../../src/transport.ts'
 import { captureErrors, deferred, MemStorage } from './fakes.ts'
 
@@ -20,11 +20,13 @@ interface Options {
   outcomes?: Outcome[] | ((c: Chunk, keepalive: boolean) => Outcome | Promise<Outcome>)
   lock?: Lock
   room?: number
+  /** Wraps the KV this tab's outbox uses (the unwrapped one is returned as `kv`, shared by "other tabs"). */
+  wrapKV?: (kv: KV) => KV
 }
 
 const setup = (o: Options = {}) => {
   const kv = createKV('queue', {})
-  const outbox = createOutbox(kv)
+  const outbox = createOutbox(o.wrapKV ? o.wrapKV(kv) : kv)
   const sends: { ids: string[]; keepalive: boolean; at: number; batch: { messageId: string; sentAt: string }[]; ok?: boolean }[] = []
   const script = o.outcomes ?? []
   const transport: Transport = {
@@ -316,4 +318,102 @@ it("a call leased by another tab is skipped, and looked at again when the lease 
   expect(t.sends.map((s) => s.ids)).toEqual([['b']])
   await vi.advanceTimersByTimeAsync(5000)
   expect(t.sends.map((s) => s.ids)).toEqual([['b'], ['a']])
+})
+
+describe("other tabs' calls", () => {
+  /** A call another tab stored (at its add time) and may still send itself. */
+  const foreign = (kv: KV, id: string, at: number | undefined) =>
+    createOutbox(kv).add({ call: { type: 'track', event: 'E', messageId: id, timestamp: new Date(at ?? Date.now()).toISOString() }, seq: 1, ...(at === undefined ? {} : { at }) })
+
+  it('are left alone for FOREIGN_GRACE_MS after they were stored; own calls go at once', async () => {
+    expect(FOREIGN_GRACE_MS).toBe(5000)
+    const t = setup({ flushIntervalMs: 60000 })
+    await foreign(t.kv, 'theirs', Date.now())
+    await t.add('mine')
+    await t.delivery.flush()
+    expect(t.sends.map((s) => s.ids)).toEqual([['mine']])
+    await vi.advanceTimersByTimeAsync(FOREIGN_GRACE_MS - 1)
+    expect(t.sends.map((s) => s.ids)).toEqual([['mine']])
+    // the grace ends: looked at again without anyone asking for a flush
+    await vi.advanceTimersByTimeAsync(1)
+    expect(t.sends.map((s) => s.ids)).toEqual([['mine'], ['theirs']])
+    expect(await t.outbox.all()).toEqual([])
+  })
+
+  it('the grace counts from when the other tab stored the call', async () => {
+    const t = setup({ flushIntervalMs: 60000 })
+    await foreign(t.kv, 'recent', Date.now() - 3000)
+    await t.delivery.flush()
+    expect(t.sends).toEqual([])
+    await vi.advanceTimersByTimeAsync(1999)
+    expect(t.sends).toEqual([])
+    await vi.advanceTimersByTimeAsync(1)
+    expect(t.sends.map((s) => s.ids)).toEqual([['recent']])
+  })
+
+  it('calls stored longer ago than the grace (a page that is gone) are sent at once', async () => {
+    const t = setup()
+    await foreign(t.kv, 'orphan', Date.now() - FOREIGN_GRACE_MS)
+    await t.delivery.flush()
+    expect(t.sends.map((s) => s.ids)).toEqual([['orphan']])
+  })
+
+  it('calls without a stored time (an earlier version) are sent at once', async () => {
+    const t = setup()
+    await foreign(t.kv, 'legacy', undefined)
+    await t.delivery.flush()
+    expect(t.sends.map((s) => s.ids)).toEqual([['legacy']])
+  })
+
+  it('a foreign call in its grace does not hold back own calls of the same batch', async () => {
+    const t = setup({ flushAt: 2 })
+    await t.add('a')
+    await foreign(t.kv, 'theirs', Date.now())
+    await t.add('b')
+    expect(t.sends.map((s) => s.ids)).toEqual([['a', 'b']])
+  })
+})
+
+describe('the send lease and the outbox', () => {
+  it('is released only after outbox.remove resolves, then the delivery is announced', async () => {
+    const gate = deferred()
+    const t = setup({ wrapKV: (kv) => ({ ...kv, del: async (keys) => (await gate.promise, kv.del(keys)) }) })
+    await t.add('a')
+    const flushed = t.delivery.flush()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(t.delivered()).toEqual(['a'])
+    // answered 200, but still stored: the lease keeps other tabs (and pagehide) off it
+    expect([...t.leases.held().keys()]).toEqual(['a'])
+    expect(t.announce).not.toHaveBeenCalled()
+    expect(createLeases(t.ls, Date.now).held().has('a')).toBe(true) // as another tab sees it
+    gate.resolve()
+    await flushed
+    expect(t.leases.held().size).toBe(0)
+    expect(t.announce).toHaveBeenCalledExactlyOnceWith(['a'])
+    expect(await t.kv.entries()).toEqual([])
+  })
+
+  it('is kept when outbox.remove rejects, so no other page resends the call before it runs out', async () => {
+    let failDeletes = 1
+    const t = setup({
+      wrapKV: (kv) => ({ ...kv, del: async (keys) => (failDeletes-- > 0 ? Promise.reject(new Error('delete failed')) : kv.del(keys)) }),
+    })
+    await t.add('a')
+    await t.delivery.flush()
+    expect(t.delivered()).toEqual(['a'])
+    expect(t.leases.held().has('a')).toBe(true)
+    expect(t.announce).not.toHaveBeenCalled()
+    expect(log.messages().some((m) => /^\[onsite\] flush failed: .*delete failed/.test(m))).toBe(true)
+    // still stored: another tab sees it leased, not free
+    const otherTab = createLeases(t.ls, Date.now)
+    expect(otherTab.held().has('a')).toBe(true)
+    await vi.advanceTimersByTimeAsync(19_999)
+    expect(t.sends).toHaveLength(1)
+    // the lease ran out: the call is delivered again (deduplicated by messageId) and now removed
+    await vi.advanceTimersByTimeAsync(1)
+    await t.delivery.flush()
+    expect(t.sends.map((s) => s.ids)).toEqual([['a'], ['a']])
+    expect(await t.kv.entries()).toEqual([])
+    expect(t.leases.held().size).toBe(0)
+  })
 })

@@ -67,3 +67,17 @@ export const captureErrors = () => {
 export const settle = async (rounds = 20): Promise<void> => {
   for (let i = 0; i < rounds; i++) await Promise.resolve()
 }
+
+/** Spies on console.warn (silenced) and returns a reader of the messages printed so far. */
+export const captureWarnings = () => {
+  const spy = vi.spyOn(console, 'warn').mockImplementation(() => {})
+  return { spy, messages: (): string[] => spy.mock.calls.map((c) => String(c[0])) }
+}
+
+/** A Storage whose every method and property throws, like localStorage in a sandboxed iframe. */
+export const throwingStorage = (): Storage =>
+  new Proxy(new MemStorage(), {
+    get() {
+      throw new DOMException('The operation is insecure.', 'SecurityError')
+    },
+  })

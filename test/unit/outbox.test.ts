@@ -100,3 +100,74 @@ describe('outbox', () => {
     expect(await kv.entries()).toEqual([])
   })
 })
+
+describe('outbox: concurrent reads and ownership', () => {
+  /** A KV whose entries() reads the storage at once but answers only when the gate opens. */
+  const slowReads = () => {
+    const gate = deferred()
+    const inner = createKV('q', {})
+    const kv: KV = {
+      ...inner,
+      entries: async <T>() => {
+        const snapshot = await inner.entries<T>()
+        await gate.promise
+        return snapshot
+      },
+    }
+    return { kv, inner, gate }
+  }
+
+  it('a call added while all() is reading storage is not forgotten', async () => {
+    const { kv, gate } = slowReads()
+    const box = createOutbox(kv)
+    await box.add(entry('before', 1, 1))
+    const reading = box.all() // reads storage now: only "before" is there
+    await box.add(entry('during', 2, 2)) // stored while the read is in flight
+    gate.resolve()
+    // "during" is missing from the storage snapshot, but it was stored after the read began: not delivered
+    expect(ids(await reading)).toEqual(['before', 'during'])
+    expect(ids(box.mine())).toEqual(['before', 'during'])
+    expect(box.owns('during')).toBe(true)
+    expect(ids(await box.all())).toEqual(['before', 'during'])
+  })
+
+  it('a call stored before the read began and gone from storage is still taken as delivered elsewhere', async () => {
+    const { kv, inner, gate } = slowReads()
+    const box = createOutbox(kv)
+    await box.add(entry('a', 1, 1))
+    await box.add(entry('b', 2, 2))
+    await inner.del(['a']) // another tab delivered it
+    const reading = box.all()
+    await box.add(entry('c', 3, 3))
+    gate.resolve()
+    expect(ids(await reading)).toEqual(['b', 'c'])
+    expect(ids(box.mine())).toEqual(['b', 'c'])
+    expect(box.owns('a')).toBe(false)
+  })
+
+  it('owns(id): true from add() on for this tab’s calls, false for other tabs’ and after remove or forget', async () => {
+    const kv = createKV('q', {})
+    const box = createOutbox(kv)
+    const other = createOutbox(kv)
+    await other.add(entry('theirs', 1, 1))
+    const adding = box.add(entry('mine', 2, 1))
+    expect(box.owns('mine')).toBe(true) // synchronously, before the write settles
+    await adding
+    await box.add(entry('forgotten', 3, 2))
+    expect(box.owns('theirs')).toBe(false)
+    expect(other.owns('theirs')).toBe(true)
+    expect(ids(await box.all())).toEqual(['theirs', 'mine', 'forgotten'])
+    await box.remove(['mine'])
+    box.forget(['forgotten'])
+    expect(box.owns('mine')).toBe(false)
+    expect(box.owns('forgotten')).toBe(false)
+    expect(box.owns('never')).toBe(false)
+  })
+
+  it('clear() makes owns() false', async () => {
+    const box = createOutbox(createKV('q', {}))
+    await box.add(entry('a', 1, 1))
+    await box.clear()
+    expect(box.owns('a')).toBe(false)
+  })
+})

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { browserBackends, createKV, localTier } from '../../src/storage.ts'
-import { MemStorage } from './fakes.ts'
+import { MemStorage, throwingStorage } from './fakes.ts'
 
 afterEach(() => {
   vi.unstubAllGlobals()
@@ -218,5 +218,73 @@ describe('createKV with a failing IndexedDB', () => {
     // later writes skip the stuck tier at once
     await kv.set('b', 2)
     expect(ls.getItem('onsite:q:b')).toBe('2')
+  })
+})
+
+describe('KV.del reports a delete that did not happen', () => {
+  /** localStorage that takes writes but refuses to remove (a broken or patched Storage). */
+  const noRemove = () => {
+    const ls = new MemStorage()
+    ls.removeItem = () => {
+      throw new DOMException('denied', 'SecurityError')
+    }
+    return ls
+  }
+
+  it('rejects when a tier that holds writes fails to delete, after trying every tier', async () => {
+    const ls = noRemove()
+    const kv = createKV('q', { localStorage: ls })
+    await kv.set('a', 1)
+    expect(ls.dump()).toEqual({ 'onsite:q:a': '1' })
+    await expect(kv.del(['a'])).rejects.toThrow('delete failed')
+    // the rejection is truthful: the value is still stored
+    expect(await kv.get('a')).toBe(1)
+  })
+
+  it('clear() rejects too when a writable tier cannot delete', async () => {
+    const kv = createKV('q', { localStorage: noRemove() })
+    await kv.set('a', 1)
+    await expect(kv.clear()).rejects.toThrow()
+  })
+
+  it('the memory tier is still deleted from when another tier fails', async () => {
+    const ls = new MemStorage()
+    const kv = createKV('q', { localStorage: ls })
+    ls.failWrite = (k) => k.endsWith(':m') // "m" lands in memory; localStorage now takes no writes
+    await kv.set('m', 1)
+    expect(ls.length).toBe(0)
+    ls.removeItem = () => {
+      throw new Error('broken')
+    }
+    // localStorage failed a write, so its failure to delete does not count
+    await expect(kv.del(['m'])).resolves.toBeUndefined()
+    expect(await kv.get('m')).toBeUndefined()
+  })
+
+  it('does not reject for a sandboxed localStorage whose every method throws (its writes failed too)', async () => {
+    const kv = createKV('q', { localStorage: throwingStorage() })
+    await kv.set('a', 1)
+    await expect(kv.del(['a'])).resolves.toBeUndefined()
+    expect(await kv.get('a')).toBeUndefined()
+    await expect(kv.clear()).resolves.toBeUndefined()
+  })
+
+  it('does not reject for a full localStorage whose removeItem also fails', async () => {
+    const ls = new MemStorage()
+    ls.failWrite = () => true
+    ls.removeItem = () => {
+      throw new DOMException('denied', 'SecurityError')
+    }
+    const kv = createKV('q', { localStorage: ls })
+    await kv.set('a', 1)
+    await expect(kv.del(['a'])).resolves.toBeUndefined()
+    expect(await kv.entries()).toEqual([])
+  })
+
+  it('a tier that never failed a write counts even if this page never wrote to it', async () => {
+    const ls = noRemove()
+    ls.setItem('onsite:q:old', '1') // left by an earlier page
+    const kv = createKV('q', { localStorage: ls })
+    await expect(kv.del(['old'])).rejects.toThrow('delete failed')
   })
 })
