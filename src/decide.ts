@@ -1,0 +1,152 @@
+// Which offer to show on this page, as a pure function of the offers, the audience flags, this browser's
+// history, the page and the time: the same input always gives the same decision, with a reason for every
+// offer, so any decision can be logged, replayed in a test and explained to a merchant.
+//
+// - Fresh beats stale: an order seen here after audiences.syncedAt (or with no syncedAt at all) suppresses
+//   every suppressAfterPurchase offer whatever the synced flags say, since they predate the purchase.
+// - decide does not wait for triggers. A winner with one (delayMs, scrollPercent, exitIntent, inactivityMs)
+//   is 'waiting' and still takes the page, so a lower offer cannot flash first; the renderer shows it when
+//   the trigger fires (or records the holdout then, if `holdout`, so both groups are counted at the same
+//   moment).
+// - Holdout: the winner of a visitor in its control group is 'held_out' and nothing else is shown, so the
+//   control group measures "no offer", not "another offer".
+// - The incentive cooldown is across offers: the offer that was shown keeps its own frequency cap.
+import type { Governance, Offer } from './offers.ts'
+
+/**
+ * What this browser did, kept small by its recorder (times in ms). Views and the incentive are recorded
+ * when an offer is actually shown; `session.offers` also holds held-out offers, so a control visitor is
+ * not offered something else on the next page.
+ */
+export interface History {
+  productViews?: number[]
+  cartAt?: number
+  checkoutAt?: number
+  orderAt?: number
+  incentive?: { at: number; offerId: string }
+  offers?: Record<string, { views?: number[]; dismissedAt?: number; submittedAt?: number }>
+  session?: { id: string; offers: string[] }
+}
+
+export interface DecideInput {
+  offers: Offer[]
+  governance: Governance
+  /** Synced audience flags merged with `localFlags()`. */
+  flags: Record<string, boolean>
+  syncedAt?: number | undefined
+  history: History
+  page: { type: string; path: string }
+  now: number
+  /**
+   * The id the holdout is keyed by: the anonymous id (which identify keeps), so a visitor keeps their bucket
+   * across reloads and after they identify; only reset() (a new person) gives a new bucket.
+   */
+  personKey: string
+  sessionId: string
+}
+
+export type Outcome = 'shown' | 'held_out' | 'waiting' | 'blocked'
+export interface Candidate {
+  offerId: string
+  outcome: Outcome
+  reasons: string[]
+  /** This visitor is in the offer's control group (whatever the outcome). */
+  holdout: boolean
+  /** The page rules and audience flags that matched. */
+  matched: string[]
+}
+export interface Decision {
+  decisionId: string
+  /** The offer to render now; null when none, or when the winner waits for its trigger or is held out. */
+  shown: string | null
+  candidates: Candidate[]
+}
+
+const HOUR = 36e5
+const DAY = 24 * HOUR
+
+/** FNV-1a 32-bit over UTF-8, so other systems can recompute buckets from the same ids. */
+const fnv = (s: string): number => {
+  let h = 0x811c9dc5
+  for (const b of new TextEncoder().encode(s)) h = Math.imul(h ^ b, 16777619)
+  return h >>> 0
+}
+
+/** The visitor's stable bucket (0..99) for an offer; below holdoutPercent means the control group. */
+export const bucket = (personKey: string, offerId: string): number => fnv(personKey + ':' + offerId) % 100
+
+const within = (t: number | undefined, ms: number, now: number): boolean => t !== undefined && now - t < ms
+
+/** Flags from this browser's own history, fresher than any synced audience. */
+export const localFlags = (h: History, now: number, g: Governance, returning: boolean): Record<string, boolean> => {
+  const order = h.orderAt ?? 0
+  return {
+    'local.viewed_product_2plus': (h.productViews?.length ?? 0) > 1,
+    'local.cart_active_4h': within(h.cartAt, 4 * HOUR, now) && order < h.cartAt!,
+    'local.checkout_no_order': order < (h.checkoutAt ?? 0),
+    'local.purchased_recently': within(h.orderAt, g.purchaseQuietDays * DAY, now),
+    'local.returning': returning,
+    'local.incentive_recent': within(h.incentive?.at, g.incentiveCooldownDays * DAY, now),
+  }
+}
+
+const glob = (g: string, path: string): boolean =>
+  new RegExp('^' + g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$').test(path)
+
+/** Every offer's outcome with its reasons, in config order; at most one is not 'blocked'. */
+export const decide = (i: DecideInput): Decision => {
+  const { governance: g, history: h, page, now } = i
+  const on = (f: string) => i.flags[f] === true
+  const session = h.session?.id === i.sessionId ? [...new Set(h.session.offers)] : []
+  // With no syncedAt the flags' age is unknown, so any order seen here is newer than them.
+  const stale = h.orderAt !== undefined && !(h.orderAt <= i.syncedAt!)
+  let win: Offer | undefined
+  const cands = i.offers.map((o) => {
+    const reasons: string[] = []
+    const matched: string[] = []
+    const { types, urls } = o.pages
+    const url = urls.find((u) => glob(u, page.path))
+    if (types.length) types.includes(page.type) ? matched.push('type:' + page.type) : reasons.push(`page: type ${page.type} not in [${types}]`)
+    if (urls.length) url ? matched.push('url:' + url) : reasons.push(`page: ${page.path} matches no url`)
+    const { all, any, none } = o.audience
+    const missing = all.filter((f) => !on(f))
+    const anyOn = any.filter(on)
+    const noneOn = none.filter(on)
+    if (missing.length) reasons.push(`audience: all:[${all}] missing ${missing}`)
+    else matched.push(...all.map((f) => 'all:' + f))
+    if (any.length && !anyOn.length) reasons.push(`audience: any:[${any}] none set`)
+    matched.push(...anyOn.map((f) => 'any:' + f))
+    if (noneOn.length) reasons.push(`audience: none:[${none}] matched ${noneOn}`)
+    if (o.suppressAfterPurchase && stale) reasons.push('purchase seen after audience sync')
+    if (o.incentive) {
+      if (within(h.orderAt, g.purchaseQuietDays * DAY, now)) reasons.push(`incentive: purchased within ${g.purchaseQuietDays}d`)
+      const last = h.incentive
+      if (last && last.offerId !== o.id && within(last.at, g.incentiveCooldownDays * DAY, now))
+        reasons.push(`incentive: ${last.offerId} shown within ${g.incentiveCooldownDays}d`)
+    }
+    const f = o.frequency
+    const seen = h.offers?.[o.id]
+    const views = seen?.views?.filter((t) => !f.everyHours || within(t, f.everyHours * HOUR, now)).length ?? 0
+    if (f.maxViews && views >= f.maxViews) reasons.push(`frequency: ${views} views in ${f.everyHours ? f.everyHours + 'h' : 'total'}`)
+    if (f.stopAfterDismiss && seen?.dismissedAt !== undefined) reasons.push('frequency: dismissed')
+    if (f.stopAfterSubmit && seen?.submittedAt !== undefined) reasons.push('frequency: submitted')
+    const others = session.filter((id) => id !== o.id)
+    if (others.length >= g.maxOffersPerSession) reasons.push(`session: max ${g.maxOffersPerSession} reached${others.length ? ' by ' + others : ''}`)
+    if (!reasons.length && (!win || o.priority > win.priority)) win = o
+    const b = bucket(i.personKey, o.id)
+    return { o, b, c: { offerId: o.id, outcome: 'blocked' as Outcome, reasons, holdout: b < o.holdoutPercent, matched } }
+  })
+  let shown: string | null = null
+  for (const { o, b, c } of cands) {
+    if (c.reasons.length) continue
+    if (o !== win) {
+      c.reasons.push(`lower priority than ${win!.id}${o.priority === win!.priority ? ' (config order)' : ''}`)
+      continue
+    }
+    const wait = Object.entries(o.trigger).filter(([, v]) => v).map(([k, v]) => (v === true ? k : k + ' ' + v))
+    c.outcome = wait.length ? 'waiting' : c.holdout ? 'held_out' : 'shown'
+    c.reasons.push(wait.length ? 'waiting for ' + wait : c.holdout ? `holdout: bucket ${b} < ${o.holdoutPercent}` : `won: priority ${o.priority}`)
+    if (c.outcome === 'shown') shown = o.id
+  }
+  return { decisionId: fnv(i.personKey + ':' + i.sessionId).toString(36) + now.toString(36), shown, candidates: cands.map((x) => x.c) }
+}
