@@ -1,48 +1,19 @@
-// Only one tab sends the shared outbox at a time, so two tabs never deliver the same call twice.
-// Web Locks where the browser has them (released even when a tab crashes); elsewhere a lease in
-// localStorage that expires, so a tab that died holding it blocks the others for seconds, not forever.
+// Only one tab sends the shared outbox at a time (Web Locks: released even when a tab crashes). Where
+// Web Locks are missing (Safari before 15.4) every tab sends: each sends its own calls, leaves other
+// tabs' fresh ones alone (delivery.ts) and skips leased ones, and the messageId lets the server drop what
+// still goes twice. A localStorage lock cost ~350 B gzip for a browser share that rounds to zero.
 
 export type Lock = (fn: () => Promise<void>) => Promise<boolean>
 
-const LEASE_MS = 30000
-
-export const createLock = (name: string, nav: Navigator | undefined, ls: Storage | undefined, owner: string, now: () => number): Lock => {
+export const createLock = (name: string, nav: Navigator | undefined): Lock => {
   const locks = (nav as { locks?: LockManager } | undefined)?.locks
-  if (locks && typeof locks.request === 'function') {
-    return (fn) =>
-      (locks.request(name, { ifAvailable: true }, async (held) => {
-        if (!held) return false
-        await fn()
-        return true
-      }) as unknown as Promise<boolean>).catch(() => false)
-  }
-  const key = 'onsite:lock:' + name
-  const read = (): [string, number] => {
-    const [who = '', until = '0'] = (ls?.getItem(key) || '').split('|')
-    return [who, +until]
-  }
-  return async (fn) => {
-    try {
-      if (ls) {
-        const [who, until] = read()
-        if (who && who !== owner && until > now()) return false
-        ls.setItem(key, `${owner}|${now() + LEASE_MS}`)
-        // Two tabs may write at once; the later write wins and the other backs off.
-        await new Promise((r) => setTimeout(r, 20))
-        if (read()[0] !== owner) return false
-      }
-    } catch {
-      // no usable localStorage: storage falls back to memory too, so nothing is shared to guard
-    }
-    try {
+  if (!locks?.request) return (fn) => fn().then(() => true)
+  return (fn) =>
+    (locks.request(name, { ifAvailable: true }, async (held) => {
+      if (!held) return false
       await fn()
-    } finally {
-      try {
-        if (ls && read()[0] === owner) ls.removeItem(key)
-      } catch {}
-    }
-    return true
-  }
+      return true
+    }) as unknown as Promise<boolean>).catch(() => false)
 }
 
 /**

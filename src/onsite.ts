@@ -42,7 +42,7 @@ export const start = (w: Window, config: Config, when: () => number) => {
   const delivery = createDelivery({
     outbox,
     transport: createTransport(fetchFn, config.apiHost, now),
-    lock: createLock('onsite-send', w.navigator, ls, nanoid(), now),
+    lock: createLock('onsite-send', w.navigator),
     leases,
     writeKey: config.writeKey,
     flushAt: config.flushAt,

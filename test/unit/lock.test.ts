@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createLeases, createLock } from '../../src/lock.ts'
 import { deferred, MemStorage } from './fakes.ts'
 
@@ -25,8 +25,8 @@ const fakeLocks = () => {
 describe('createLock with Web Locks', () => {
   it('only one of two concurrent holders runs; the name is free again after', async () => {
     const { nav, held } = fakeLocks()
-    const tabA = createLock('send', nav, undefined, 'A', Date.now)
-    const tabB = createLock('send', nav, undefined, 'B', Date.now)
+    const tabA = createLock('send', nav)
+    const tabB = createLock('send', nav)
     const gate = deferred()
     const ran: string[] = []
     const a = tabA(async () => {
@@ -47,8 +47,8 @@ describe('createLock with Web Locks', () => {
   it('different names do not exclude each other', async () => {
     const { nav } = fakeLocks()
     const gate = deferred()
-    const a = createLock('one', nav, undefined, 'A', Date.now)(() => gate.promise)
-    expect(await createLock('two', nav, undefined, 'A', Date.now)(async () => {})).toBe(true)
+    const a = createLock('one', nav)(() => gate.promise)
+    expect(await createLock('two', nav)(async () => {})).toBe(true)
     gate.resolve()
     await a
   })
@@ -56,109 +56,17 @@ describe('createLock with Web Locks', () => {
   it('a LockManager that rejects counts as not held, without throwing', async () => {
     const nav = { locks: { request: () => Promise.reject(new DOMException('x', 'SecurityError')) } } as unknown as Navigator
     const fn = vi.fn(async () => {})
-    expect(await createLock('send', nav, new MemStorage(), 'A', Date.now)(fn)).toBe(false)
+    expect(await createLock('send', nav)(fn)).toBe(false)
     expect(fn).not.toHaveBeenCalled()
   })
 })
 
-describe('createLock on localStorage (no Web Locks)', () => {
-  let clock = 1_000_000
-  const now = () => clock
-  beforeEach(() => {
-    vi.useFakeTimers()
-    clock = 1_000_000
-  })
-  afterEach(() => {
-    vi.useRealTimers()
-  })
-
-  /** Starts `lock(fn)` and lets its 20 ms write-settle delay pass. */
-  const start = async (lock: ReturnType<typeof createLock>, fn: () => Promise<void>) => {
-    let result: boolean | undefined
-    const p = lock(fn).then((r) => (result = r))
-    await vi.advanceTimersByTimeAsync(25)
-    return { p, result: () => result }
-  }
-
-  it('the second owner gets false while the first holds it, true after release', async () => {
-    const ls = new MemStorage()
-    const gate = deferred()
-    const a = await start(createLock('send', undefined, ls, 'A', now), () => gate.promise)
-    expect(ls.getItem('onsite:lock:send')).toBe(`A|${clock + 30000}`)
-
-    const fnB = vi.fn(async () => {})
-    const b = await start(createLock('send', {} as Navigator, ls, 'B', now), fnB)
-    expect(b.result()).toBe(false)
-    expect(fnB).not.toHaveBeenCalled()
-
-    gate.resolve()
-    await a.p
-    expect(a.result()).toBe(true)
-    expect(ls.getItem('onsite:lock:send')).toBeNull()
-
-    const again = await start(createLock('send', undefined, ls, 'B', now), fnB)
-    expect(again.result()).toBe(true)
-    expect(fnB).toHaveBeenCalledTimes(1)
-  })
-
-  it('a lease left by a tab that died expires after 30 s', async () => {
-    const ls = new MemStorage()
-    await start(createLock('send', undefined, ls, 'A', now), () => new Promise(() => {})) // never finishes
-    const lockB = createLock('send', undefined, ls, 'B', now)
-    clock += 29_999
-    expect((await start(lockB, async () => {})).result()).toBe(false)
-    clock += 2
-    expect((await start(lockB, async () => {})).result()).toBe(true)
-  })
-
-  it('the same owner may take its own lease again', async () => {
-    const ls = new MemStorage()
-    ls.setItem('onsite:lock:send', `A|${clock + 10000}`)
-    expect((await start(createLock('send', undefined, ls, 'A', now), async () => {})).result()).toBe(true)
-  })
-
-  it('two tabs racing for a free lease: the later write wins, only one runs', async () => {
-    const ls = new MemStorage()
-    // tab B read the lease before tab A's write reached it (tabs are separate threads)
-    let stale = true
-    const viewB = {
-      getItem: (k: string) => (stale ? ((stale = false), null) : ls.getItem(k)),
-      setItem: (k: string, v: string) => ls.setItem(k, v),
-      removeItem: (k: string) => ls.removeItem(k),
-    } as unknown as Storage
-    const ran: string[] = []
-    const pa = createLock('send', undefined, ls, 'A', now)(async () => void ran.push('A'))
-    const pb = createLock('send', undefined, viewB, 'B', now)(async () => void ran.push('B'))
-    await vi.advanceTimersByTimeAsync(25)
-    expect([await pa, await pb]).toEqual([false, true])
-    expect(ran).toEqual(['B'])
-  })
-
-  it('releases the lease when fn throws, and lets the error through', async () => {
-    const ls = new MemStorage()
-    const p = createLock('send', undefined, ls, 'A', now)(async () => {
-      throw new Error('boom')
-    })
-    const settled = expect(p).rejects.toThrow('boom')
-    await vi.advanceTimersByTimeAsync(25)
-    await settled
-    expect(ls.getItem('onsite:lock:send')).toBeNull()
-  })
-
-  it('without any storage it just runs', async () => {
+describe('createLock without Web Locks', () => {
+  it('runs the function and reports it ran', async () => {
     const fn = vi.fn(async () => {})
-    expect(await createLock('send', undefined, undefined, 'A', now)(fn)).toBe(true)
-    expect(fn).toHaveBeenCalledTimes(1)
-  })
-
-  it('a localStorage that throws does not stop the send', async () => {
-    const ls = new MemStorage()
-    ls.getItem = () => {
-      throw new DOMException('denied', 'SecurityError')
-    }
-    const fn = vi.fn(async () => {})
-    expect(await createLock('send', undefined, ls, 'A', now)(fn)).toBe(true)
-    expect(fn).toHaveBeenCalledTimes(1)
+    expect(await createLock('send', {} as Navigator)(fn)).toBe(true)
+    expect(await createLock('send', undefined)(fn)).toBe(true)
+    expect(fn).toHaveBeenCalledTimes(2)
   })
 })
 
