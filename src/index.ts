@@ -4,6 +4,7 @@ import { CONSENT_STATES, followShopify, shopifyOf, wipeStorage, type ConsentStat
 import { createCookies } from './cookie.ts'
 import { debug, error, setVerbose } from './log.ts'
 import { start, type Core } from './onsite.ts'
+import { OFFER_KEYS, type Explained } from './show.ts'
 import { VERSION } from './version.ts'
 
 export type Method = 'init' | 'page' | 'track' | 'identify' | 'reset' | 'flush' | 'consent'
@@ -26,6 +27,8 @@ export interface Onsite {
    * are discarded and the ids, queue and session stored on this browser are removed.
    */
   consent(state: ConsentState): void
+  /** Why the last offer decision came out as it did (undefined before it, or without offers). */
+  explain(): Explained | undefined
   readonly version: string
 }
 
@@ -48,7 +51,7 @@ export interface OnsiteConfig {
   cioUserId?: string | false
 }
 
-export type { ConsentState }
+export type { ConsentState, Explained }
 
 const MAX_EARLY = 200
 
@@ -67,6 +70,7 @@ const pageConfig = (): unknown => {
 export const createOnsite = (): Onsite => {
   let core: Core | undefined
   let config: Config | undefined
+  let raw: Record<string, unknown> = {}
   let consent: ConsentState = 'pending'
   let stopped = false
   let at: number | undefined
@@ -114,7 +118,7 @@ export const createOnsite = (): Onsite => {
     asked = true
     if (!config) return
     if (consent === 'granted' && !core) {
-      core = start(window, config, when)
+      core = start(window, config, when, raw)
       replay(early.splice(0))
     } else if (consent === 'denied') {
       early.length = 0
@@ -129,13 +133,15 @@ export const createOnsite = (): Onsite => {
   const init = (input?: unknown) => {
     if (config || stopped) return error('init was called twice; the first config stays in force')
     if (typeof window !== 'object') return error('init needs a browser window')
-    const parsed = parseConfig(input === undefined ? pageConfig() : input, location.href, [], !!shopifyOf(window))
+    const given = input === undefined ? pageConfig() : input
+    const parsed = parseConfig(given, location.href, OFFER_KEYS, !!shopifyOf(window))
     if (!parsed) {
       stopped = true
       early.length = 0
       return
     }
     config = parsed
+    raw = given as Record<string, unknown>
     setVerbose(config.debug || /[?&]onsite_debug=1/.test(location.search))
     const w = window as unknown as { onsite?: unknown }
     if (!w.onsite || !(w.onsite as Onsite).version) w.onsite = api
@@ -154,6 +160,7 @@ export const createOnsite = (): Onsite => {
     flush: () => run('flush', []) as Promise<void>,
     anonymousId: () => core?.anonymousId() ?? '',
     consent: (state) => void run('consent', [state]),
+    explain: () => core?.explain(),
     version: VERSION,
   }
   Object.defineProperty(api, '_replay', { value: replay })

@@ -7,11 +7,13 @@ import { callContext, pageInfo } from './context.ts'
 import { createCookies } from './cookie.ts'
 import { createDelivery } from './delivery.ts'
 import { isOtherPerson, planIdentify, resolveUserId, type IdentifyInput } from './identify.ts'
+import { createHistory } from './history.ts'
 import { createIdentity, type Traits } from './identity.ts'
 import { createLeases, createLock } from './lock.ts'
 import { debug, error, warn } from './log.ts'
 import { createOutbox, type Call } from './outbox.ts'
 import { createSession } from './session.ts'
+import { startOffers } from './show.ts'
 import { browserBackends, createKV } from './storage.ts'
 import { MAX_CALL_BYTES } from './taxonomy.ts'
 import { cleanTraits, scrubPII } from './traits.ts'
@@ -21,7 +23,7 @@ import { validateEvent, type Props } from './validate.ts'
 const isObj = (v: unknown): v is Props => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Starts everything for one page. `when()` is the time the shopper acted (replayed calls keep theirs). */
-export const start = (w: Window, config: Config, when: () => number) => {
+export const start = (w: Window, config: Config, when: () => number, raw: Record<string, unknown> = {}) => {
   const now = () => Date.now()
   const backends = browserBackends(w)
   const ls = backends.localStorage
@@ -116,7 +118,20 @@ export const start = (w: Window, config: Config, when: () => number) => {
   const cio = takeCioId(w)
   if (cio) identify({ userId: config.cioUserId.replace('{id}', cio) || undefined, traits: { cio_id: cio }, soft: true })
 
-  return {
+  const history = createHistory(ls)
+  let offers: ReturnType<typeof startOffers>
+  void ready.then(() => {
+    offers = startOffers({
+      w, input: raw, history, ls, now,
+      ids: () => ({ anonymousId: identity.anonymousId(), userId: identity.userId() }),
+      session: () => sessions.touch(now()),
+      track: (event, props) => core.track(event, props),
+      identify: (traits) => identify({ traits: cleanTraits(traits, config.defaultCountry) }),
+      overlay: config.debug || /[?&]onsite_debug=1/.test(w.location.search),
+    })
+  })
+
+  const core = {
     page(properties?: unknown) {
       if (properties !== undefined && !isObj(properties)) return error('page(properties): properties must be an object')
       void emit('page', { properties: clean('page', { ...pageInfo(w), ...(properties as Props | undefined) }) })
@@ -124,6 +139,8 @@ export const start = (w: Window, config: Config, when: () => number) => {
     track(event: unknown, properties: unknown = {}) {
       const why = validateEvent(event, properties)
       if (why) return error(`track refused: ${why}`)
+      history.observe(event as string, when())
+      offers?.observe(event as string)
       void emit('track', { event, properties: clean(`track "${event}"`, properties as Props) })
     },
     identify(userId?: unknown, traits?: unknown) {
@@ -138,11 +155,13 @@ export const start = (w: Window, config: Config, when: () => number) => {
       void ready.then(() => {
         if (stopped) return
         sessions.end()
+        history.clear()
         return identity.reset()
       })
     },
     flush: (): Promise<void> => ready.then(() => delivery.flush()),
     anonymousId: () => identity.anonymousId(),
+    explain: () => offers?.explain(),
     /** Consent withdrawn: stop, and remove the ids, the queue and the session from this browser. */
     async stop(): Promise<void> {
       stopped = true
@@ -153,8 +172,10 @@ export const start = (w: Window, config: Config, when: () => number) => {
       channel?.close()
       await ready
       sessions.end()
+      history.clear()
       await Promise.all([identity.wipe(), outbox.clear()])
     },
   }
+  return core
 }
 export type Core = ReturnType<typeof start>

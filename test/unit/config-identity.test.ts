@@ -36,7 +36,7 @@ describe('consent', () => {
   it.each(['yes', 'Granted', true, '', null, ['granted']])('refuses %j with one error naming the states, keeping the default', (consent) => {
     expect(parse({ consent })?.consent).toBe('granted')
     oneErrorFor('consent')
-    expect(log.messages()[0]).toContain('"granted", "pending", "denied" or "shopify"')
+    expect(log.messages()[0]).toContain('one of "granted", "pending", "denied", "shopify"')
   })
 
   it('a bad value on Shopify keeps the Shopify default', () => {
@@ -188,6 +188,6 @@ it('one error per bad identity key, each keeping its default', () => {
 it('a misspelt identity key is reported as unknown, listing the known ones', () => {
   parse({ identify_by: 'email' })
   expect(log.messages()).toHaveLength(1)
-  expect(log.messages()[0]).toMatch(/^\[onsite\] config\.identify_by is not a known key/)
+  expect(log.messages()[0]).toMatch(/^\[onsite\] config\.identify_by is unknown and ignored \(known: /)
   for (const k of ['consent', 'identifyBy', 'defaultCountry', 'cioUserId', 'customer']) expect(log.messages()[0]).toContain(k)
 })

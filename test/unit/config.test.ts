@@ -46,10 +46,11 @@ describe('writeKey (fatal when wrong)', () => {
     expect(parseConfig({ writeKey: '  pk_abc \n' }, BASE)?.writeKey).toBe('pk_abc')
   })
 
-  it.each([null, 'pk_abc', 3, undefined])('refuses a config that is not an object (%j)', (input) => {
+  // init("pk_...") has no writeKey key: the message names config.writeKey, which shows what to pass.
+  it.each([null, 'pk_abc', 3, undefined, ['pk_abc']])('refuses a config that is not an object (%j)', (input) => {
     expect(parseConfig(input, BASE)).toBeUndefined()
     expect(log.messages()).toHaveLength(1)
-    expect(log.messages()[0]).toMatch(/^\[onsite\] init\(config\)/)
+    expect(log.messages()[0]).toMatch(/^\[onsite\] config\.writeKey is missing: .*Nothing will be sent\.$/)
   })
 
   it.each([
@@ -109,9 +110,7 @@ describe('apiHost', () => {
     ['an unparsable URL', 'https://'],
   ])('refuses %s, keeps the default and names apiHost', (_label, apiHost) => {
     expect(parseConfig({ writeKey: 'pk_1', apiHost }, BASE)?.apiHost).toBe(US)
-    expect(log.messages()).toHaveLength(1)
-    expect(log.messages()[0]).toMatch(/^\[onsite\] config\.apiHost /)
-    expect(log.messages()[0]).toContain(JSON.stringify(apiHost))
+    expect(log.messages()).toEqual(['[onsite] config.apiHost must be an https URL or a path; using the default'])
   })
 
   it('a relative host on an http page stays http (and so is refused off localhost)', () => {
@@ -164,12 +163,31 @@ describe('unknown keys', () => {
     const out = parseConfig({ writeKey: 'pk_1', flushInterval: 5000 }, BASE)
     expect(out).toEqual(parseConfig({ writeKey: 'pk_1' }, BASE))
     expect(log.messages()).toHaveLength(1)
-    expect(log.messages()[0]).toMatch(/^\[onsite\] config\.flushInterval is not a known key/)
+    expect(log.messages()[0]).toMatch(/^\[onsite\] config\.flushInterval is unknown and ignored \(known: writeKey, region, apiHost, flushAt, flushIntervalMs, /)
   })
 
   it('extraKeys are allowed by the caller', () => {
     expect(parseConfig({ writeKey: 'pk_1', offers: {} }, BASE, ['offers'])).toBeDefined()
     expect(log.messages()).toEqual([])
+  })
+
+  it('extraKeys are not in the result, and are listed as known', () => {
+    expect(parseConfig({ writeKey: 'pk_1', offers: 3, __proto__: 1 }, BASE, ['offers', '__proto__'])).toEqual(parseConfig({ writeKey: 'pk_1' }, BASE))
+    parseConfig({ writeKey: 'pk_1', ofers: [] }, BASE, ['offers'])
+    expect(log.messages()).toEqual([expect.stringMatching(/^\[onsite\] config\.ofers is unknown and ignored \(known: offers, writeKey, /)])
+  })
+
+  it('a key set to undefined is absent (a JS caller passing an unset variable)', () => {
+    expect(parseConfig({ writeKey: 'pk_1', customer: undefined, debug: undefined, nope: undefined }, BASE)).toEqual(parseConfig({ writeKey: 'pk_1' }, BASE))
+    expect(log.messages()).toEqual([])
+  })
+
+  it('"__proto__" and "constructor" keys are reported and never reach a prototype', () => {
+    const out = parseConfig(JSON.parse('{"writeKey": "pk_1", "__proto__": {"debug": true, "polluted": 1}, "constructor": {"polluted": 1}}'), BASE)!
+    expect(out.debug).toBe(false)
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype)
+    expect(({} as any).polluted).toBeUndefined()
+    expect(log.messages()).toHaveLength(2)
   })
 })
 

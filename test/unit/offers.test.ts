@@ -68,16 +68,16 @@ describe('parseOffers: defaults and the documented shape', () => {
     expect(log.messages()).toEqual([])
   })
 
-  it.each([undefined, {}, { offers: [] }])('no offers configured (%j) is not an error', (input) => {
+  it.each([undefined, {}, { offers: [] }, { writeKey: 'pk_1', audiences: {}, pageType: 'home' }])('no offers configured (%j) is not an error', (input) => {
     expect(parseOffers(input)).toEqual({ offers: [], governance: GOVERNANCE })
     expect(log.messages()).toEqual([])
   })
 
   it.each([
-    [null, /^\[onsite\] offers config must be an object/],
-    ['offers', /^\[onsite\] offers config must be an object/],
-    [{ offers: { id: 'o' } }, /^\[onsite\] offers must be an array/],
-    [{ offers: [], governance: 3 }, /^\[onsite\] governance must be an object; using the defaults$/],
+    [null, /^\[onsite\] config must be an object; using the default$/],
+    ['offers', /^\[onsite\] config must be an object; using the default$/],
+    [{ offers: { id: 'o' } }, /^\[onsite\] config\.offers must be an array; using the default$/],
+    [{ offers: [], governance: 3 }, /^\[onsite\] config\.governance must be an object; using the default$/],
   ])('a malformed config (%j) gives one error and the defaults', (input, msg) => {
     expect(parseOffers(input)).toEqual({ offers: [], governance: GOVERNANCE })
     expect(log.messages()).toHaveLength(1)
@@ -115,24 +115,24 @@ describe('parseOffers: a bad key names the offer and the key, and uses the defau
     ['pages.urls', { pages: { urls: [/x/] } }, 'pages.urls must be an array of strings'],
     ['trigger.delayMs', { trigger: { delayMs: 1.5 } }, 'trigger.delayMs must be an integer >= 0'],
     ['trigger.scrollPercent', { trigger: { scrollPercent: 101 } }, 'trigger.scrollPercent must be a number from 0 to 100'],
-    ['trigger.exitIntent', { trigger: { exitIntent: 'yes' } }, 'trigger.exitIntent must be true or false'],
+    ['trigger.exitIntent', { trigger: { exitIntent: 'yes' } }, 'trigger.exitIntent must be a boolean'],
     ['trigger.inactivityMs', { trigger: { inactivityMs: -5 } }, 'trigger.inactivityMs must be an integer >= 0'],
     ['frequency.maxViews', { frequency: { maxViews: 2.5 } }, 'frequency.maxViews must be an integer >= 0'],
     ['frequency.everyHours', { frequency: { everyHours: -1 } }, 'frequency.everyHours must be a number >= 0'],
-    ['frequency.stopAfterDismiss', { frequency: { stopAfterDismiss: 0 } }, 'frequency.stopAfterDismiss must be true or false'],
-    ['frequency.stopAfterSubmit', { frequency: { stopAfterSubmit: 'false' } }, 'frequency.stopAfterSubmit must be true or false'],
-    ['incentive', { incentive: 1 }, 'incentive must be true or false'],
-    ['suppressAfterPurchase', { suppressAfterPurchase: null }, 'suppressAfterPurchase must be true or false'],
+    ['frequency.stopAfterDismiss', { frequency: { stopAfterDismiss: 0 } }, 'frequency.stopAfterDismiss must be a boolean'],
+    ['frequency.stopAfterSubmit', { frequency: { stopAfterSubmit: 'false' } }, 'frequency.stopAfterSubmit must be a boolean'],
+    ['incentive', { incentive: 1 }, 'incentive must be a boolean'],
+    ['suppressAfterPurchase', { suppressAfterPurchase: null }, 'suppressAfterPurchase must be a boolean'],
     ['holdoutPercent', { holdoutPercent: 150 }, 'holdoutPercent must be a number from 0 to 100'],
     ['holdoutPercent', { holdoutPercent: NaN }, 'holdoutPercent must be a number from 0 to 100'],
     ['variation', { variation: ['a'] }, 'variation must be a string'],
     ['content.body', { content: { title: 'Hi', body: 5 } }, 'content.body must be a string'],
-    ['content.form', { content: { title: 'Hi', form: 'phone' } }, 'content.form must be "none", "email" or "email_phone"'],
+    ['content.form', { content: { title: 'Hi', form: 'phone' } }, 'content.form must be one of "none", "email", "email_phone"'],
     ['content.code', { content: { title: 'Hi', code: 10 } }, 'content.code must be a string'],
     ['content.consentText', { content: { title: 'Hi', consentText: true } }, 'content.consentText must be a string'],
-    ['content.image', { content: { title: 'Hi', image: 'javascript:alert(1)' } }, 'content.image must be an http(s) URL or a relative path'],
-    ['content.cta', { content: { title: 'Hi', cta: { text: '', url: '/x' } } }, 'content.cta must be {"text": "...", "url": "https://... or /path"}'],
-    ['content.cta', { content: { title: 'Hi', cta: 'Shop now' } }, 'content.cta must be {"text": "...", "url": "https://... or /path"}'],
+    ['content.image', { content: { title: 'Hi', image: 'javascript:alert(1)' } }, 'content.image must be an http(s) URL or a path'],
+    ['content.cta', { content: { title: 'Hi', cta: { text: '', url: '/x' } } }, 'content.cta must be an object with text and url'],
+    ['content.cta', { content: { title: 'Hi', cta: 'Shop now' } }, 'content.cta must be an object with text and url'],
   ])('%s: %j', (path, over, msg) => {
     const o = one(over)
     expect(log.messages()).toEqual([`[onsite] offers[0] ("o").${msg}; using the default`])
@@ -147,8 +147,8 @@ describe('parseOffers: a bad key names the offer and the key, and uses the defau
     expect(o?.frequency).toEqual({ ...DEFAULTS.frequency, everyHours: 12 })
     expect(o?.trigger).toEqual({ ...DEFAULTS.trigger, exitIntent: true })
     expect(log.messages()).toEqual([
-      '[onsite] offers[0] ("o").frequency.maxViews must be an integer >= 0; using the default',
       '[onsite] offers[0] ("o").trigger.delayMs must be an integer >= 0; using the default',
+      '[onsite] offers[0] ("o").frequency.maxViews must be an integer >= 0; using the default',
     ])
   })
 
@@ -158,10 +158,10 @@ describe('parseOffers: a bad key names the offer and the key, and uses the defau
   })
 
   it.each([
-    [{ frequency: 3 }, 'frequency must be an object; using the defaults'],
-    [{ frequncy: { maxViews: 3 } }, 'frequncy is not a known key; it is ignored'],
-    [{ trigger: { delay: 5000 } }, 'trigger.delay is not a known key; it is ignored'],
-    [{ content: { title: 'Hi', 'bad key\n': 1 } }, 'content."bad key\\n" is not a known key; it is ignored'],
+    [{ frequency: 3 }, 'frequency must be an object; using the default'],
+    [{ frequncy: { maxViews: 3 } }, 'frequncy is unknown and ignored (known: id, kind, target, content, name, priority, audience, pages, trigger, frequency, incentive, suppressAfterPurchase, holdoutPercent, variation)'],
+    [{ trigger: { delay: 5000 } }, 'trigger.delay is unknown and ignored (known: delayMs, scrollPercent, exitIntent, inactivityMs)'],
+    [{ content: { title: 'Hi', 'bad key\n': 1 } }, 'content."bad key\\n" is unknown and ignored (known: title, body, image, code, consentText, cta, form)'],
   ])('a misplaced or misspelt key is reported: %j', (over, msg) => {
     expect(one(over)).toEqual(DEFAULTS)
     expect(log.messages()).toEqual([`[onsite] offers[0] ("o").${msg}`])
@@ -174,7 +174,7 @@ describe('parseOffers: a bad key names the offer and the key, and uses the defau
     expect(Object.prototype.toString).toBeTypeOf('function')
     expect(({} as any).a).toBeUndefined()
     expect(log.messages()).toHaveLength(3)
-    for (const m of log.messages()) expect(m).toMatch(/^\[onsite\] offers\[0\] \("o"\)\.\w+ is not a known key; it is ignored$/)
+    for (const m of log.messages()) expect(m).toMatch(/^\[onsite\] offers\[0\] \("o"\)\.\w+ is unknown and ignored \(known: [^)]+\)$/)
   })
 
   it('every message is one line, even with a hostile id', () => {
@@ -217,7 +217,7 @@ describe('parseOffers: URLs are http(s) or relative, never a script', () => {
     const o = one({ content: { title: 'Hi', image: url, cta: { text: 'Go', url } } })
     expect(o?.content).toEqual({ title: 'Hi', body: '', form: 'none' })
     expect(log.messages()).toHaveLength(2)
-    expect(log.messages()[0]).toMatch(/^\[onsite\] offers\[0\] \("o"\)\.content\.image must be an http\(s\) URL or a relative path; using the default$/)
+    expect(log.messages()[0]).toMatch(/^\[onsite\] offers\[0\] \("o"\)\.content\.image must be an http\(s\) URL or a path; using the default$/)
     expect(log.messages()[1]).toMatch(/^\[onsite\] offers\[0\] \("o"\)\.content\.cta must be /)
   })
 
@@ -229,18 +229,20 @@ describe('parseOffers: URLs are http(s) or relative, never a script', () => {
 
 describe('parseOffers: offers that cannot be shown are skipped with one error', () => {
   it.each([
-    ['not an object', 'popup', 'offers[0] is skipped: it is not an object'],
-    ['no id', { kind: 'popup', content: { title: 'Hi' } }, 'offers[0] is skipped: id must be a non-empty string'],
-    ['a blank id', min({ id: '  ' }), 'offers[0] is skipped: id must be a non-empty string'],
-    ['a numeric id', min({ id: 7 }), 'offers[0] is skipped: id must be a non-empty string'],
-    ['no kind', { id: 'o', content: { title: 'Hi' } }, 'offers[0] ("o") is skipped: kind must be "popup", "bar" or "embed"'],
-    ['an unknown kind', min({ kind: 'modal' }), 'offers[0] ("o") is skipped: kind must be "popup", "bar" or "embed"'],
-    ['an embed without target', min({ kind: 'embed' }), 'offers[0] ("o") is skipped: an embed needs target, a CSS selector string'],
-    ['an embed with a blank target', min({ kind: 'embed', target: ' ' }), 'offers[0] ("o") is skipped: an embed needs target, a CSS selector string'],
-    ['no content', { id: 'o', kind: 'bar' }, 'offers[0] ("o") is skipped: content.title must be a non-empty string'],
-    ['no title', min({ content: { body: 'x' } }), 'offers[0] ("o") is skipped: content.title must be a non-empty string'],
-    ['an empty title', min({ content: { title: '' } }), 'offers[0] ("o") is skipped: content.title must be a non-empty string'],
-    ['a title that is not a string', min({ content: { title: ['Hi'] } }), 'offers[0] ("o") is skipped: content.title must be a non-empty string'],
+    ['not an object', 'popup', 'offers[0] must be an object; the offer is skipped'],
+    ['no id', { kind: 'popup', content: { title: 'Hi' } }, 'offers[0].id must be a unique non-empty string; the offer is skipped'],
+    ['a blank id', min({ id: '  ' }), 'offers[0].id must be a unique non-empty string; the offer is skipped'],
+    ['a numeric id', min({ id: 7 }), 'offers[0].id must be a unique non-empty string; the offer is skipped'],
+    ['no kind', { id: 'o', content: { title: 'Hi' } }, 'offers[0] ("o").kind must be one of "popup", "bar", "embed"; the offer is skipped'],
+    ['an unknown kind', min({ kind: 'modal' }), 'offers[0] ("o").kind must be one of "popup", "bar", "embed"; the offer is skipped'],
+    ['an embed without target', min({ kind: 'embed' }), 'offers[0] ("o").target must be a CSS selector; the offer is skipped'],
+    ['an embed with a blank target', min({ kind: 'embed', target: ' ' }), 'offers[0] ("o").target must be a CSS selector; the offer is skipped'],
+    ['no content', { id: 'o', kind: 'bar' }, 'offers[0] ("o").content.title must be a non-empty string; the offer is skipped'],
+    ['no title', min({ content: { body: 'x' } }), 'offers[0] ("o").content.title must be a non-empty string; the offer is skipped'],
+    ['an empty title', min({ content: { title: '' } }), 'offers[0] ("o").content.title must be a non-empty string; the offer is skipped'],
+    ['a title that is not a string', min({ content: { title: ['Hi'] } }), 'offers[0] ("o").content.title must be a non-empty string; the offer is skipped'],
+    ['content that is not an object', min({ content: 'Hi' }), 'offers[0] ("o").content.title must be a non-empty string; the offer is skipped'],
+    ['a skipped offer with other bad keys too', min({ kind: 'modal', priority: 'high', frequency: 3, extra: 1 }), 'offers[0] ("o").kind must be one of "popup", "bar", "embed"; the offer is skipped'],
   ])('%s', (_label, raw, msg) => {
     const { offers } = parseOffers({ offers: [raw, min({ id: 'ok', priority: 'bad' })] })
     expect(offers.map((o) => o.id)).toEqual(['ok'])
@@ -250,7 +252,7 @@ describe('parseOffers: offers that cannot be shown are skipped with one error', 
   it('a duplicate id: the later offer is skipped, the first kept', () => {
     const { offers } = parseOffers({ offers: [min({ id: 'a', priority: 1 }), min({ id: 'b' }), min({ id: 'a', priority: 9 })] })
     expect(offers.map((o) => [o.id, o.priority])).toEqual([['a', 1], ['b', 0]])
-    expect(log.messages()).toEqual(['[onsite] offers[2] ("a") is skipped: offers[0] has the same id'])
+    expect(log.messages()).toEqual(['[onsite] offers[2] ("a").id must be a unique non-empty string; the offer is skipped'])
   })
 
   it('an offer skipped for another reason does not claim its id', () => {
@@ -267,11 +269,11 @@ describe('parseOffers: governance', () => {
   })
 
   it.each([
-    [{ maxOffersPerSession: 1.5 }, 'governance.maxOffersPerSession must be an integer >= 0; using the default'],
-    [{ maxOffersPerSession: -1 }, 'governance.maxOffersPerSession must be an integer >= 0; using the default'],
-    [{ incentiveCooldownDays: '14' }, 'governance.incentiveCooldownDays must be a number >= 0; using the default'],
-    [{ purchaseQuietDays: -7 }, 'governance.purchaseQuietDays must be a number >= 0; using the default'],
-    [{ maxOffers: 2 }, 'governance.maxOffers is not a known key; it is ignored'],
+    [{ maxOffersPerSession: 1.5 }, 'config.governance.maxOffersPerSession must be an integer >= 0; using the default'],
+    [{ maxOffersPerSession: -1 }, 'config.governance.maxOffersPerSession must be an integer >= 0; using the default'],
+    [{ incentiveCooldownDays: '14' }, 'config.governance.incentiveCooldownDays must be a number >= 0; using the default'],
+    [{ purchaseQuietDays: -7 }, 'config.governance.purchaseQuietDays must be a number >= 0; using the default'],
+    [{ maxOffers: 2 }, 'config.governance.maxOffers is unknown and ignored (known: maxOffersPerSession, incentiveCooldownDays, purchaseQuietDays)'],
   ])('%j', (governance, msg) => {
     expect(parseOffers({ governance }).governance).toEqual(GOVERNANCE)
     expect(log.messages()).toEqual([`[onsite] ${msg}`])
@@ -311,6 +313,8 @@ describe('parseAudiences', () => {
     [undefined, { flags: {} }],
     [{}, { flags: {} }],
     [{ syncedAt: 1764000000000 }, { flags: {}, syncedAt: 1764000000000 }],
+    // other keys of the answer (a newer endpoint's) are not ours to judge
+    [{ flags: {}, generatedAt: 'now', person: { id: 1 } }, { flags: {} }],
     [{ syncedAt: '2026-11-22T10:00:00+01:00' }, { flags: {}, syncedAt: Date.UTC(2026, 10, 22, 9) }],
   ])('%j', (input, want) => {
     expect(parseAudiences(input)).toEqual(want)
@@ -318,12 +322,13 @@ describe('parseAudiences', () => {
   })
 
   it.each([
-    [[], { flags: {} }, 'audiences must be an object; no flags are used'],
-    [{ flags: ['vip'] }, { flags: {} }, 'audiences.flags must be an object; none are used'],
-    [{ flags: { vip: 'true', a: true } }, { flags: { a: true } }, 'audiences.flags["vip"] must be true or false; it is ignored'],
-    [{ flags: { b: 1 }, syncedAt: 'yesterday' }, { flags: {} }, 'audiences.flags["b"] must be true or false; it is ignored'],
-    [{ syncedAt: 'yesterday' }, { flags: {} }, 'audiences.syncedAt must be an ISO date or a time in ms; it is ignored'],
-    [{ syncedAt: null }, { flags: {} }, 'audiences.syncedAt must be an ISO date or a time in ms; it is ignored'],
+    [[], { flags: {} }, 'audiences must be an object; using the default'],
+    [{ flags: ['vip'] }, { flags: {} }, 'audiences.flags must be an object; using the default'],
+    [{ flags: { vip: 'true', a: true } }, { flags: { a: true } }, 'audiences.flags.vip must be a boolean; using the default'],
+    [{ flags: { b: 1 }, syncedAt: 'yesterday' }, { flags: {} }, 'audiences.flags.b must be a boolean; using the default'],
+    [{ flags: { 'x\ny': 1 } }, { flags: {} }, 'audiences.flags."x\\ny" must be a boolean; using the default'],
+    [{ syncedAt: 'yesterday' }, { flags: {} }, 'audiences.syncedAt must be an ISO date or a time in ms; using the default'],
+    [{ syncedAt: null }, { flags: {} }, 'audiences.syncedAt must be an ISO date or a time in ms; using the default'],
   ])('%j: errors and keeps what is valid', (input, want, first) => {
     expect(parseAudiences(input)).toEqual(want)
     expect(log.messages()[0]).toBe(`[onsite] ${first}`)

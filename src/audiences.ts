@@ -1,0 +1,36 @@
+// Audience flags fetched from `audiencesUrl` (a store endpoint that reads Customer.io segment membership),
+// with the visitor's ids filled in. Cached in localStorage for `ttlMs`; never blocks the page: the caller
+// waits at most `waitMs`, and an answer that comes later is cached for the next page.
+import { error } from './log.ts'
+import { parseAudiences, type Audiences } from './offers.ts'
+
+const KEY = 'onsite:audiences'
+
+export interface AudienceSource {
+  fetch: typeof fetch
+  ls: Storage | undefined
+  now: () => number
+}
+
+/** The template with `{anonymousId}` and `{userId}` filled in (URL-encoded; '' when unknown). */
+export const audiencesUrl = (template: string, ids: { anonymousId: string; userId?: string | undefined }): string =>
+  template.replace(/\{(anonymousId|userId)\}/g, (_, k: 'anonymousId' | 'userId') => encodeURIComponent(ids[k] ?? ''))
+
+export const loadAudiences = (s: AudienceSource, url: string, ttlMs: number, waitMs: number): Promise<Audiences | undefined> => {
+  try {
+    const c = JSON.parse(s.ls?.getItem(KEY) || 'null')
+    if (c?.url === url && s.now() - c.at < ttlMs) return Promise.resolve(c.audiences)
+  } catch {}
+  const got = s
+    .fetch(url, { headers: { Accept: 'application/json' } })
+    .then(async (res) => {
+      if (!res.ok) throw new Error('HTTP ' + res.status)
+      const audiences = parseAudiences(await res.json())
+      try {
+        s.ls?.setItem(KEY, JSON.stringify({ url, at: s.now(), audiences }))
+      } catch {}
+      return audiences
+    })
+    .catch((e) => void error(`audiencesUrl failed (${(e as Error)?.message ?? e}); deciding with the page's flags`))
+  return Promise.race([got, new Promise<undefined>((r) => setTimeout(r, waitMs))]) as Promise<Audiences | undefined>
+}

@@ -1,0 +1,159 @@
+// Runs the offers of one page: gathers the audience flags (page, audiencesUrl, this browser's history),
+// asks decide() once, shows the winner when its trigger fires (or counts the visitor as held out), and
+// sends what the visitor does with it back as offer_* events. Every decision stays explainable.
+import { audiencesUrl, loadAudiences } from './audiences.ts'
+import { resolveHost } from './config.ts'
+import { decide, localFlags, type Candidate, type Decision } from './decide.ts'
+import type { HistoryStore, OfferAct } from './history.ts'
+import { debug, error } from './log.ts'
+import { parseAudiences, parseOffers, type Offer } from './offers.ts'
+import { renderOffer } from './render.ts'
+
+/** Config keys read here, beside the core's. */
+export const OFFER_KEYS = ['offers', 'governance', 'audiences', 'audiencesUrl', 'audiencesWaitMs', 'audiencesTtlMs', 'pageType']
+
+export interface ShowDeps {
+  w: Window
+  /** The raw config: offers, governance, audiences, audiencesUrl, ... */
+  input: Record<string, unknown>
+  history: HistoryStore
+  ls: Storage | undefined
+  ids: () => { anonymousId: string; userId?: string | undefined }
+  session: () => { id: string; returning: boolean }
+  track: (event: string, props: Record<string, unknown>) => void
+  identify: (traits: Record<string, unknown>) => void
+  now: () => number
+  overlay: boolean
+}
+
+export interface Explained {
+  decisionId: string
+  shown: string | null
+  candidates: { offerId: string; outcome: Candidate['outcome']; reasons: string[] }[]
+}
+
+/** The store says what the page is (the Shopify snippet renders its template); otherwise the path tells. */
+export const pageType = (path: string, given: unknown): string =>
+  typeof given === 'string' && given
+    ? given
+    : path === '/' ? 'home' : (/^\/(products|collections|cart|search|blogs|pages|account)\b/.exec(path)?.[1]?.replace(/s$/, '') ?? 'other')
+
+const NAMES: Record<string, string> = { delayMs: 'delay', scrollPercent: 'scroll', exitIntent: 'exit_intent', inactivityMs: 'inactivity' }
+
+/** Calls `fire` once every configured condition of the trigger has been met, then stops listening. */
+export const arm = (w: Window, t: Offer['trigger'], fire: (trigger: string) => void) => {
+  const keys = (Object.keys(t) as (keyof Offer['trigger'])[]).filter((k) => t[k])
+  const left = new Set<string>(keys)
+  const offs: (() => void)[] = []
+  const done = (k: string) => {
+    if (left.delete(k) && !left.size) offs.forEach((f) => f()), fire(keys.map((x) => NAMES[x]).join('+'))
+  }
+  const on = (target: EventTarget, type: string, fn: (e: Event) => void) => {
+    target.addEventListener(type, fn, { passive: true })
+    offs.push(() => target.removeEventListener(type, fn))
+  }
+  if (t.delayMs) {
+    const id = setTimeout(() => done('delayMs'), t.delayMs)
+    offs.push(() => clearTimeout(id))
+  }
+  if (t.scrollPercent) {
+    const check = () => {
+      const h = w.document.documentElement.scrollHeight
+      if (!h || ((w.scrollY + w.innerHeight) / h) * 100 >= t.scrollPercent) done('scrollPercent')
+    }
+    on(w, 'scroll', check)
+    check()
+  }
+  // Desktop exit intent: the pointer leaves through the top edge, towards the tabs and the address bar.
+  if (t.exitIntent) on(w.document, 'mouseout', (e) => !(e as MouseEvent).relatedTarget && (e as MouseEvent).clientY <= 0 && done('exitIntent'))
+  if (t.inactivityMs) {
+    let id: ReturnType<typeof setTimeout> | undefined
+    const again = () => (clearTimeout(id), (id = setTimeout(() => done('inactivityMs'), t.inactivityMs)))
+    for (const type of ['scroll', 'pointermove', 'keydown', 'touchstart']) on(w, type, again)
+    offs.push(() => clearTimeout(id))
+    again()
+  }
+}
+
+export const startOffers = (d: ShowDeps) => {
+  const { offers, governance } = parseOffers(d.input)
+  if (!offers.length) return undefined
+  const page = { type: pageType(d.w.location.pathname, d.input.pageType), path: d.w.location.pathname }
+  let last: Decision | undefined
+  let shown: string | null = null
+  let open: { offer: Offer; close(): void } | undefined
+
+  const show = (o: Offer, c: Candidate, decisionId: string, trigger: string) => {
+    const props = {
+      offer_id: o.id, offer_name: o.name, variation: o.variation, kind: o.kind, decision_id: decisionId,
+      audiences: c.matched.filter((m) => /^(all|any):/.test(m)).map((m) => m.slice(4)),
+      incentive: o.incentive, holdout: c.holdout, trigger, page_type: page.type, source: 'onsite',
+    }
+    const act = (a: OfferAct, event: string) => {
+      d.history.offer(o.id, a, d.now(), d.session().id, o.incentive)
+      d.track(event, props)
+    }
+    // The control group is counted once per session, like a first view: later pages show nothing more.
+    if (c.holdout) return d.history.get().session?.offers.includes(o.id) || act('hold', 'offer_held_out')
+    let seen = false
+    const r = renderOffer(d.w.document, o, {
+      // Counted only when actually seen (visible tab, half in view), once per decision.
+      onSeen: () => seen || ((seen = true), act('view', 'offer_seen')),
+      onClick: () => d.track('offer_clicked', props),
+      onSubmit: (traits) => (d.identify({ ...traits }), act('submit', 'offer_submitted')),
+      onDismiss: () => ((open = undefined), act('dismiss', 'offer_dismissed')),
+    })
+    if (!r) return error(`offer "${o.id}" could not be shown: ${o.kind === 'embed' ? `no element matches target ${JSON.stringify(o.target)}` : 'rendering failed'}`)
+    shown = o.id
+    open = { offer: o, close: r.close }
+  }
+
+  const run = async (): Promise<void> => {
+    const synced = parseAudiences(d.input.audiences)
+    let { flags, syncedAt } = synced
+    const tpl = d.input.audiencesUrl
+    if (typeof tpl === 'string') {
+      // https or a path on the store only: flags decide who sees a discount, so never plain http
+      const url = resolveHost(audiencesUrl(tpl, d.ids()), d.w.location.href)
+      const num = (v: unknown, def: number) => (typeof v === 'number' && v >= 0 ? v : def)
+      const got = url
+        ? await loadAudiences({ fetch: (...a) => d.w.fetch(...a), ls: d.ls, now: d.now }, url, num(d.input.audiencesTtlMs, 300000), num(d.input.audiencesWaitMs, 300))
+        : error('config.audiencesUrl must be an https URL or a path on the store')
+      if (got) (flags = { ...flags, ...got.flags }), (syncedAt = got.syncedAt ?? syncedAt)
+    }
+    const s = d.session()
+    const history = d.history.get()
+    const now = d.now()
+    const local = localFlags(history, now, governance, s.returning)
+    const decision = (last = decide({ offers, governance, flags: { ...flags, ...local }, syncedAt, history, page, now, personKey: d.ids().anonymousId, sessionId: s.id }))
+    debug('decision ' + JSON.stringify(decision))
+    if (d.overlay) overlay(d.w.document, decision)
+    const c = decision.candidates.find((x) => x.outcome !== 'blocked')
+    const o = c && offers.find((x) => x.id === c.offerId)
+    if (!c || !o) return
+    if (c.outcome === 'waiting') arm(d.w, o.trigger, (trigger) => show(o, c, decision.decisionId, trigger))
+    else show(o, c, decision.decisionId, 'immediate')
+  }
+  void run().catch((e) => error('offers failed: ' + e))
+
+  return {
+    /** The last decision: which offer is shown and why every offer is or is not. */
+    explain: (): Explained | undefined =>
+      last && { decisionId: last.decisionId, shown, candidates: last.candidates.map(({ offerId, outcome, reasons }) => ({ offerId, outcome, reasons })) },
+    /** A purchase here closes an open offer that purchases suppress, before any audience sync catches up. */
+    observe(event: string): void {
+      if (event === 'Order Completed' && open?.offer.suppressAfterPurchase) open.close(), (open = undefined)
+    },
+  }
+}
+
+/** `?onsite_debug=1`: a corner panel listing every offer and why it shows or not (text only). */
+const overlay = (doc: Document, dec: Decision): void => {
+  const host = doc.createElement('div')
+  const pre = doc.createElement('pre')
+  pre.textContent = `onsite ${dec.decisionId}\n` + dec.candidates.map((c) => `${c.offerId}: ${c.outcome} (${c.reasons.join('; ')})`).join('\n')
+  // CSSOM, not a style attribute in markup: allowed under a strict Content-Security-Policy
+  pre.style.cssText = 'position:fixed;left:8px;bottom:8px;z-index:2147483647;max-width:50vw;margin:0;padding:8px;font:11px/1.4 monospace;white-space:pre-wrap;background:#111;color:#eee;pointer-events:none'
+  host.attachShadow({ mode: 'open' }).append(pre)
+  doc.body.append(host)
+}

@@ -1,0 +1,121 @@
+// Offers end to end, in Chromium, through the built bundle and the local collector: who sees what,
+// when, and why, and the offer_* events that go back.
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright'
+import { bucket } from '../../src/decide.ts'
+import { collectorEvents, loaderPage, waitFor } from './harness.ts'
+import { useSuite } from './suite.ts'
+
+const suite = useSuite()
+type Stored = { type: string; event?: string; anonymousId: string; properties?: Record<string, any> }
+const offerEvents = async () =>
+  ((await collectorEvents(suite.stack.collectorUrl)).events as unknown as Stored[]).filter((e) => e.event?.startsWith('offer_'))
+
+const cart = (extra: object = {}) => ({
+  id: 'cart_recovery', name: 'Cart recovery 10%', kind: 'popup', priority: 10, incentive: true,
+  audience: { all: ['cio_cart_abandon_4h'], none: ['vip'] },
+  frequency: { maxViews: 3, everyHours: 24 },
+  content: { title: 'Your cart misses you', body: '10% off today', code: 'SAVE10', form: 'email' },
+  ...extra,
+})
+const config = (over: object = {}) => ({
+  writeKey: 'test-write-key', apiHost: suite.stack.collectorUrl, flushIntervalMs: 50,
+  offers: [cart()],
+  audiences: { flags: { cio_cart_abandon_4h: true, vip: false }, syncedAt: new Date(Date.now() - 3600e3).toISOString() },
+  ...over,
+})
+const explain = (page: Page) => page.evaluate(() => (window as any).onsite.explain())
+const waitExplained = (page: Page) => page.waitForFunction(() => (window as any).onsite.explain())
+const dialogOpen = (page: Page) => page.evaluate(() => !!document.querySelector('onsite-offer')?.shadowRoot?.querySelector('dialog[open]'))
+
+describe('offers in Chromium', () => {
+  it('an abandoner sees the cart popup: offer_seen once, Esc sends offer_dismissed, and it stays away after a reload', async () => {
+    const page = await suite.open('/products/tee', loaderPage({ config: config() }))
+    await waitFor(() => dialogOpen(page))
+    await waitFor(async () => (await offerEvents()).length === 1)
+    await page.keyboard.press('Escape')
+    await waitFor(async () => (await offerEvents()).length === 2)
+    const [seen, dismissed] = await offerEvents()
+    expect([seen!.event, dismissed!.event]).toEqual(['offer_seen', 'offer_dismissed'])
+    expect(seen!.properties).toMatchObject({
+      offer_id: 'cart_recovery', offer_name: 'Cart recovery 10%', kind: 'popup', variation: 'a', incentive: true,
+      holdout: false, trigger: 'immediate', page_type: 'product', source: 'onsite', audiences: ['cio_cart_abandon_4h'],
+    })
+    expect(seen!.properties!.decision_id).toBe(dismissed!.properties!.decision_id)
+    await page.reload()
+    await waitExplained(page)
+    const why = await explain(page)
+    expect(why.shown).toBeNull()
+    expect(why.candidates[0]).toMatchObject({ offerId: 'cart_recovery', outcome: 'blocked' })
+    expect(why.candidates[0].reasons.join()).toMatch(/dismissed/)
+    expect(await dialogOpen(page)).toBe(false)
+    expect((await offerEvents()).length).toBe(2)
+  })
+
+  it('a VIP is suppressed, and explain() says why', async () => {
+    const page = await suite.open('/products/tee', loaderPage({ config: config({ audiences: { flags: { cio_cart_abandon_4h: true, vip: true } } }) }))
+    await waitExplained(page)
+    expect((await explain(page)).candidates[0].reasons).toContain('audience: none:[vip] matched vip')
+    await page.waitForTimeout(300)
+    expect(await offerEvents()).toEqual([])
+  })
+
+  it('a purchase seen here after the audience sync closes the cart offer and keeps it away', async () => {
+    const page = await suite.open('/products/tee', loaderPage({ config: config() }))
+    await waitFor(() => dialogOpen(page))
+    await page.evaluate(() => (window as any).onsite.track('Order Completed', { order_id: 'o-1', total: 54, currency: 'USD' }))
+    await waitFor(async () => !(await dialogOpen(page)))
+    await page.reload()
+    await waitExplained(page)
+    expect((await explain(page)).candidates[0].reasons).toContain('purchase seen after audience sync')
+    expect(await dialogOpen(page)).toBe(false)
+  })
+
+  it('holdout: the same bucket across a reload and after identify, offer_held_out once per session, nothing shown', async () => {
+    const cfg = config({ offers: [cart({ holdoutPercent: 50 })] })
+    const page = await suite.open('/products/tee', loaderPage({ config: cfg }))
+    await waitExplained(page)
+    const aid: string = await page.evaluate(() => (window as any).onsite.anonymousId())
+    const held = bucket(aid, 'cart_recovery') < 50
+    const outcome = async () => (await explain(page)).candidates[0].outcome
+    expect(await outcome()).toBe(held ? 'held_out' : 'shown')
+    await page.evaluate(() => (window as any).onsite.identify('cust-77', { email: 'h@example.com' }))
+    await page.reload()
+    await waitExplained(page)
+    expect(await page.evaluate(() => (window as any).onsite.anonymousId())).toBe(aid)
+    if (held) {
+      // held out on the first page: the session's one offer was the control, nothing else comes after it
+      expect(await dialogOpen(page)).toBe(false)
+      await page.waitForTimeout(300)
+      const events = await offerEvents()
+      expect(events.map((e) => e.event)).toEqual(['offer_held_out'])
+      expect(events[0]!.properties).toMatchObject({ offer_id: 'cart_recovery', holdout: true })
+    } else {
+      expect(await outcome()).toBe('shown')
+    }
+  })
+
+  it('a second incentive stays away across reloads while the first one cools down', async () => {
+    const page = await suite.open('/products/tee', loaderPage({ config: config() }))
+    await waitFor(async () => (await offerEvents()).length === 1)
+    const welcome = { id: 'welcome', kind: 'bar', incentive: true, content: { title: 'Welcome: 5% off' } }
+    const next = config({ offers: [welcome], governance: { maxOffersPerSession: 5 } })
+    suite.stack.page('/collections/all', loaderPage({ config: next }))
+    await page.goto(new URL('/collections/all', page.url()).href)
+    await waitExplained(page)
+    expect((await explain(page)).candidates[0].reasons).toContain('incentive: cart_recovery shown within 14d')
+  })
+
+  it('a hostile title is shown as text, never parsed as HTML', async () => {
+    const title = '<img src=x onerror="window.pwned=1">'
+    const page = await suite.open('/products/tee', loaderPage({ config: config({ offers: [cart({ content: { title } })] }) }))
+    await waitFor(() => dialogOpen(page))
+    const shown = await page.evaluate(() => {
+      const root = document.querySelector('onsite-offer')!.shadowRoot!
+      return { text: root.querySelector('h2,[id]')?.textContent, imgs: root.querySelectorAll('img').length }
+    })
+    expect(shown.text).toBe(title)
+    expect(shown.imgs).toBe(0)
+    expect(await page.evaluate(() => (window as any).pwned)).toBeUndefined()
+  })
+})
