@@ -52,6 +52,24 @@ describe('offers in Chromium', () => {
     expect((await offerEvents()).length).toBe(2)
   })
 
+  it('the popup form identifies through the identity bridge, thanks, reveals the code and sends offer_submitted', async () => {
+    const offer = cart({ content: { title: 'Get 10%', code: 'SAVE10', form: 'email', consentText: 'Email me offers' } })
+    const page = await suite.open('/products/tee', loaderPage({ config: config({ offers: [offer] }) }))
+    await waitFor(() => dialogOpen(page))
+    const root = page.locator('onsite-offer')
+    await root.locator('input[type=email]').fill('  Shopper@Example.COM ')
+    await root.locator('input[type=checkbox]').check()
+    await root.locator('form button').click()
+    await expect.poll(() => root.locator('.k').textContent()).toBe('SAVE10')
+    await waitFor(async () => (await offerEvents()).some((e) => e.event === 'offer_submitted'))
+    const all = (await collectorEvents(suite.stack.collectorUrl)).events as unknown as (Stored & { traits?: object; userId?: string })[]
+    const identify = all.find((e) => e.type === 'identify')!
+    expect(identify.traits).toEqual({ email: 'shopper@example.com', email_consent: true })
+    const submitted = all.find((e) => e.event === 'offer_submitted')!
+    expect(submitted.anonymousId).toBe(identify.anonymousId)
+    expect(JSON.stringify(submitted.properties)).not.toContain('example.com')
+  })
+
   it('a VIP is suppressed, and explain() says why', async () => {
     const page = await suite.open('/products/tee', loaderPage({ config: config({ audiences: { flags: { cio_cart_abandon_4h: true, vip: true } } }) }))
     await waitExplained(page)
