@@ -4,7 +4,7 @@
 // copies, which is how tests prove "delivered exactly once", and can inject faults on demand.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { basename, dirname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -274,15 +274,18 @@ export const startCollector = async (opts: CollectorOptions = {}): Promise<Colle
     ...handler,
     url,
     port,
-    close: () =>
-      new Promise<void>((done) => {
-        handler.dispose()
-        // Browsers keep connections alive; without this close() would wait for them to time out.
-        server.closeAllConnections()
-        server.close(() => done())
-      }),
+    close: () => closeServer(server, handler),
   }
 }
+
+/** Stops the collector's timers and the server. */
+export const closeServer = (server: Server, handler: CollectorHandler): Promise<void> =>
+  new Promise<void>((done) => {
+    handler.dispose()
+    // Browsers keep connections alive; without this close() would wait for them to time out.
+    server.closeAllConnections()
+    server.close(() => done())
+  })
 
 // The demo server bundles this module too, so match the file name as well as the URL.
 const argv1 = process.argv[1]

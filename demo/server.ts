@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { basename, dirname, extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { createCollector } from './collector.ts'
+import { closeServer, createCollector } from './collector.ts'
 import type { CollectorHandler } from './collector.ts'
 
 export interface DemoOptions {
@@ -104,12 +104,7 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
     url,
     port,
     collector: { ...handler, url: `${url}v1` },
-    close: () =>
-      new Promise<void>((done) => {
-        handler.dispose()
-        server.closeAllConnections()
-        server.close(() => done())
-      }),
+    close: () => closeServer(server, handler),
   }
 }
 

@@ -1,26 +1,20 @@
 // renderOffer in Chromium: real focus and keyboard, a strict-CSP page, layout shift and visibility.
-// render.ts is not in the bundle yet, so it is built here as its own script (global `onsiteRender`) and served
+// render.ts is tested here on its own, built as its own script (global `onsiteRender`) and served
 // same-origin at /render.js (stack.page with a JavaScript content type: served, not written into dist/,
 // which a concurrent `node build.mjs` wipes).
 import { build } from 'esbuild'
 import { beforeAll, expect, it } from 'vitest'
 import type { Page } from 'playwright'
 import type { Offer } from '../../src/offers.ts'
+import { offerFixture } from '../offer-fixture.ts'
 import type { Handlers, Rendered } from '../../src/render.ts'
 import { useSuite } from './suite.ts'
 
 const HOSTILE = '<img src=x onerror=alert(1)>'
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'"
 
-const offer = (kind: Offer['kind'], content: Partial<Offer['content']> = {}, extra: Partial<Offer> = {}): Offer => ({
-  id: 'o', name: 'o', kind, priority: 0,
-  audience: { all: [], any: [], none: [] }, pages: { types: [], urls: [] },
-  trigger: { delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0 },
-  frequency: { maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true },
-  incentive: false, suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a',
-  content: { title: 'Ten percent off', body: 'On your first order.', form: 'none', ...content },
-  ...extra,
-})
+const offer = (kind: Offer['kind'], content: Partial<Offer['content']> = {}, extra: Partial<Offer> = {}): Offer =>
+  offerFixture(kind, { title: 'Ten percent off', body: 'On your first order.', ...content }, extra)
 
 /** What the test pages hold: the built module, the last handle, and every handler call in order. */
 interface Win {

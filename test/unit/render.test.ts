@@ -2,19 +2,12 @@
 // focus, Esc, CSP and layout are covered in test/browser/render.test.ts; happy-dom has none of them.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Offer } from '../../src/offers.ts'
+import { offerFixture } from '../offer-fixture.ts'
 import { renderOffer, type Handlers, type Rendered } from '../../src/render.ts'
 
 const HOSTILE = '<img src=x onerror=alert(1)>'
 
-const offer = (kind: Offer['kind'], content: Partial<Offer['content']> = {}, extra: Partial<Offer> = {}): Offer => ({
-  id: 'o', name: 'o', kind, priority: 0,
-  audience: { all: [], any: [], none: [] }, pages: { types: [], urls: [] },
-  trigger: { delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0 },
-  frequency: { maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true },
-  incentive: false, suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a',
-  content: { title: 'Hello', body: '', form: 'none', ...content },
-  ...extra,
-})
+const offer = offerFixture
 
 const handlers = () => ({ onSeen: vi.fn(), onClick: vi.fn(), onSubmit: vi.fn(), onDismiss: vi.fn() }) satisfies Handlers
 

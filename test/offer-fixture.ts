@@ -1,0 +1,12 @@
+// A complete Offer (every default filled in) for tests that render or decide one without the config parser.
+import type { Offer } from '../src/offers.ts'
+
+export const offerFixture = (kind: Offer['kind'], content: Partial<Offer['content']> = {}, extra: Partial<Offer> = {}): Offer => ({
+  id: 'o', name: 'o', kind, priority: 0,
+  audience: { all: [], any: [], none: [] }, pages: { types: [], urls: [] },
+  trigger: { delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0 },
+  frequency: { maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true },
+  incentive: false, suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a',
+  content: { title: 'Hello', body: '', form: 'none', ...content },
+  ...extra,
+})
