@@ -13,7 +13,7 @@ const quiet = args.has('--quiet')
  * rendering): 12 KB. Measured with everything in: ~16.5 KB, so the budget holds today's size as a ceiling
  * (nothing may grow) while the size work continues; lower it with every cut, never raise it.
  */
-export const BUDGETS = { 'dist/onsite.js': 16700, 'dist/onsite.mjs': 16700 }
+export const BUDGETS = { 'dist/onsite.js': 16400, 'dist/onsite.mjs': 16400 }
 
 // Safari 14 / Chrome 91 / Firefox 80: optional chaining ships untranspiled (esbuild lowers it below Chrome 91
 // for a V8 bug); older browsers are a rounding error on storefronts in 2026.

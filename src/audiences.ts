@@ -3,6 +3,7 @@
 // waits at most `waitMs`, and an answer that comes later is cached for the next page.
 import { error } from './log.ts'
 import { parseAudiences, type Audiences } from './offers.ts'
+import { loadJSON, saveJSON } from './storage.ts'
 
 const KEY = 'onsite:audiences'
 
@@ -17,18 +18,14 @@ export const audiencesUrl = (template: string, ids: { anonymousId: string; userI
   template.replace(/\{(anonymousId|userId)\}/g, (_, k: 'anonymousId' | 'userId') => encodeURIComponent(ids[k] ?? ''))
 
 export const loadAudiences = (s: AudienceSource, url: string, ttlMs: number, waitMs: number): Promise<Audiences | undefined> => {
-  try {
-    const c = JSON.parse(s.ls?.getItem(KEY) || 'null')
-    if (c?.url === url && s.now() - c.at < ttlMs) return Promise.resolve(c.audiences)
-  } catch {}
+  const c = loadJSON<{ url: string; at: number; audiences: Audiences }>(s.ls, KEY)
+  if (c?.url === url && s.now() - c.at < ttlMs) return Promise.resolve(c.audiences)
   const got = s
     .fetch(url, { headers: { Accept: 'application/json' } })
     .then(async (res) => {
       if (!res.ok) throw new Error('HTTP ' + res.status)
       const audiences = parseAudiences(await res.json())
-      try {
-        s.ls?.setItem(KEY, JSON.stringify({ url, at: s.now(), audiences }))
-      } catch {}
+      saveJSON(s.ls, KEY, { url, at: s.now(), audiences })
       return audiences
     })
     .catch((e) => void error(`audiencesUrl failed (${(e as Error)?.message ?? e}); deciding with the page's flags`))

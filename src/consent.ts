@@ -37,7 +37,7 @@ export const followShopify = (w: Window, set: (s: ConsentState) => void): void =
   w.document.addEventListener('visitorConsentCollected', (e) => {
     set((e as CustomEvent<{ analyticsAllowed?: boolean }>).detail?.analyticsAllowed ? 'granted' : 'denied')
   })
-  const missing = () => warn('consent "shopify": the Customer Privacy API is not on this page; calls wait in memory until onsite.consent("granted")')
+  const missing = () => warn('consent "shopify": no Customer Privacy API on this page; calls wait until onsite.consent("granted")')
   try {
     if (S?.customerPrivacy) read()
     else if (S?.loadFeatures) S.loadFeatures([{ name: 'consent-tracking-api', version: '0.1' }], (err) => (err ? missing() : read()))

@@ -3,7 +3,7 @@
 // Each call is delivered once per messageId, or dropped with a reason printed: too old, or refused.
 import { debug, error } from './log.ts'
 import type { Lock, Leases } from './lock.ts'
-import type { Entry, Outbox } from './outbox.ts'
+import type { Call, Entry, Outbox } from './outbox.ts'
 import { chunk, type Chunk, type Transport } from './transport.ts'
 
 const MAX_AGE_MS = 7 * 86400000
@@ -53,9 +53,18 @@ export const createDelivery = (d: DeliveryDeps) => {
     }, ms)
   }
 
-  const drop = (entries: { call: { messageId: string } }[], reason: string) => {
-    error(`dropped ${entries.length} call(s): ${reason}`)
-    return d.outbox.remove(entries.map((e) => e.call.messageId))
+  const pack = (calls: Call[], limit?: number): Chunk[] => chunk(calls, d.writeKey, new Date(d.now()).toISOString(), limit)
+  const mark = (ids: string[], on: boolean) => ids.forEach((id) => (on ? sending.add(id) : sending.delete(id)))
+  // Delivered: out of the outbox before the lease ends (see sendAll), then the other tabs are told.
+  const delivered = async (ids: string[]) => {
+    await d.outbox.remove(ids)
+    d.leases.release(ids)
+    d.announce(ids)
+  }
+
+  const drop = (ids: string[], reason: string) => {
+    error(`dropped ${ids.length} call(s): ${reason}`)
+    return d.outbox.remove(ids)
   }
 
   const backoff = (retryAfterMs: number | undefined) => {
@@ -70,20 +79,19 @@ export const createDelivery = (d: DeliveryDeps) => {
   const sendAll = async () => {
     if (d.now() < waitUntil) return schedule(waitUntil - d.now())
     const leased = d.leases.held()
-    const all: Entry[] = []
+    const old: string[] = []
+    const fresh: Call[] = []
     for (const e of await d.outbox.all()) {
       const id = e.call.messageId
       const until = leased.get(id) ?? (!d.outbox.owns(id) && e.at! > d.now() - FOREIGN_GRACE_MS ? e.at! + FOREIGN_GRACE_MS : 0)
       // sent by a page that is gone, or by another tab right now: look again when the lease ends
       if (until) schedule(until - d.now())
-      else all.push(e)
+      else if (Date.parse(e.call.timestamp) < d.now() - MAX_AGE_MS) old.push(id)
+      else fresh.push(e.call)
     }
-    const cutoff = d.now() - MAX_AGE_MS
-    const old = all.filter((e) => Date.parse(e.call.timestamp) < cutoff)
     if (old.length) await drop(old, 'older than 7 days; Customer.io would not attribute them')
-    const fresh = all.filter((e) => !old.includes(e))
-    const byId = new Map(fresh.map((e) => [e.call.messageId, e]))
-    const queue = chunk(fresh.map((e) => e.call), d.writeKey, new Date(d.now()).toISOString())
+    const byId = new Map(fresh.map((c) => [c.messageId, c]))
+    const queue = pack(fresh)
     while (queue.length && !stopped) {
       const c = queue.shift()!
       // Another tab may have sent some of these at its pagehide since the outbox was read: look again
@@ -92,29 +100,29 @@ export const createDelivery = (d: DeliveryDeps) => {
       const free = c.ids.filter((id) => !held.has(id))
       if (free.length < c.ids.length) {
         schedule(SEND_LEASE_MS)
-        if (free.length) queue.unshift(...chunk(free.map((id) => byId.get(id)!.call), d.writeKey, new Date(d.now()).toISOString()))
+        if (free.length) queue.unshift(...pack(free.map((id) => byId.get(id)!)))
         continue
       }
       d.leases.take(c.ids, SEND_LEASE_MS)
-      c.ids.forEach((id) => sending.add(id))
+      mark(c.ids, true)
       const res = await d.transport.send(c, c.bytes <= d.transport.keepaliveRoom())
-      c.ids.forEach((id) => sending.delete(id))
+      mark(c.ids, false)
       // Delivered calls leave the outbox before their lease ends: a page that dies in between leaves a
       // lease that keeps other tabs off them, not a free call that would be sent again.
-      if (res.ok) await d.outbox.remove(c.ids)
-      d.leases.release(c.ids)
       if (res.ok) {
+        await delivered(c.ids)
         failures = 0
-        d.announce(c.ids)
         debug(`delivered ${c.ids.length} call(s)`)
-      } else if (res.retry) {
+        continue
+      }
+      d.leases.release(c.ids)
+      if (res.retry) {
         return backoff(res.retryAfterMs)
       } else if (c.ids.length > 1) {
         // One bad call must not sink its batch: resend one by one to find it.
-        const singles = c.ids.map((id) => chunk([byId.get(id)!.call], d.writeKey, new Date(d.now()).toISOString())[0]!)
-        queue.unshift(...singles)
+        queue.unshift(...c.ids.map((id) => pack([byId.get(id)!])[0]!))
       } else {
-        await drop([byId.get(c.ids[0]!)!], `the endpoint refused it with HTTP ${res.status}`)
+        await drop(c.ids, `the endpoint refused it with HTTP ${res.status}`)
       }
     }
   }
@@ -163,22 +171,16 @@ export const createDelivery = (d: DeliveryDeps) => {
       if (stopped || d.now() < waitUntil) return
       const leased = d.leases.held()
       const calls = d.outbox.mine().filter((e) => !leased.has(e.call.messageId) && !sending.has(e.call.messageId)).map((e) => e.call)
-      const sentAt = new Date(d.now()).toISOString()
-      const chunks: Chunk[] = chunk(calls, d.writeKey, sentAt, 60 * 1024)
-      for (const c of chunks) {
+      for (const c of pack(calls, 60 * 1024)) {
         if (c.bytes > d.transport.keepaliveRoom()) break
         d.leases.take(c.ids, UNLOAD_LEASE_MS)
-        c.ids.forEach((id) => sending.add(id))
+        mark(c.ids, true)
         void d.transport
           .send(c, true)
-          .then(async (res) => {
-            c.ids.forEach((id) => sending.delete(id))
+          .then((res) => {
+            mark(c.ids, false)
             // still alive (the page was only hidden): settle it like any send
-            if (res.ok) {
-              await d.outbox.remove(c.ids)
-              d.leases.release(c.ids)
-              d.announce(c.ids)
-            }
+            if (res.ok) return delivered(c.ids)
           })
           // not removed: the lease runs out and the next send delivers it again, deduplicated by messageId
           .catch(() => {})

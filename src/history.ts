@@ -2,6 +2,7 @@
 // survives reloads and is shared by tabs; in memory when storage refuses. Written only after consent
 // (it is created by the running core), cleared with everything else on denial and by reset().
 import type { History } from './decide.ts'
+import { loadJSON, saveJSON } from './storage.ts'
 
 const KEY = 'onsite:history'
 /** Enough for "viewed 2+ products"; the list never grows past it. */
@@ -12,19 +13,13 @@ export type OfferAct = 'view' | 'dismiss' | 'submit' | 'hold'
 export const createHistory = (ls: Storage | undefined) => {
   let mem: History = {}
   const get = (): History => {
-    try {
-      const h = JSON.parse(ls?.getItem(KEY) || 'null')
-      if (h && typeof h === 'object') return h
-    } catch {}
-    return mem
+    const h = loadJSON<History>(ls, KEY)
+    return h && typeof h === 'object' ? h : mem
   }
   const update = (fn: (h: History) => void): void => {
     const h = get()
     fn(h)
-    mem = h
-    try {
-      ls?.setItem(KEY, JSON.stringify(h))
-    } catch {}
+    saveJSON(ls, KEY, (mem = h))
   }
   return {
     get,
@@ -53,9 +48,7 @@ export const createHistory = (ls: Storage | undefined) => {
     },
     clear(): void {
       mem = {}
-      try {
-        ls?.removeItem(KEY)
-      } catch {}
+      saveJSON(ls, KEY)
     },
   }
 }

@@ -4,11 +4,13 @@
 // Reads and writes of the in-memory state are synchronous, so calls made one after another see the
 // identity in the order they were made; persisting is asynchronous and never blocks a call.
 import type { Cookies } from './cookie.ts'
-import type { KV } from './storage.ts'
+import { loadJSON, saveJSON, type KV } from './storage.ts'
 
 export const AID_COOKIE = 'onsite_aid'
 const AID = 'aid'
 const WHO = 'who'
+const LS_AID = 'onsite:aid'
+const LS_WHO = 'onsite:who'
 
 export type Traits = Record<string, unknown>
 
@@ -31,38 +33,24 @@ export interface IdentityDeps {
 }
 
 export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: IdentityDeps) => {
-  const lsGet = (k: string) => {
-    try {
-      return ls?.getItem('onsite:' + k) || ''
-    } catch {
-      return ''
-    }
-  }
-  const lsSet = (k: string, v: string) => {
-    try {
-      if (v) ls?.setItem('onsite:' + k, v)
-      else ls?.removeItem('onsite:' + k)
-    } catch {}
-  }
-  const parse = (s: string): Person | undefined => {
-    try {
-      const p = s ? JSON.parse(s) : undefined
-      return p && typeof p === 'object' ? p : undefined
-    } catch {
-      return undefined
-    }
-  }
   // The synchronous mirrors answer at once; IndexedDB is only consulted when they were wiped.
-  let anonymousId = cookies.get(AID_COOKIE) || lsGet(AID)
+  // (localStorage keeps the id as a plain string, not JSON: ids stored by earlier versions stay readable.)
+  let anonymousId = cookies.get(AID_COOKIE)
+  try {
+    anonymousId ||= ls?.getItem(LS_AID) || ''
+  } catch {}
   const known = !!anonymousId
   anonymousId ||= newId()
-  const stored = parse(lsGet(WHO))
+  const who = loadJSON<Person>(ls, LS_WHO)
+  const stored = who && typeof who === 'object' ? who : undefined
   let person: Person = stored ?? {}
 
   const save = (): Promise<void> => {
     cookies.set(AID_COOKIE, anonymousId)
-    lsSet(AID, anonymousId)
-    lsSet(WHO, JSON.stringify(person))
+    try {
+      ls?.setItem(LS_AID, anonymousId)
+    } catch {}
+    saveJSON(ls, LS_WHO, person)
     return Promise.all([kv.set(AID, anonymousId), kv.set(WHO, person)]).then(() => {})
   }
 
@@ -92,8 +80,8 @@ export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: Identit
     /** Consent withdrawn: every copy of the ids is removed. */
     wipe(): Promise<void> {
       cookies.del(AID_COOKIE)
-      lsSet(AID, '')
-      lsSet(WHO, '')
+      saveJSON(ls, LS_AID)
+      saveJSON(ls, LS_WHO)
       return kv.clear()
     },
   }

@@ -2,6 +2,7 @@
 // Web Locks are missing (Safari before 15.4) every tab sends: each sends its own calls, leaves other
 // tabs' fresh ones alone (delivery.ts) and skips leased ones, and the messageId lets the server drop what
 // still goes twice. A localStorage lock cost ~350 B gzip for a browser share that rounds to zero.
+import { loadJSON, saveJSON } from './storage.ts'
 
 export type Lock = (fn: () => Promise<void>) => Promise<boolean>
 
@@ -23,20 +24,12 @@ export const createLock = (name: string, nav: Navigator | undefined): Lock => {
 export const createLeases = (ls: Storage | undefined, now: () => number) => {
   const key = 'onsite:leases'
   let memory: Record<string, number> = {}
-  const load = (): Record<string, number> => {
-    try {
-      return ls ? JSON.parse(ls.getItem(key) || '{}') : memory
-    } catch {
-      return memory
-    }
-  }
+  // This tab's copy stands in when storage is missing, refuses reads, or never took a write (quota).
+  const load = (): Record<string, number> => loadJSON(ls, key) ?? memory
   const save = (m: Record<string, number>) => {
     const t = now()
     for (const id in m) if (m[id]! <= t) delete m[id]
-    memory = m
-    try {
-      ls?.setItem(key, JSON.stringify(m))
-    } catch {}
+    saveJSON(ls, key, (memory = m))
   }
   return {
     take(ids: string[], ms: number): void {

@@ -1,7 +1,7 @@
 // zod schemas of the wire format, built from the taxonomy table. Used by the local collector and the
 // tests, never by the browser bundle (see taxonomy.ts for why).
 import { z } from 'zod'
-import { CURRENCY, EVENTS, PROPS, type PropType } from './taxonomy.ts'
+import { CURRENCY, EVENTS, PROPS, type PropType, own } from './taxonomy.ts'
 
 const money = z.number().finite().nonnegative()
 const TYPES: Record<Exclude<PropType, 'p'>, z.ZodType> = {
@@ -20,11 +20,11 @@ const shape = (): Record<string, z.ZodType> =>
 const product: z.ZodType = z.lazy(() => z.looseObject(shape()))
 
 const hasMoney = (p: Record<string, unknown>): boolean =>
-  Object.entries(p).some(([k, v]) => v != null && (PROPS[k] === 'm' || (PROPS[k] === 'p' && Array.isArray(v) && v.some((x) => x && typeof x === 'object' && hasMoney(x)))))
+  Object.entries(p).some(([k, v]) => v != null && (own(PROPS, k) === 'm' || (own(PROPS, k) === 'p' && Array.isArray(v) && v.some((x) => x && typeof x === 'object' && hasMoney(x)))))
 
 /** Properties schema of one semantic event (required keys, types, currency rule). */
 export const eventProperties = (event: string): z.ZodType => {
-  const required = EVENTS[event]
+  const required = own(EVENTS, event)
   if (!required) return z.record(z.string(), z.unknown())
   const s = shape()
   for (const key of required) s[key] = known(PROPS[key]!)

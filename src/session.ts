@@ -1,6 +1,7 @@
 // Sessions: 30 minutes without a call ends one (the convention of GA and Segment's session plugins).
 // `returning` says whether this browser was seen before the session began, so returning sessions can be
 // targeted and measured. Kept in localStorage so tabs share it; in memory when storage is refused.
+import { loadJSON, saveJSON } from './storage.ts'
 
 export const SESSION_MS = 30 * 60000
 const KEY = 'onsite:session'
@@ -17,17 +18,12 @@ export const createSession = (ls: Storage | undefined, newId: () => string, seen
   let mem: Stored | undefined
   // The newer of the shared copy (other tabs write it) and this tab's own (newer when storage refuses writes).
   const load = (): Stored | undefined => {
-    try {
-      const s = JSON.parse(ls?.getItem(KEY) || 'null')
-      if (s && typeof s.id === 'string' && typeof s.last === 'number' && !(mem && mem.last > s.last)) return s
-    } catch {}
-    return mem
+    const s = loadJSON<Stored>(ls, KEY)
+    return s && typeof s.id === 'string' && typeof s.last === 'number' && !(mem && mem.last > s.last) ? s : mem
   }
-  const store = (s: Stored) => {
+  const store = (s?: Stored) => {
     mem = s
-    try {
-      ls?.setItem(KEY, JSON.stringify(s))
-    } catch {}
+    saveJSON(ls, KEY, s)
   }
   return {
     /** The session of a call made at `at` (ms), starting a new one after 30 minutes of inactivity. */
@@ -41,10 +37,7 @@ export const createSession = (ls: Storage | undefined, newId: () => string, seen
     },
     /** A new person (reset): the next call starts a new session. */
     end(): void {
-      mem = undefined
-      try {
-        ls?.removeItem(KEY)
-      } catch {}
+      store()
     },
   }
 }

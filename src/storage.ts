@@ -30,30 +30,41 @@ const memoryTier = (): Tier => {
   }
 }
 
+/**
+ * A JSON value of localStorage: undefined when the key is absent, corrupt or storage refused (never throws;
+ * JSON.parse(null) is null, and a missing `ls` throws inside the try).
+ */
+export const loadJSON = <T>(ls: Storage | undefined, key: string): T | undefined => {
+  try {
+    return JSON.parse(ls!.getItem(key)!) ?? undefined
+  } catch {}
+}
+
+/** Stores `value` as JSON in localStorage, or removes the key when it is undefined; a refusal is ignored. */
+export const saveJSON = (ls: Storage | undefined, key: string, value?: unknown): void => {
+  try {
+    value === undefined ? ls!.removeItem(key) : ls!.setItem(key, JSON.stringify(value))
+  } catch {}
+}
+
 /** localStorage, with every key of this store under one prefix so entries() can list them. */
 export const localTier = (ls: Storage, prefix: string): Tier => {
-  const keys = () => {
-    const out: string[] = []
-    for (let i = 0; i < ls.length; i++) {
-      const k = ls.key(i)
-      if (k && k.startsWith(prefix)) out.push(k)
-    }
-    return out
-  }
-  // One value corrupted by hand or by another script must not hide every other key.
-  const read = (k: string) => {
-    try {
-      const raw = ls.getItem(k)
-      return raw == null ? undefined : JSON.parse(raw)
-    } catch {
-      return undefined
-    }
-  }
+  // One value corrupted by hand or by another script must not hide every other key. (A stored null reads
+  // as absent: no value of a KV is null.)
+  const read = (k: string) => loadJSON(ls, k)
   return {
     get: async (k) => read(prefix + k),
     set: async (k, v) => ls.setItem(prefix + k, JSON.stringify(v)),
     del: async (ks) => ks.forEach((k) => ls.removeItem(prefix + k)),
-    entries: async () => keys().flatMap((k) => (read(k) === undefined ? [] : [[k.slice(prefix.length), read(k)]])),
+    async entries() {
+      const out: [string, unknown][] = []
+      for (let i = 0; i < ls.length; i++) {
+        const k = ls.key(i)
+        const v = k?.startsWith(prefix) ? read(k) : undefined
+        if (v !== undefined) out.push([k!.slice(prefix.length), v])
+      }
+      return out
+    },
   }
 }
 
@@ -63,11 +74,12 @@ export const localTier = (ls: Storage, prefix: string): Tier => {
 // through the global: both wait for first use.
 const idbTier = (name: string): Tier => {
   let store: UseStore | undefined
-  let hung = false
+  // set once an operation timed out: every later one fails at once with it
+  let hung: Error | undefined
   const run = <T>(fn: (s: UseStore) => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      if (hung) return reject(new Error('IndexedDB hung'))
-      const timer = setTimeout(() => ((hung = true), reject(new Error('IndexedDB timeout'))), 2000)
+      if (hung) return reject(hung)
+      const timer = setTimeout(() => reject((hung = new Error('IndexedDB timeout'))), 2000)
       const done = (ok: boolean) => (v: unknown) => (clearTimeout(timer), ok ? resolve(v as T) : reject(v))
       try {
         fn((store ??= createStore(name, 'kv'))).then(done(true), done(false))

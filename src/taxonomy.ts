@@ -57,3 +57,7 @@ export const CURRENCY = /^[A-Z]{3}$/
 /** Hard limits of Customer.io's API: over them it answers 200 and silently drops the data (REFERENCE.md). */
 export const MAX_CALL_BYTES = 32 * 1024
 export const MAX_BATCH_BYTES = 500 * 1024
+
+/** Own entries only: "constructor" or "toString" must not find Object.prototype's members. */
+export const own = <T>(table: Readonly<Record<string, T>>, key: string): T | undefined =>
+  Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined

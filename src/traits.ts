@@ -1,5 +1,6 @@
 // Pure helpers for identity data: email and phone normalisation for identify traits, and the scrub
 // that keeps emails and phone numbers out of track/page properties (identity belongs in traits only).
+import { str } from './check.ts'
 import { warn } from './log.ts'
 import type { Props } from './validate.ts'
 
@@ -13,18 +14,14 @@ const EMAIL_IN = /(?:[^\s@/?&=:;,"'<>()%]|%(?!40)[\da-f]{2})+(?:@|%40)[^\s@.&/?%
 
 /** Trimmed and lowercased, or '' when it is not an email address. */
 export const normalizeEmail = (v: unknown): string => {
-  const s = typeof v === 'string' ? v.trim().toLowerCase() : ''
+  const s = str(v) ? v.trim().toLowerCase() : ''
   return EMAIL.test(s) ? s : ''
 }
 
 // Country calling codes of the markets D2C brands sell in most. A country not listed here still works
 // when the shopper types the number with its + prefix.
-const CODES: Record<string, string> = {
-  US: '1', CA: '1', GB: '44', IE: '353', AU: '61', NZ: '64', DE: '49', AT: '43', CH: '41', FR: '33',
-  BE: '32', NL: '31', LU: '352', ES: '34', PT: '351', IT: '39', DK: '45', SE: '46', NO: '47', FI: '358',
-  PL: '48', CZ: '420', JP: '81', KR: '82', SG: '65', HK: '852', IN: '91', AE: '971', ZA: '27', BR: '55',
-  MX: '52', IL: '972',
-}
+// "US1" is US → +1: two letters, then the code. (A string is ~25 B gzip less than an object literal.)
+const CODES = 'US1 CA1 GB44 IE353 AU61 NZ64 DE49 AT43 CH41 FR33 BE32 NL31 LU352 ES34 PT351 IT39 DK45 SE46 NO47 FI358 PL48 CZ420 JP81 KR82 SG65 HK852 IN91 AE971 ZA27 BR55 MX52 IL972'
 
 /**
  * E.164 ("+15555550123"), or '' when it cannot be made one. Without a + or 00 prefix the number is read
@@ -32,13 +29,13 @@ const CODES: Record<string, string> = {
  * number). E.164 allows at most 15 digits; fewer than 8 is not a reachable mobile number anywhere.
  */
 export const normalizePhone = (v: unknown, country: string): string => {
-  if (typeof v !== 'string' && typeof v !== 'number') return ''
+  if (!str(v) && typeof v !== 'number') return ''
   // "+44 (0)20 ..." is how UK numbers are often written: the (0) is the trunk prefix, not a digit to keep.
   let s = String(v).trim().replace(/\(0\)/, '').replace(/[\s().\-/]/g, '')
   if (s.startsWith('00')) s = '+' + s.slice(2)
   if (!/^\+?\d+$/.test(s)) return ''
   if (s[0] !== '+') {
-    const cc = CODES[country.toUpperCase()]
+    const cc = CODES.split(' ').find((c) => c.slice(0, 2) === country.toUpperCase())?.slice(2)
     if (!cc) return ''
     s = '+' + cc + (cc === '1' && s.length === 11 && s[0] === '1' ? s.slice(1) : s.replace(/^0/, ''))
   }
@@ -56,7 +53,7 @@ const PHONE_VALUE = /^\+\d[\d\s().-]{6,}$/
 export const scrubPII = (props: Props): [Props, string[]] => {
   const removed: string[] = []
   const walk = (v: unknown, path: string): unknown => {
-    if (typeof v === 'string') {
+    if (str(v)) {
       if (PHONE_VALUE.test(v.trim())) return removed.push(path), undefined
       const cut = v.replace(EMAIL_IN, '')
       if (cut === v) return v
@@ -92,7 +89,7 @@ export const cleanTraits = (traits: Props, country: string): Props => {
     if (v) t[key] = v
     else warn(`identify: traits.${key} ${JSON.stringify(t[key])} ${fix}; it is left out`), delete t[key]
   }
-  fix('email', normalizeEmail, 'is not an email address, so it is not used as identity')
-  fix('phone', (v) => normalizePhone(v, country), `is not a phone number in E.164 or national ${country} format (set config.defaultCountry or add the + country code)`)
+  fix('email', normalizeEmail, 'is not an email address')
+  fix('phone', (v) => normalizePhone(v, country), `is not a phone number in E.164 or national ${country} format (add the + country code or set config.defaultCountry)`)
   return t
 }

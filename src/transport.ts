@@ -62,13 +62,17 @@ export const createTransport = (fetchFn: typeof fetch, apiHost: string, now: () 
       const abort = typeof AbortController === 'function' ? new AbortController() : undefined
       const timer = setTimeout(() => abort?.abort(), TIMEOUT_MS)
       try {
-        const init: RequestInit = { method: 'POST', body: c.body, headers: { 'Content-Type': 'text/plain' }, keepalive, credentials: 'omit' }
-        if (abort) init.signal = abort.signal
-        const res = await fetchFn(apiHost + '/b', init)
+        const res = await fetchFn(apiHost + '/b', {
+          method: 'POST',
+          body: c.body,
+          headers: { 'Content-Type': 'text/plain' },
+          keepalive,
+          credentials: 'omit',
+          signal: abort?.signal ?? null,
+        })
         const status = res.status
         if (status >= 200 && status < 300) return { ok: true }
-        const retry = status === 408 || status === 429 || status >= 500
-        const out: Outcome = { ok: false, retry, status }
+        const out: Outcome = { ok: false, retry: status === 408 || status === 429 || status >= 500, status }
         const after = retryAfterMs(res.headers.get('Retry-After'), now())
         if (after !== undefined) out.retryAfterMs = after
         return out

@@ -1,23 +1,23 @@
-import { CURRENCY, EVENTS, PROPS, type PropType } from './taxonomy.ts'
+import { isObj, str, text } from './check.ts'
+import { CURRENCY, EVENTS, PROPS, type PropType, own } from './taxonomy.ts'
 
 export type Props = Record<string, unknown>
 
-const isObj = (v: unknown): v is Props => typeof v === 'object' && v !== null && !Array.isArray(v)
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 
 const CHECKS: Record<PropType, [(v: unknown) => boolean, string]> = {
   m: [(v) => num(v) && v >= 0, 'a number >= 0 in major units (12.5, not "12.50" or 1250 cents)'],
   q: [(v) => num(v) && v >= 0 && Number.isSafeInteger(v), 'an integer >= 0'],
-  i: [(v) => (typeof v === 'string' && v !== '') || num(v), 'a non-empty string or a number'],
-  s: [(v) => typeof v === 'string', 'a string'],
-  c: [(v) => typeof v === 'string' && CURRENCY.test(v), 'an ISO 4217 code such as "USD"'],
+  i: [(v) => (str(v) && v !== '') || num(v), 'a non-empty string or a number'],
+  s: [str, 'a string'],
+  c: [(v) => str(v) && CURRENCY.test(v), 'an ISO 4217 code such as "USD"'],
   p: [(v) => Array.isArray(v) && v.every(isObj), 'an array of product objects'],
 }
 
 /** Checks the known properties of one object; returns the first problem, or '' when fine. Sets `money`. */
 const checkProps = (props: Props, path: string, seen: { money: boolean }): string => {
   for (const key in props) {
-    const type = PROPS[key]
+    const type = own(PROPS, key)
     const v = props[key]
     if (!type || v === undefined || v === null) continue
     const [ok, want] = CHECKS[type]
@@ -39,9 +39,9 @@ const checkProps = (props: Props, path: string, seen: { money: boolean }): strin
  * object properties. Nothing is coerced: a call is sent as given or not at all.
  */
 export const validateEvent = (event: unknown, props: unknown): string => {
-  if (typeof event !== 'string' || !event.trim()) return 'event name must be a non-empty string'
+  if (!text(event)) return 'event name must be a non-empty string'
   if (!isObj(props)) return `"${event}" properties must be a plain object`
-  const required = EVENTS[event]
+  const required = own(EVENTS, event)
   if (!required) return ''
   for (const key of required) {
     if (props[key] === undefined || props[key] === null) return `"${event}" needs ${key}`

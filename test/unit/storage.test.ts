@@ -168,7 +168,7 @@ describe('browserBackends', () => {
   })
 })
 
-// idb-keyval opens databases through the global `indexedDB`, so the fake is installed there too.
+// The tier opens databases through Backends.indexedDB; the fake is the global too, so nothing can reach a real one.
 describe('createKV with a failing IndexedDB', () => {
   it('an IDBFactory whose open() throws falls to localStorage', async () => {
     const open = vi.fn(() => {

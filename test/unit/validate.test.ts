@@ -175,3 +175,12 @@ describe('validateEvent and the zod schemas agree', () => {
     expect(validateEvent('Product Added', props) === '').toBe(eventProperties('Product Added').safeParse(props).success)
   })
 })
+
+describe('names of Object.prototype members', () => {
+  it('are custom events and unknown properties, never a crash', () => {
+    expect(validateEvent('constructor', {})).toBe('')
+    expect(validateEvent('toString', { x: 1 })).toBe('')
+    expect(validateEvent('Order Completed', { order_id: 1, constructor: 2, hasOwnProperty: 'x' })).toBe('')
+    expect(eventProperties('constructor').safeParse({}).success).toBe(true)
+  })
+})
