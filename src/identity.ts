@@ -60,7 +60,8 @@ export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: Identit
       const [aid, who] = await Promise.all([known ? '' : kv.get<string>(AID), stored ? undefined : kv.get<Person>(WHO)])
       if (aid) anonymousId = aid
       if (who && typeof who === 'object') person = who
-      await save()
+      // Mirroring needs no waiting: calls and the offer decision only need the ids in memory.
+      void save()
     },
     /** Whether this browser had an anonymous id before this page (a returning visitor). */
     known: (): boolean => known,
