@@ -121,6 +121,7 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
   const history = createHistory(ls)
   let offers: ReturnType<typeof startOffers>
   void ready.then(() => {
+    // a bad offers config must not cost the page its events: startOffers reports and returns undefined
     offers = startOffers({
       w, input: raw, history, ls, now,
       ids: () => ({ anonymousId: identity.anonymousId(), userId: identity.userId() }),

@@ -76,7 +76,13 @@ export const arm = (w: Window, t: Offer['trigger'], fire: (trigger: string) => v
 }
 
 export const startOffers = (d: ShowDeps) => {
-  const { offers, governance } = parseOffers(d.input)
+  let parsed: ReturnType<typeof parseOffers>
+  try {
+    parsed = parseOffers(d.input)
+  } catch (e) {
+    return void error('offers ignored: ' + e)
+  }
+  const { offers, governance } = parsed
   if (!offers.length) return undefined
   const page = { type: pageType(d.w.location.pathname, d.input.pageType), path: d.w.location.pathname }
   let last: Decision | undefined

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { arm, pageType } from '../../src/show.ts'
+import { arm, pageType, startOffers } from '../../src/show.ts'
+import { createHistory } from '../../src/history.ts'
+import { captureErrors } from './fakes.ts'
 
 const trigger = (t: Partial<{ delayMs: number; scrollPercent: number; exitIntent: boolean; inactivityMs: number }>) => ({
   delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0, ...t,
@@ -82,5 +84,24 @@ describe('arm', () => {
     onScroll()
     expect(fire).toHaveBeenCalledWith('scroll')
     expect(w.removeEventListener).toHaveBeenCalledWith('scroll', onScroll)
+  })
+})
+
+describe('startOffers', () => {
+  afterEach(() => vi.restoreAllMocks())
+  const deps = (input: Record<string, unknown>) => ({
+    w: window, input, history: createHistory(undefined), ls: undefined, now: Date.now, overlay: false,
+    ids: () => ({ anonymousId: 'a' }), session: () => ({ id: 's', returning: false }), track: vi.fn(), identify: vi.fn(),
+  })
+
+  it('without offers does nothing and returns undefined', () => {
+    expect(startOffers(deps({}))).toBeUndefined()
+  })
+
+  it('a config that throws when read is one [onsite] error, never a throw into the page', () => {
+    const log = captureErrors()
+    const input = Object.defineProperty({}, 'offers', { enumerable: true, get() { throw new Error('hostile getter') } })
+    expect(() => startOffers(deps(input))).not.toThrow()
+    expect(log.messages()).toEqual(['[onsite] offers ignored: Error: hostile getter'])
   })
 })
