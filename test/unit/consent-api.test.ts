@@ -2,15 +2,10 @@
 // uses its own writeKey and reads only the bodies carrying it.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createOnsite } from '../../src/index.ts'
-import { captureErrors } from './fakes.ts'
+import { captureErrors, stubPage, unstubPage } from './fakes.ts'
 
 type Body = { batch: Record<string, any>[]; writeKey: string; sentAt: string }
 
-class FakeChannel {
-  onmessage: ((e: MessageEvent) => void) | null = null
-  postMessage(): void {}
-  close(): void {}
-}
 
 let requests: { url: string; body: Body }[]
 let log: ReturnType<typeof captureErrors>
@@ -29,27 +24,12 @@ const hasAidCookie = () => /(^|;\s*)onsite_aid=/.test(document.cookie)
 
 beforeEach(() => {
   requests = []
-  fetchOk.mockReset()
-  fetchOk.mockImplementation(async (url, init) => {
-    requests.push({ url: String(url), body: JSON.parse(String(init!.body)) })
-    return new Response('{}', { status: 200 })
-  })
-  vi.stubGlobal('fetch', fetchOk)
-  vi.stubGlobal('BroadcastChannel', FakeChannel)
-  localStorage.clear()
-  document.cookie = 'onsite_aid=; max-age=0; path=/'
-  document.body.innerHTML = ''
+  stubPage(fetchOk, (url, _init, body) => requests.push({ url, body }))
   log = captureErrors()
 })
 
-const noNetwork: typeof fetch = () => Promise.reject(new TypeError('no network in unit tests'))
-
 afterEach(() => {
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-  vi.stubGlobal('fetch', noNetwork)
-  vi.restoreAllMocks()
-  delete (window as unknown as { onsite?: unknown }).onsite
+  unstubPage()
   delete (window as unknown as { Shopify?: unknown }).Shopify
 })
 

@@ -81,3 +81,35 @@ export const throwingStorage = (): Storage =>
       throw new DOMException('The operation is insecure.', 'SecurityError')
     },
   })
+
+/** A BroadcastChannel that goes nowhere: each createOnsite() in a test stays on its own. */
+export class FakeChannel {
+  onmessage: ((e: MessageEvent) => void) | null = null
+  postMessage(): void {}
+  close(): void {}
+}
+
+/** What a test page looks like to createOnsite(): a fetch that records every batch and answers 200. */
+export const stubPage = (fetchOk: ReturnType<typeof vi.fn<typeof fetch>>, record: (url: string, init: RequestInit, body: any) => void): void => {
+  fetchOk.mockReset()
+  fetchOk.mockImplementation(async (url, init) => {
+    record(String(url), init!, JSON.parse(String(init!.body)))
+    return new Response('{}', { status: 200 })
+  })
+  vi.stubGlobal('fetch', fetchOk)
+  vi.stubGlobal('BroadcastChannel', FakeChannel)
+  localStorage.clear()
+  document.cookie = 'onsite_aid=; max-age=0; path=/'
+  document.body.innerHTML = ''
+}
+
+/** Late timers of finished tests (retries, intervals) must never reach happy-dom's real fetch. */
+const noNetwork: typeof fetch = () => Promise.reject(new TypeError('no network in unit tests'))
+
+export const unstubPage = (): void => {
+  vi.useRealTimers()
+  vi.unstubAllGlobals()
+  vi.stubGlobal('fetch', noNetwork)
+  vi.restoreAllMocks()
+  delete (window as unknown as { onsite?: unknown }).onsite
+}

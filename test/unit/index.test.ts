@@ -4,15 +4,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createOnsite, type Onsite } from '../../src/index.ts'
 import { parseCall } from '../../src/schema.ts'
 import { VERSION } from '../../src/version.ts'
-import { captureErrors } from './fakes.ts'
+import { captureErrors, stubPage, unstubPage } from './fakes.ts'
 
 type Body = { batch: Record<string, any>[]; writeKey: string; sentAt: string }
 
-class FakeChannel {
-  onmessage: ((e: MessageEvent) => void) | null = null
-  postMessage(): void {}
-  close(): void {}
-}
 
 let requests: { url: string; init: RequestInit; body: Body }[]
 let log: ReturnType<typeof captureErrors>
@@ -25,28 +20,12 @@ const replay = (api: Onsite, q: [string, unknown[], number?][]) => (api as unkno
 
 beforeEach(() => {
   requests = []
-  fetchOk.mockReset()
-  fetchOk.mockImplementation(async (url, init) => {
-    requests.push({ url: String(url), init: init!, body: JSON.parse(String(init!.body)) })
-    return new Response('{}', { status: 200 })
-  })
-  vi.stubGlobal('fetch', fetchOk)
-  vi.stubGlobal('BroadcastChannel', FakeChannel)
-  localStorage.clear()
-  document.cookie = 'onsite_aid=; max-age=0; path=/'
-  document.body.innerHTML = ''
+  stubPage(fetchOk, (url, init, body) => requests.push({ url, init, body }))
   log = captureErrors()
 })
 
-/** Late timers of finished tests (retries, intervals) must never reach happy-dom's real fetch. */
-const noNetwork: typeof fetch = () => Promise.reject(new TypeError('no network in unit tests'))
-
 afterEach(() => {
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-  vi.stubGlobal('fetch', noNetwork)
-  vi.restoreAllMocks()
-  delete (window as unknown as { onsite?: unknown }).onsite
+  unstubPage()
 })
 
 describe('createOnsite', () => {
