@@ -78,6 +78,8 @@ export const arm = (w: Window, t: Offer['trigger'], fire: (trigger: string) => v
 export const startOffers = (d: ShowDeps) => {
   let parsed: ReturnType<typeof parseOffers>
   try {
+    // Most pages of most stores have no offers: nothing to parse, nothing to decide.
+    if (d.input.offers === undefined) return undefined
     parsed = parseOffers(d.input)
   } catch (e) {
     return void error('offers ignored: ' + e)
