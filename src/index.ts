@@ -55,12 +55,15 @@ export type { ConsentState, Explained }
 
 const MAX_EARLY = 200
 
-/** Reads the config a page (or the Shopify snippet) rendered into a JSON script element. */
+/**
+ * Reads the config a page rendered into `#onsite-config`: JSON in its `data-config` attribute (the Shopify
+ * snippet's way: attribute escaping keeps shopper text out of any script body) or as its text.
+ */
 const pageConfig = (): unknown => {
   const el = typeof document === 'object' ? document.getElementById('onsite-config') : null
   if (!el) return undefined
   try {
-    return JSON.parse(el.textContent || '')
+    return JSON.parse(el.getAttribute('data-config') ?? (el.textContent || ''))
   } catch (e) {
     error(`#onsite-config is not valid JSON (${(e as Error).message}): render it with Liquid's | json filter or JSON.stringify`)
     return null

@@ -146,6 +146,16 @@ describe('createOnsite', () => {
     await waitForCalls('wk_element', 1)
   })
 
+  it('reads the JSON of a data-config attribute, escaped the way Liquid escapes attributes', async () => {
+    const json = JSON.stringify({ writeKey: 'wk_attr', flushAt: 1 }).replaceAll('"', '&quot;')
+    document.body.innerHTML = `<script type="application/json" id="onsite-config" data-config="${json}"></script>`
+    const api = createOnsite()
+    api.init()
+    api.track('From Attribute', {})
+    await api.flush()
+    await waitForCalls('wk_attr', 1)
+  })
+
   it('an #onsite-config that is not JSON is reported, and nothing starts', async () => {
     document.body.innerHTML = '<script type="application/json" id="onsite-config">{writeKey: wk}</script>'
     const api = createOnsite()
