@@ -35,6 +35,8 @@ export interface Offer {
   trigger: { delayMs: number; scrollPercent: number; exitIntent: boolean; inactivityMs: number }
   frequency: { maxViews: number; everyHours: number; stopAfterDismiss: boolean; stopAfterSubmit: boolean }
   incentive: boolean
+  /** "wisepops": Wisepops shows it (config.wisepops), onsite decides and counts. */
+  renderer: 'onsite' | 'wisepops'
   suppressAfterPurchase: boolean
   holdoutPercent: number
   variation: string
@@ -93,7 +95,7 @@ export const parseOffers = (input: unknown): { offers: Offer[]; governance: Gove
         audience: { all: strings(), any: strings(), none: strings() }, pages: { types: strings(), urls: strings() },
         trigger: { delayMs: num(0, 1), scrollPercent: num(0, 0, 100), exitIntent: false, inactivityMs: num(0, 1) },
         frequency: { maxViews: num(1, 1), everyHours: num(24), stopAfterDismiss: true, stopAfterSubmit: true },
-        incentive: false, suppressAfterPurchase: true, holdoutPercent: num(0, 0, 100), variation: 'a',
+        incentive: false, renderer: oneOf(['onsite', 'wisepops']), suppressAfterPurchase: true, holdoutPercent: num(0, 0, 100), variation: 'a',
       }, r, at))
     } catch (e) {
       error(e + '; the offer is skipped')

@@ -8,9 +8,10 @@ import type { HistoryStore, OfferAct } from './history.ts'
 import { debug, error } from './log.ts'
 import { parseAudiences, parseOffers, type Offer } from './offers.ts'
 import { renderOffer } from './render.ts'
+import { connectWisepops, HANDOVER_EVENT, segmentsValue } from './wisepops.ts'
 
 /** Config keys read here, beside the core's. */
-export const OFFER_KEYS = ['offers', 'governance', 'audiences', 'audiencesUrl', 'audiencesWaitMs', 'audiencesTtlMs', 'pageType']
+export const OFFER_KEYS = ['offers', 'governance', 'audiences', 'audiencesUrl', 'audiencesWaitMs', 'audiencesTtlMs', 'pageType', 'wisepops']
 
 export interface ShowDeps {
   w: Window
@@ -90,19 +91,59 @@ export const startOffers = (d: ShowDeps) => {
   let last: Decision | undefined
   let shown: string | null = null
   let open: { offer: Offer; close(): void } | undefined
+  type Props = Record<string, unknown> & { offer_id: string; incentive: boolean }
+  const record = (props: Props, a: OfferAct, event: string) => {
+    d.history.offer(props.offer_id, a, d.now(), d.session().id, props.incentive)
+    d.track(event, props)
+  }
 
-  const show = (o: Offer, c: Candidate, decisionId: string, trigger: string) => {
-    const props = {
+  // Wisepops: its popup on screen holds ours back (never two popups at once); what it shows and what the
+  // shopper does with it become the same offer_* events. `handed` is the offer given to it to show.
+  let handed: Props | undefined
+  let current: Props | undefined
+  let submitted = false
+  let held: (() => void) | undefined
+  const wp = d.input.wisepops === true ? connectWisepops(d.w, {
+    display(id) {
+      if (open?.offer.kind === 'popup') debug('a Wisepops popup opened: closing ours'), open.close(), (open = undefined)
+      current = { ...(handed ?? { offer_id: 'wisepops_' + (id || 'popup'), offer_name: 'wisepops ' + id, variation: 'a', kind: 'popup', decision_id: last?.decisionId ?? '', audiences: [], incentive: false, holdout: false, trigger: 'wisepops', page_type: page.type }), source: 'wisepops' }
+      handed = undefined
+      submitted = false
+      record(current, 'view', 'offer_seen')
+    },
+    submit(_, traits) {
+      if (!current) return
+      if (traits.email || traits.phone) d.identify(traits)
+      submitted = true
+      record(current, 'submit', 'offer_submitted')
+    },
+    click: () => current && d.track('offer_clicked', current),
+    close() {
+      if (current && !submitted) record(current, 'dismiss', 'offer_dismissed')
+      current = undefined
+      const h = held
+      held = undefined
+      h?.()
+    },
+  }) : undefined
+
+  const show = (o: Offer, c: Candidate, decisionId: string, trigger: string): unknown => {
+    const props: Props = {
       offer_id: o.id, offer_name: o.name, variation: o.variation, kind: o.kind, decision_id: decisionId,
       audiences: c.matched.filter((m) => /^(all|any):/.test(m)).map((m) => m.slice(4)),
       incentive: o.incentive, holdout: c.holdout, trigger, page_type: page.type, source: 'onsite',
     }
-    const act = (a: OfferAct, event: string) => {
-      d.history.offer(o.id, a, d.now(), d.session().id, o.incentive)
-      d.track(event, props)
-    }
+    const act = (a: OfferAct, event: string) => record(props, a, event)
     // The control group is counted once per session, like a first view: later pages show nothing more.
     if (c.holdout) return d.history.get().session?.offers.includes(o.id) || act('hold', 'offer_held_out')
+    if (o.renderer === 'wisepops') {
+      if (!wp) return error(`offer "${o.id}" has renderer "wisepops" but config.wisepops is not true`)
+      shown = o.id
+      handed = props
+      wp.properties({ onsite_offer: o.id })
+      return wp.event(HANDOVER_EVENT)
+    }
+    if (current && o.kind === 'popup') return (held = () => show(o, c, decisionId, trigger))
     let seen = false
     const r = renderOffer(d.w.document, o, {
       // Counted only when actually seen (visible tab, half in view), once per decision.
@@ -136,6 +177,7 @@ export const startOffers = (d: ShowDeps) => {
     const decision = (last = decide({ offers, governance, flags: { ...flags, ...local }, syncedAt, history, page, now, personKey: d.ids().anonymousId, sessionId: s.id }))
     debug('decision ' + JSON.stringify(decision))
     if (d.overlay) overlay(d.w.document, decision)
+    wp?.properties({ onsite_segments: segmentsValue({ ...flags, ...local }), onsite_decision: decision.decisionId, onsite_offer: null })
     const c = decision.candidates.find((x) => x.outcome !== 'blocked')
     const o = c && offers.find((x) => x.id === c.offerId)
     if (!c || !o) return

@@ -19,7 +19,7 @@ const DEFAULTS: Offer = {
   audience: { all: [], any: [], none: [] }, pages: { types: [], urls: [] },
   trigger: { delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0 },
   frequency: { maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true },
-  incentive: false, suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a',
+  incentive: false, renderer: 'onsite', suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a',
   content: { title: 'Hi', body: '', form: 'none' },
 }
 const GOVERNANCE = { maxOffersPerSession: 1, incentiveCooldownDays: 14, purchaseQuietDays: 7 }
@@ -47,7 +47,7 @@ const OfferSchema = z.strictObject({
   pages: z.strictObject({ types: z.array(z.string()), urls: z.array(z.string()) }),
   trigger: z.strictObject({ delayMs: z.int().min(0), scrollPercent: z.number().min(0).max(100), exitIntent: z.boolean(), inactivityMs: z.int().min(0) }),
   frequency: z.strictObject({ maxViews: z.int().min(0), everyHours: z.number().min(0), stopAfterDismiss: z.boolean(), stopAfterSubmit: z.boolean() }),
-  incentive: z.boolean(), suppressAfterPurchase: z.boolean(), holdoutPercent: z.number().min(0).max(100), variation: z.string(),
+  incentive: z.boolean(), renderer: z.enum(['onsite', 'wisepops']), suppressAfterPurchase: z.boolean(), holdoutPercent: z.number().min(0).max(100), variation: z.string(),
   content: z.strictObject({
     title: z.string().min(1), body: z.string(), cta: z.object({ text: z.string().min(1), url: z.string().optional() }).optional(),
     image: z.string().optional(), code: z.string().optional(), form: z.enum(['none', 'email', 'email_phone']), consentText: z.string().optional(),
@@ -63,7 +63,7 @@ describe('parseOffers: defaults and the documented shape', () => {
   it("the issue's example parses as given", () => {
     const { offers, governance } = parseOffers(EXAMPLE)
     const { id, name, kind, priority, audience, pages, trigger, frequency, incentive, suppressAfterPurchase, holdoutPercent, variation, content } = EXAMPLE.offers[0]!
-    expect(offers).toEqual([{ id, name, kind, priority, audience, pages, trigger, frequency, incentive, suppressAfterPurchase, holdoutPercent, variation, content }])
+    expect(offers).toEqual([{ id, name, kind, priority, audience, pages, trigger, frequency, incentive, renderer: 'onsite', suppressAfterPurchase, holdoutPercent, variation, content }])
     expect(governance).toEqual(EXAMPLE.governance)
     expect(log.messages()).toEqual([])
   })
@@ -123,6 +123,7 @@ describe('parseOffers: a bad key names the offer and the key, and uses the defau
     ['frequency.stopAfterSubmit', { frequency: { stopAfterSubmit: 'false' } }, 'frequency.stopAfterSubmit must be a boolean'],
     ['incentive', { incentive: 1 }, 'incentive must be a boolean'],
     ['suppressAfterPurchase', { suppressAfterPurchase: null }, 'suppressAfterPurchase must be a boolean'],
+    ['renderer', { renderer: 'optinmonster' }, 'renderer must be one of "onsite", "wisepops"'],
     ['holdoutPercent', { holdoutPercent: 150 }, 'holdoutPercent must be a number from 0 to 100'],
     ['holdoutPercent', { holdoutPercent: NaN }, 'holdoutPercent must be a number from 0 to 100'],
     ['variation', { variation: ['a'] }, 'variation must be a string'],
@@ -159,7 +160,7 @@ describe('parseOffers: a bad key names the offer and the key, and uses the defau
 
   it.each([
     [{ frequency: 3 }, 'frequency must be an object; using the default'],
-    [{ frequncy: { maxViews: 3 } }, 'frequncy is unknown and ignored (known: id, kind, target, content, name, priority, audience, pages, trigger, frequency, incentive, suppressAfterPurchase, holdoutPercent, variation)'],
+    [{ frequncy: { maxViews: 3 } }, 'frequncy is unknown and ignored (known: id, kind, target, content, name, priority, audience, pages, trigger, frequency, incentive, renderer, suppressAfterPurchase, holdoutPercent, variation)'],
     [{ trigger: { delay: 5000 } }, 'trigger.delay is unknown and ignored (known: delayMs, scrollPercent, exitIntent, inactivityMs)'],
     [{ content: { title: 'Hi', 'bad key\n': 1 } }, 'content."bad key\\n" is unknown and ignored (known: title, body, image, code, consentText, cta, form)'],
   ])('a misplaced or misspelt key is reported: %j', (over, msg) => {
