@@ -20,6 +20,9 @@ import { cleanTraits, scrubPII } from './traits.ts'
 import { byteLength, createTransport } from './transport.ts'
 import { validateEvent, type Props } from './validate.ts'
 
+/** Written by the Shopify checkout pixel (src/pixel.ts): the time of the last order, in ms. */
+export const ORDER_COOKIE = 'onsite_order'
+
 const isObj = (v: unknown): v is Props => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Starts everything for one page. `when()` is the time the shopper acted (replayed calls keep theirs). */
@@ -121,6 +124,10 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
   const history = createHistory(ls)
   let offers: ReturnType<typeof startOffers>
   void ready.then(() => {
+    // Shopify's checkout runs no theme script: the checkout pixel leaves the order time in this cookie so
+    // offers here learn of the purchase before any audience sync does ("fresh beats stale").
+    const order = +cookies.get(ORDER_COOKIE)
+    if (order > (history.get().orderAt ?? 0) && order < now() + 864e5) history.observe('Order Completed', order)
     // a bad offers config must not cost the page its events: startOffers reports and returns undefined
     offers = startOffers({
       w, input: raw, history, ls, now,

@@ -253,3 +253,39 @@ describe('never throws into the page', () => {
     await expect(flushed).resolves.toBeUndefined()
   })
 })
+
+describe('purchase hand-off from the Shopify checkout pixel', () => {
+  afterEach(() => {
+    document.cookie = 'onsite_order=; max-age=0; path=/'
+  })
+  const config = (writeKey: string) => ({
+    writeKey,
+    audiences: { flags: { cart: true }, syncedAt: new Date(Date.now() - 3_600_000).toISOString() },
+    offers: [{ id: 'cart_recovery', kind: 'popup', audience: { all: ['cart'] }, content: { title: 'Back for your cart?' } }],
+  })
+  const explained = async (api: Onsite) => {
+    await vi.waitFor(() => expect(api.explain()).toBeDefined())
+    return api.explain()!.candidates[0]!
+  }
+
+  it('an order the pixel saw after the audience sync suppresses the cart offer here', async () => {
+    document.cookie = `onsite_order=${Date.now() - 60_000}; path=/`
+    const api = createOnsite()
+    api.init(config('wk_order'))
+    const c = await explained(api)
+    expect(c.outcome).toBe('blocked')
+    expect(c.reasons).toContain('purchase seen after audience sync')
+    expect(document.querySelectorAll('body > *')).toHaveLength(0)
+  })
+
+  it('without the cookie, or with a garbage or far-future one, the offer shows', async () => {
+    for (const value of ['', 'abc', String(Date.now() + 10 * 86_400_000)]) {
+      document.body.innerHTML = ''
+      if (value) document.cookie = `onsite_order=${value}; path=/`
+      const api = createOnsite()
+      api.init(config('wk_no_order_' + value))
+      expect((await explained(api)).outcome).toBe('shown')
+      await api.consent('denied')
+    }
+  })
+})
