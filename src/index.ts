@@ -137,7 +137,7 @@ export const createOnsite = (): Onsite => {
     if (config || stopped) return error('init was called twice; the first config stays in force')
     if (typeof window !== 'object') return error('init needs a browser window')
     const given = input === undefined ? pageConfig() : input
-    const parsed = parseConfig(given, location.href, OFFER_KEYS, !!shopifyOf(window))
+    const parsed = parseConfig(given, location.href, [...OFFER_KEYS, 'shopify'], !!shopifyOf(window))
     if (!parsed) {
       stopped = true
       early.length = 0
