@@ -137,3 +137,44 @@ describe('offers in Chromium', () => {
     expect(await page.evaluate(() => (window as any).pwned)).toBeUndefined()
   })
 })
+
+describe('Wisepops bridge in Chromium', () => {
+  // Wisepops' documented loader stub, plus what its script would do: keep the calls, fire the listeners.
+  const fakeWisepops = `<script>window.wisepops=function(){var a=[].slice.call(arguments);(wisepops.calls=wisepops.calls||[]).push(JSON.parse(JSON.stringify(a.map(function(x){return typeof x=="function"?"fn":x}))));if(a[0]=="listen")(wisepops.on=wisepops.on||{})[a[1]]=a[2]};</script>`
+  const fire = (page: Page, name: string, e: unknown = {}) =>
+    page.evaluate(([n, ev]) => (window as any).wisepops.on[n as string](ev), [name, e] as const)
+  const calls = (page: Page) => page.evaluate(() => (window as any).wisepops.calls as unknown[][])
+
+  it('an offer with renderer "wisepops" is handed over; its display, submit and close come back with source wisepops', async () => {
+    const offer = cart({ renderer: 'wisepops' })
+    const page = await suite.open('/products/tee', loaderPage({ config: config({ offers: [offer], wisepops: true }), before: fakeWisepops }))
+    await waitFor(async () => (await calls(page)).some((c) => c[0] === 'event'))
+    const sent = await calls(page)
+    expect(sent.filter((c) => c[0] === 'listen').map((c) => c[1])).toEqual(['before-popup-display', 'after-form-submit', 'after-tracked-click', 'after-popup-close'])
+    expect(sent.filter((c) => c[0] === 'properties').map((c) => c[1])).toEqual([
+      { onsite_segments: ',cio_cart_abandon_4h,', onsite_decision: expect.any(String), onsite_offer: null },
+      { onsite_offer: 'cart_recovery' },
+    ])
+    expect(sent.find((c) => c[0] === 'event')).toEqual(['event', 'onsite_offer'])
+    expect(await page.locator('onsite-offer').count()).toBe(0)
+
+    await fire(page, 'before-popup-display', { detail: { popup: { id: 42 } } })
+    // the submit event's target is Wisepops' <form>: a real one in the page
+    await page.evaluate(() => {
+      const f = document.createElement('form')
+      f.innerHTML = '<input name="email" value="Wise@Example.com">'
+      document.body.append(f)
+      ;(window as any).wisepops.on['after-form-submit']({ target: f })
+    })
+    await fire(page, 'after-popup-close')
+    await waitFor(async () => (await offerEvents()).length === 2)
+    const events = await offerEvents()
+    expect(events.map((e) => [e.event, e.properties!.offer_id, e.properties!.source])).toEqual([
+      ['offer_seen', 'cart_recovery', 'wisepops'],
+      ['offer_submitted', 'cart_recovery', 'wisepops'],
+    ])
+    const all = (await collectorEvents(suite.stack.collectorUrl)).events as unknown as (Stored & { traits?: object })[]
+    expect(all.find((e) => e.type === 'identify')!.traits).toEqual({ email: 'wise@example.com' })
+    expect(JSON.stringify(events)).not.toContain('xample.com')
+  })
+})
