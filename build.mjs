@@ -13,7 +13,13 @@ const quiet = args.has('--quiet')
  * rendering): 12 KB. Measured with everything in: ~16.5 KB, so the budget holds today's size as a ceiling
  * (nothing may grow) while the size work continues; lower it with every cut, never raise it.
  */
-export const BUDGETS = { 'dist/onsite.js': 16400, 'dist/onsite.mjs': 16400 }
+export const BUDGETS = {
+  'dist/onsite.js': 16400,
+  'dist/onsite.mjs': 16400,
+  // The checkout pixel, measured at 6521 B (about half of it the storefront's own config, validation,
+  // PII scrub and transport modules, reused so both send the same calls); a ceiling, like the others.
+  'dist/shopify-pixel.js': 6656,
+}
 
 // Safari 14 / Chrome 91 / Firefox 80: optional chaining ships untranspiled (esbuild lowers it below Chrome 91
 // for a V8 bug); older browsers are a rounding error on storefronts in 2026.
@@ -24,6 +30,8 @@ rmSync('dist', { recursive: true, force: true })
 await Promise.all([
   build({ ...browser, entryPoints: ['src/global.ts'], outfile: 'dist/onsite.js', format: 'iife' }),
   build({ ...browser, entryPoints: ['src/index.ts'], outfile: 'dist/onsite.mjs', format: 'esm' }),
+  // The Shopify checkout pixel: pasted as a custom pixel, it defines onsitePixel() (see src/shopify-pixel.ts).
+  build({ ...browser, entryPoints: ['src/shopify-pixel.ts'], outfile: 'dist/shopify-pixel.js', format: 'iife' }),
   build({
     entryPoints: { collector: 'demo/collector.ts', 'demo-server': 'demo/server.ts', bench: 'test/bench.ts' },
     outdir: 'dist', outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', packages: 'external', target: 'node20', sourcemap: true, logLevel: 'warning',
@@ -33,7 +41,7 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', 'src/index.ts
   '--strict', '--target', 'es2020', '--module', 'esnext', '--moduleResolution', 'bundler', '--allowImportingTsExtensions', '--skipLibCheck', '--lib', 'es2022,dom'], { stdio: 'inherit' })
 
 let over = 0
-for (const file of ['dist/onsite.js', 'dist/onsite.mjs', 'dist/collector.mjs', 'dist/demo-server.mjs']) {
+for (const file of ['dist/onsite.js', 'dist/onsite.mjs', 'dist/shopify-pixel.js', 'dist/collector.mjs', 'dist/demo-server.mjs']) {
   const raw = readFileSync(file)
   const gz = gzipSync(raw, { level: 9 }).length
   const budget = BUDGETS[file]

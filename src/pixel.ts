@@ -1,0 +1,330 @@
+// The Shopify checkout pixel. Checkout pages run no theme scripts, so `Checkout Started` and `Order Completed`
+// can only come from a Web Pixel (REFERENCE.md, Shopify). This turns Shopify's checkout events into the calls
+// the storefront bundle sends (same endpoint, same wire format), joined to the storefront's anonymous id
+// through its first-party cookie. Everything Shopify gives a pixel is a parameter, so tests and the demo pass
+// their own; every field is read as possibly missing or hostile, and nothing here throws into the sandbox.
+// Shapes: https://shopify.dev/docs/api/web-pixels-api/standard-events/checkout_completed
+import { check, isObj, oneOf, str } from './check.ts'
+import { resolveHost, secretReason } from './config.ts'
+import { AID_COOKIE } from './identity.ts'
+import { debug, error, setVerbose, warn } from './log.ts'
+import type { Call } from './outbox.ts'
+import { CURRENCY, MAX_CALL_BYTES } from './taxonomy.ts'
+import { normalizeEmail, normalizePhone, scrubPII } from './traits.ts'
+import { byteLength, chunk, createTransport } from './transport.ts'
+import { validateEvent, type Props } from './validate.ts'
+import { VERSION } from './version.ts'
+
+export interface PixelEnv {
+  /** Shopify's `analytics`: `subscribe(eventName, callback)`. */
+  analytics: unknown
+  /** Shopify's `browser`: `cookie.get/set`, `localStorage.getItem/setItem/removeItem`, all async. */
+  browser: unknown
+  /** Shopify's `init`: `context`, `data.customer`, `customerPrivacy`. */
+  init: unknown
+  /** `api.customerPrivacy` (custom pixels) or `customerPrivacy` (app pixels): `subscribe('visitorConsentCollected', cb)`. */
+  customerPrivacy?: unknown
+  fetch: typeof fetch
+  now: () => number
+}
+export interface Pixel {
+  /** Settles once the calls left by an earlier page are loaded. */
+  ready: Promise<void>
+  /** Sends what is queued now (nothing while consent is withheld). */
+  flush(): Promise<void>
+}
+
+/** The storefront bundle reads this cookie to learn that a purchase happened (epoch ms of the order). */
+export const ORDER_COOKIE = 'onsite_order'
+const KEY = 'onsite_px'
+const LIBRARY = { name: 'onsite-pixel', version: VERSION }
+const MAX_AGE_MS = 7 * 86400000
+const MAX_TRIES = 5
+const KEEP_SENT = 50
+// 0: identify only; 1: Checkout Started; 2: Order Completed
+const EVENTS: Record<string, number> = { checkout_started: 1, checkout_contact_info_submitted: 0, checkout_completed: 2 }
+
+/** v.a.b..., or undefined; a throwing getter reads as missing. */
+const at = (v: unknown, ...path: string[]): any => {
+  try {
+    for (const k of path) v = isObj(v) ? v[k] : undefined
+    return v
+  } catch {}
+}
+/** Calls o.m(...a) as a promise: a missing method or a throw rejects instead of throwing. */
+const invoke = (o: unknown, m: string, ...a: unknown[]): Promise<any> => new Promise((done) => done(at(o, m).apply(o, a)))
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [])
+/** A non-blank string, kept exactly as given. */
+const text = (v: unknown): string | undefined => (str(v) && v.trim() ? v : undefined)
+const num = (v: unknown, int?: 1): number | undefined => (typeof v == 'number' && v >= 0 && (int ? Number.isSafeInteger(v) : Number.isFinite(v)) ? v : undefined)
+const money = (m: unknown) => num(at(m, 'amount'))
+/** Shopify ids, with a `gid://shopify/Type/` prefix stripped so they match the numeric ids of Liquid and cart.js. */
+const id = (v: unknown): string | undefined => text(typeof v == 'number' && Number.isFinite(v) ? String(v) : str(v) ? v.replace(/^gid:\/\/shopify\/\w+\//, '') : undefined)
+const bare = (url: unknown) => text(str(url) ? url.split(/[?#]/)[0] : undefined)
+/** FNV-1a: a short, stable digest for messageIds. */
+const hash = (s: string): string => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
+  return (h >>> 0).toString(36)
+}
+const newId = (): string => {
+  try {
+    return crypto.randomUUID()
+  } catch {
+    return Date.now().toString(36) + Math.random().toString(36).slice(2)
+  }
+}
+
+/** A callback that never throws into Shopify's event bus. */
+const guard =
+  (f: (e: unknown) => unknown) =>
+  (e: unknown): void => {
+    try {
+      void f(e)
+    } catch (err) {
+      error('pixel: ' + err)
+    }
+  }
+
+const product = (line: unknown, cur: boolean): Props => {
+  const v = at(line, 'variant')
+  const variant = text(at(v, 'title'))
+  return {
+    product_id: id(at(v, 'product', 'id')),
+    variant_id: id(at(v, 'id')),
+    sku: text(at(v, 'sku')),
+    name: text(at(line, 'title')) ?? text(at(v, 'product', 'title')),
+    // Shopify names the only variant of a product "Default Title"
+    variant: variant == 'Default Title' ? undefined : variant,
+    brand: text(at(v, 'product', 'vendor')),
+    category: text(at(v, 'product', 'type')),
+    price: cur ? money(at(v, 'price')) : undefined,
+    quantity: num(at(line, 'quantity'), 1),
+  }
+}
+
+/** Segment ecommerce v2 properties of a checkout; amounts only with a valid currency (validate.ts refuses them otherwise). */
+export const checkoutProperties = (c: unknown): Props => {
+  const cur = [at(c, 'currencyCode'), at(c, 'totalPrice', 'currencyCode')].find((x) => str(x) && CURRENCY.test(x)) as string | undefined
+  const m = (v: unknown) => (cur ? money(v) : undefined)
+  const lines = list(at(c, 'lineItems'))
+  // discountsAmount needs Checkout Extensibility; before it, the line allocations add up the same discounts.
+  const allocated = lines.flatMap((l) => list(at(l, 'discountAllocations')).map((a) => money(at(a, 'amount')))).filter((x) => x !== undefined)
+  const codes = list(at(c, 'discountApplications')).filter((a) => at(a, 'type') == 'DISCOUNT_CODE').map((a) => text(at(a, 'title')))
+  return {
+    checkout_id: id(at(c, 'token')),
+    total: m(at(c, 'totalPrice')),
+    subtotal: m(at(c, 'subtotalPrice')),
+    tax: m(at(c, 'totalTax')),
+    shipping: m(at(c, 'shippingLine', 'price')),
+    discount: m(at(c, 'discountsAmount')) ?? (cur && allocated.length ? Math.round(allocated.reduce((a, b) => a + b, 0) * 1000) / 1000 : undefined),
+    coupon: codes.filter(Boolean).join(', ') || undefined,
+    currency: cur,
+    products: lines.map((l) => product(l, !!cur)),
+  }
+}
+
+/** Identify traits of the buyer: email, phone, names, and marketing opt-ins given at checkout (only a yes). */
+export const checkoutTraits = (c: unknown, customer: unknown, country: string): Props => {
+  const addr = at(c, 'billingAddress')
+  return {
+    email: normalizeEmail(at(c, 'email')) || normalizeEmail(at(customer, 'email')) || undefined,
+    phone: normalizePhone(at(c, 'phone'), country) || normalizePhone(at(c, 'smsMarketingPhone'), country) || undefined,
+    first_name: text(at(customer, 'firstName')) ?? text(at(addr, 'firstName')),
+    last_name: text(at(customer, 'lastName')) ?? text(at(addr, 'lastName')),
+    email_consent: at(c, 'buyerAcceptsEmailMarketing') === true || undefined,
+    sms_consent: at(c, 'buyerAcceptsSmsMarketing') === true || undefined,
+  }
+}
+
+const pageContext = (e: unknown, init: unknown): Props => {
+  const doc = at(e, 'context', 'document') ?? at(init, 'context', 'document')
+  const nav = at(e, 'context', 'navigator') ?? at(init, 'context', 'navigator')
+  // No query or hash: checkout and order status URLs carry access keys.
+  const url = bare(at(doc, 'location', 'href'))
+  const page = url && { url, path: text(at(doc, 'location', 'pathname')), referrer: bare(at(doc, 'referrer')), title: text(at(doc, 'title')) }
+  return { library: LIBRARY, page, userAgent: text(at(nav, 'userAgent')), locale: text(at(nav, 'language')) }
+}
+
+export interface PixelConfig {
+  writeKey: string
+  apiHost: string
+  debug: boolean
+  identifyBy: string
+  defaultCountry: string
+}
+
+/**
+ * The storefront's config rules (config.ts), for the keys a pixel has: a storefront-only key (flushAt,
+ * consent, offers...) is reported as unknown rather than silently doing nothing. Undefined when fatal.
+ */
+export const pixelConfig = (input: unknown, base: string): PixelConfig | undefined => {
+  const key = isObj(input) && str(input.writeKey) ? input.writeKey.trim() : ''
+  const why = key ? secretReason(key) : 'is missing'
+  if (why) return void error(`config.writeKey ${why}: use your JavaScript source's write key. Nothing will be sent.`)
+  const c = check({
+    writeKey: '',
+    region: oneOf(['us', 'eu']),
+    apiHost: [(v) => str(v) && !!resolveHost(v, base), 'an https URL or a path', ''],
+    debug: false,
+    identifyBy: oneOf(['anonymous', 'email']),
+    defaultCountry: [(v) => str(v) && /^[a-z]{2}$/i.test(v), 'an ISO 3166 code such as "US"', 'US'],
+  }, input, 'config')
+  c.writeKey = key
+  c.apiHost = resolveHost(c.apiHost, base) || `https://cdp${c.region == 'eu' ? '-eu' : ''}.customer.io/v1`
+  delete c.region
+  return c
+}
+
+/**
+ * Starts the pixel: subscribes to the checkout events, resends what an earlier page left unsent, and returns
+ * a handle, or undefined when the config is fatally wrong (a missing or secret writeKey: the reason is printed).
+ */
+export const startPixel = (env: PixelEnv, input: unknown): Pixel | undefined => {
+  const { analytics, browser, init } = env
+  const config = pixelConfig(input, text(at(init, 'context', 'document', 'location', 'href')) ?? '')
+  if (!config) return
+  setVerbose(config.debug)
+  if (typeof at(analytics, 'subscribe') != 'function') return void error("pixel: Shopify's analytics API is missing: paste this code as a custom pixel (Settings > Customer events)")
+  const transport = createTransport(env.fetch, config.apiHost, env.now)
+  const storage = at(browser, 'localStorage')
+  const cookie = at(browser, 'cookie')
+  // Shopify runs a custom pixel only with the permission the merchant chose for it; a pixel set to "not
+  // required" still sees the visitor's choice here: without analytics consent, calls wait in memory only.
+  // https://shopify.dev/docs/api/web-pixels-api/pixel-privacy
+  let allowed = at(init, 'customerPrivacy', 'analyticsProcessingAllowed') !== false
+  let queue: Call[] = []
+  let sent: string[] = []
+  const seen = new Set<string>()
+  let failures = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let running: Promise<void> | undefined
+  let again = false
+  let saving: Promise<unknown> = Promise.resolve()
+  // Writes run in order, each with the state of its turn; the last one wins.
+  const write = (f: () => unknown) => void (saving = saving.then(f).catch(() => {}))
+  const save = () => write(() => allowed && invoke(storage, 'setItem', KEY, JSON.stringify({ q: queue, s: sent.slice(-KEEP_SENT) })))
+
+  const ready = invoke(storage, 'getItem', KEY)
+    .then((raw) => {
+      const saved = JSON.parse(raw)
+      const calls = list(at(saved, 'q')).filter((c): c is Call => str(at(c, 'messageId')) && str(at(c, 'type')) && str(at(c, 'timestamp')))
+      const fresh = calls.filter((c) => Date.parse(c.timestamp) > env.now() - MAX_AGE_MS)
+      if (fresh.length < calls.length) error(`dropped ${calls.length - fresh.length} call(s): older than 7 days`), save()
+      sent = list(at(saved, 's')).filter(str)
+      for (const c of [...sent, ...fresh.map((c) => c.messageId)]) seen.add(c)
+      queue = fresh
+    })
+    .catch(() => {})
+  const aid: Promise<string> = invoke(cookie, 'get', AID_COOKIE)
+    .catch(() => '')
+    .then((v) => {
+      let s = text(v)
+      try {
+        s = s && decodeURIComponent(s)
+      } catch {}
+      if (s && s.length <= 200) return s
+      debug(`no ${AID_COOKIE} cookie from the storefront (blocked or expired): this checkout gets a new anonymous id`)
+      return newId()
+    })
+
+  const sendAll = async (): Promise<void> => {
+    if (!allowed || timer || !queue.length) return
+    for (const c of chunk(queue, config.writeKey, new Date(env.now()).toISOString())) {
+      const r = await transport.send(c, c.bytes <= transport.keepaliveRoom())
+      if (!r.ok && r.retry) {
+        if (++failures >= MAX_TRIES) return warn(`sending failed ${failures}x (${r.status ? 'HTTP ' + r.status : 'network error'}); ${queue.length} call(s) kept for the next page`)
+        const wait = Math.min(60000, r.retryAfterMs ?? 1000 * 2 ** (failures - 1))
+        debug(`send failed; next try in ${wait} ms`)
+        timer = setTimeout(() => {
+          timer = undefined
+          void flush()
+        }, wait)
+        return
+      }
+      queue = queue.filter((x) => !c.ids.includes(x.messageId))
+      if (r.ok) sent.push(...c.ids), (failures = 0)
+      else error(`dropped ${c.ids.length} call(s): ${config.apiHost} refused them with HTTP ${r.status}`)
+      save()
+    }
+  }
+  const flush = (): Promise<void> => {
+    if (running) return (again = true), running
+    // `running` is cleared in the same turn the loop ends, so a flush() arriving later starts a new loop.
+    return (running = (async () => {
+      try {
+        do {
+          again = false
+          await sendAll()
+        } while (again)
+      } finally {
+        running = undefined
+      }
+    })())
+  }
+
+  const onEvent = async (name: string, e: unknown): Promise<void> => {
+    const kind = EVENTS[name]!
+    const c = at(e, 'data', 'checkout')
+    if (!isObj(c)) return warn(`${name}: the event has no checkout; skipped`)
+    const t = Date.parse(text(at(e, 'timestamp')) ?? '')
+    const ms = Number.isFinite(t) ? t : env.now()
+    const token = id(at(c, 'token'))
+    const orderId = id(at(c, 'order', 'id'))
+    const key = token ?? orderId ?? text(at(e, 'id')) ?? newId()
+    const customer = at(init, 'data', 'customer')
+    const traits = checkoutTraits(c, customer, config.defaultCountry)
+    const email = traits.email as string | undefined
+    if (at(c, 'email') != null && !email) warn(`${name}: the checkout email is not an email address; it is left out`)
+    // The storefront's userId for a signed-in customer is Liquid's numeric customer.id.
+    const userId = id(at(customer, 'id')) ?? (config.identifyBy == 'email' ? email : undefined)
+    const anonymousId = await aid
+    await ready
+    const make = (type: string, messageId: string, fields: Props): Call => ({
+      type, messageId, anonymousId, userId, timestamp: new Date(ms).toISOString(), context: pageContext(e, init), ...fields,
+    })
+    const calls: Call[] = []
+    // The digest makes a new email, phone or id a new identify, and the same one a replay of it.
+    if (email || userId) calls.push(make('identify', `onsite-px-identify-${key}-${hash(JSON.stringify([anonymousId, userId, traits]))}`, { traits }))
+    else debug(`${name}: no email or customer id yet; identify skipped`)
+    if (kind) {
+      const event = kind > 1 ? 'Order Completed' : 'Checkout Started'
+      if (kind > 1 && !orderId) warn(`${name} has no order.id: order_id is the checkout token`)
+      const [properties, removed] = scrubPII(kind > 1 ? { order_id: orderId ?? token, ...checkoutProperties(c) } : checkoutProperties(c))
+      if (removed.length) warn(`${event}: removed ${removed.join(', ')}: emails and phone numbers stay out of event properties`)
+      const why = validateEvent(event, properties)
+      if (why) error(`${event} not sent: ${why}`)
+      else calls.push(make('track', `onsite-px-${kind > 1 ? 'order-' + (orderId ?? key) : 'checkout-' + key}`, { event, properties }))
+    }
+    // For the storefront; the full cookie string, as browser.cookie.set takes one (path=/ reaches every page).
+    if (kind > 1 && allowed) invoke(cookie, 'set', `${ORDER_COOKIE}=${ms}; path=/; max-age=2592000; SameSite=Lax`).catch(() => {})
+    for (const call of calls) {
+      const size = byteLength(JSON.stringify(call))
+      if (size > MAX_CALL_BYTES) error(`${call.event ?? call.type} dropped: ${size} bytes, over Customer.io's 32 KB per call`)
+      // A replayed Shopify event: the collector and Customer.io dedupe on messageId, but it need not leave at all.
+      else if (seen.has(call.messageId)) debug(`${call.messageId} already sent`)
+      else seen.add(call.messageId), queue.push(call), debug(`${call.event ?? call.type} queued`)
+    }
+    // Sent at once (keepalive), stored meanwhile: the thank-you page may close any moment.
+    save()
+    await flush()
+  }
+
+  const onConsent = (e: unknown) => {
+    const v = at(e, 'customerPrivacy', 'analyticsProcessingAllowed')
+    if (typeof v != 'boolean' || v == allowed) return
+    allowed = v
+    debug(`analytics consent ${v ? 'given: sending' : 'withdrawn: queued calls discarded'}`)
+    if (v) return save(), void flush()
+    queue = []
+    clearTimeout(timer)
+    timer = undefined
+    write(() => invoke(storage, 'removeItem', KEY))
+  }
+  invoke(env.customerPrivacy, 'subscribe', 'visitorConsentCollected', guard(onConsent)).catch(() => {})
+  for (const name in EVENTS) {
+    invoke(analytics, 'subscribe', name, guard((e) => onEvent(name, e).catch((err) => error(`${name}: ${err}`)))).catch((err) => error(`could not subscribe to ${name}: ${err}`))
+  }
+  void ready.then(flush)
+  return { ready, flush: () => ready.then(flush) }
+}
