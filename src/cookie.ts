@@ -32,6 +32,9 @@ export const cookieDomain = (doc: Document, hostname: string): string => {
   return ''
 }
 
+/** Written by the Shopify checkout pixel (pixel.ts), read by the storefront: the time of the last order, in ms. */
+export const ORDER_COOKIE = 'onsite_order'
+
 export const createCookies = (doc: Document, hostname: string, secure: boolean) => {
   let domain: string | undefined
   const attrs = () => `; path=/; SameSite=Lax${secure ? '; Secure' : ''}${(domain ??= cookieDomain(doc, hostname)) ? '; domain=' + domain : ''}`

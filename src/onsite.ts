@@ -4,7 +4,7 @@ import { nanoid } from 'nanoid'
 import { watchCaptureForms, takeCioId } from './capture.ts'
 import type { Config } from './config.ts'
 import { callContext, pageInfo } from './context.ts'
-import { createCookies } from './cookie.ts'
+import { createCookies, ORDER_COOKIE } from './cookie.ts'
 import { createDelivery } from './delivery.ts'
 import { isOtherPerson, planIdentify, resolveUserId, type IdentifyInput } from './identify.ts'
 import { createHistory } from './history.ts'
@@ -19,9 +19,6 @@ import { MAX_CALL_BYTES } from './taxonomy.ts'
 import { cleanTraits, scrubPII } from './traits.ts'
 import { byteLength, createTransport } from './transport.ts'
 import { validateEvent, type Props } from './validate.ts'
-
-/** Written by the Shopify checkout pixel (src/pixel.ts): the time of the last order, in ms. */
-export const ORDER_COOKIE = 'onsite_order'
 
 const isObj = (v: unknown): v is Props => typeof v === 'object' && v !== null && !Array.isArray(v)
 

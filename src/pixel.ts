@@ -6,11 +6,13 @@
 // Shapes: https://shopify.dev/docs/api/web-pixels-api/standard-events/checkout_completed
 import { check, isObj, oneOf, str } from './check.ts'
 import { resolveHost, secretReason } from './config.ts'
+import { ORDER_COOKIE } from './cookie.ts'
 import { AID_COOKIE } from './identity.ts'
+import { at, bare, checkoutProperties, checkoutTraits, id, list, text } from './pixel-map.ts'
 import { debug, error, setVerbose, warn } from './log.ts'
 import type { Call } from './outbox.ts'
-import { CURRENCY, MAX_CALL_BYTES } from './taxonomy.ts'
-import { normalizeEmail, normalizePhone, scrubPII } from './traits.ts'
+import { MAX_CALL_BYTES } from './taxonomy.ts'
+import { scrubPII } from './traits.ts'
 import { byteLength, chunk, createTransport } from './transport.ts'
 import { validateEvent, type Props } from './validate.ts'
 import { VERSION } from './version.ts'
@@ -34,8 +36,7 @@ export interface Pixel {
   flush(): Promise<void>
 }
 
-/** The storefront bundle reads this cookie to learn that a purchase happened (epoch ms of the order). */
-export const ORDER_COOKIE = 'onsite_order'
+export { checkoutProperties, checkoutTraits, ORDER_COOKIE }
 const KEY = 'onsite_px'
 const LIBRARY = { name: 'onsite-pixel', version: VERSION }
 const MAX_AGE_MS = 7 * 86400000
@@ -44,24 +45,9 @@ const KEEP_SENT = 50
 // 0: identify only; 1: Checkout Started; 2: Order Completed
 const EVENTS: Record<string, number> = { checkout_started: 1, checkout_contact_info_submitted: 0, checkout_completed: 2 }
 
-/** v.a.b..., or undefined; a throwing getter reads as missing. */
-const at = (v: unknown, ...path: string[]): any => {
-  try {
-    for (const k of path) v = isObj(v) ? v[k] : undefined
-    return v
-  } catch {}
-}
 /** Calls o.m(...a) as a promise: a missing method or a throw rejects instead of throwing. */
 const invoke = (o: unknown, m: string, ...a: unknown[]): Promise<any> => new Promise((done) => done(at(o, m).apply(o, a)))
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [])
-/** A non-blank string, kept exactly as given. */
-const text = (v: unknown): string | undefined => (str(v) && v.trim() ? v : undefined)
-const num = (v: unknown, int?: 1): number | undefined => (typeof v == 'number' && v >= 0 && (int ? Number.isSafeInteger(v) : Number.isFinite(v)) ? v : undefined)
-const money = (m: unknown) => num(at(m, 'amount'))
-/** Shopify ids, with a `gid://shopify/Type/` prefix stripped so they match the numeric ids of Liquid and cart.js. */
-const id = (v: unknown): string | undefined => text(typeof v == 'number' && Number.isFinite(v) ? String(v) : str(v) ? v.replace(/^gid:\/\/shopify\/\w+\//, '') : undefined)
-const bare = (url: unknown) => text(str(url) ? url.split(/[?#]/)[0] : undefined)
-/** FNV-1a: a short, stable digest for messageIds. */
+/** FNV-1a over UTF-16 code units (decide.ts hashes UTF-8 and needs TextEncoder): a short, stable digest for messageIds. */
 const hash = (s: string): string => {
   let h = 0x811c9dc5
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
@@ -85,57 +71,6 @@ const guard =
       error('pixel: ' + err)
     }
   }
-
-const product = (line: unknown, cur: boolean): Props => {
-  const v = at(line, 'variant')
-  const variant = text(at(v, 'title'))
-  return {
-    product_id: id(at(v, 'product', 'id')),
-    variant_id: id(at(v, 'id')),
-    sku: text(at(v, 'sku')),
-    name: text(at(line, 'title')) ?? text(at(v, 'product', 'title')),
-    // Shopify names the only variant of a product "Default Title"
-    variant: variant == 'Default Title' ? undefined : variant,
-    brand: text(at(v, 'product', 'vendor')),
-    category: text(at(v, 'product', 'type')),
-    price: cur ? money(at(v, 'price')) : undefined,
-    quantity: num(at(line, 'quantity'), 1),
-  }
-}
-
-/** Segment ecommerce v2 properties of a checkout; amounts only with a valid currency (validate.ts refuses them otherwise). */
-export const checkoutProperties = (c: unknown): Props => {
-  const cur = [at(c, 'currencyCode'), at(c, 'totalPrice', 'currencyCode')].find((x) => str(x) && CURRENCY.test(x)) as string | undefined
-  const m = (v: unknown) => (cur ? money(v) : undefined)
-  const lines = list(at(c, 'lineItems'))
-  // discountsAmount needs Checkout Extensibility; before it, the line allocations add up the same discounts.
-  const allocated = lines.flatMap((l) => list(at(l, 'discountAllocations')).map((a) => money(at(a, 'amount')))).filter((x) => x !== undefined)
-  const codes = list(at(c, 'discountApplications')).filter((a) => at(a, 'type') == 'DISCOUNT_CODE').map((a) => text(at(a, 'title')))
-  return {
-    checkout_id: id(at(c, 'token')),
-    total: m(at(c, 'totalPrice')),
-    subtotal: m(at(c, 'subtotalPrice')),
-    tax: m(at(c, 'totalTax')),
-    shipping: m(at(c, 'shippingLine', 'price')),
-    discount: m(at(c, 'discountsAmount')) ?? (cur && allocated.length ? Math.round(allocated.reduce((a, b) => a + b, 0) * 1000) / 1000 : undefined),
-    coupon: codes.filter(Boolean).join(', ') || undefined,
-    currency: cur,
-    products: lines.map((l) => product(l, !!cur)),
-  }
-}
-
-/** Identify traits of the buyer: email, phone, names, and marketing opt-ins given at checkout (only a yes). */
-export const checkoutTraits = (c: unknown, customer: unknown, country: string): Props => {
-  const addr = at(c, 'billingAddress')
-  return {
-    email: normalizeEmail(at(c, 'email')) || normalizeEmail(at(customer, 'email')) || undefined,
-    phone: normalizePhone(at(c, 'phone'), country) || normalizePhone(at(c, 'smsMarketingPhone'), country) || undefined,
-    first_name: text(at(customer, 'firstName')) ?? text(at(addr, 'firstName')),
-    last_name: text(at(customer, 'lastName')) ?? text(at(addr, 'lastName')),
-    email_consent: at(c, 'buyerAcceptsEmailMarketing') === true || undefined,
-    sms_consent: at(c, 'buyerAcceptsSmsMarketing') === true || undefined,
-  }
-}
 
 const pageContext = (e: unknown, init: unknown): Props => {
   const doc = at(e, 'context', 'document') ?? at(init, 'context', 'document')
