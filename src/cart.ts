@@ -1,0 +1,297 @@
+// Shopify cart capture. Three sources say "the cart may have changed": the standard storefront events
+// (https://shopify.dev/docs/storefronts/themes/best-practices/standard-events) where the theme emits
+// them, an observer of the host's fetch/XMLHttpRequest calls to /cart/(add|change|update|clear), and
+// page load / tab shown / another tab's save. None of them emits: each only asks for /cart.js, and the
+// diff against the last snapshot (cart-diff.ts) is what emits, so one add is one event however seen.
+import { cartViewedProps, diffCarts, eventProduct, parseCart, readSnapshot, snippetProduct, type Props, type Snapshot } from './cart-diff.ts'
+import { debug } from './log.ts'
+
+export interface CartDeps {
+  w: Window
+  ls: Storage | undefined
+  track: (event: string, props: Record<string, unknown>) => void
+  root?: string
+  product?: Record<string, unknown>
+  pageType: string
+  locks?: LockManager
+}
+
+const KEY = 'onsite:cart'
+// A locale/market root (`/en-ca/`) may prefix the route; themes also hard-code `/cart/add` under one.
+const CART_PATH = /^(?:\/[^/]+)?\/cart\/(?:add|change|update|clear)(?:\.js)?\/?$/i
+// The wrappers' quick look at any URL, before the exact check on its path and origin.
+const MAYBE_CART = /\/cart\/(?:add|change|update|clear)\b/i
+// A hung cart.js would hold the cross-tab lock for every tab; give up on it after this long.
+const FETCH_TIMEOUT_MS = 10_000
+// Another tab's copy of localStorage sees a write a few ms late (one copy per renderer process); the lock
+// is held this much longer after a new snapshot, so the next tab does not diff against the old one.
+const SETTLE_MS = 200
+
+type Sub = (url: string) => void
+type Fns = ((...a: any[]) => any)[]
+interface Hub {
+  subs: Set<Sub>
+  orig: Fns
+  mine: Fns
+}
+
+/**
+ * Replaces `keys` of `target` with the wrappers `wrap` makes, once per target whatever the number of
+ * watchers (a global symbol marks it, so two copies of the script share it too); each watcher subscribes.
+ * The last to leave restores the originals if ours are still the ones installed: someone who wrapped after
+ * us would lose their wrapper, so ours then stays as a pass-through. Returns [unsubscribe, originals].
+ */
+const patch = (target: any, keys: string[], wrap: (orig: Fns, tell: Sub) => Fns, sub: Sub): [() => void, Fns] | undefined => {
+  if (!target) return
+  const sym = Symbol.for('onsite.cart.' + keys.join())
+  let hub: Hub | undefined = target[sym]
+  if (!hub) {
+    const orig: Fns = keys.map((k) => target[k])
+    if (orig.some((f) => typeof f != 'function')) return
+    const subs = new Set<Sub>()
+    const mine = wrap(orig, (url) =>
+      subs.forEach((s) => {
+        try {
+          s(url)
+        } catch {}
+      }),
+    )
+    keys.forEach((k, i) => (target[k] = mine[i]))
+    target[sym] = hub = { subs, orig, mine }
+  }
+  const h = hub
+  h.subs.add(sub)
+  const off = () => {
+    h.subs.delete(sub)
+    if (h.subs.size || !keys.every((k, i) => target[k] === h.mine[i])) return
+    keys.forEach((k, i) => (target[k] = h.orig[i]))
+    delete target[sym]
+  }
+  return [off, h.orig]
+}
+
+/**
+ * The host gets the very promise the original fetch returned, with its own `this`, arguments and
+ * exceptions; we only read `ok` once it settles, never the body. Watching a promise marks it handled, so
+ * only cart requests are watched: a failed one the host ignores no longer reaches `unhandledrejection`.
+ */
+const wrapFetch = ([orig]: Fns, tell: Sub): Fns => [
+  function (this: unknown, input: unknown) {
+    const p = orig!.apply(this, arguments as any)
+    try {
+      const url = typeof input == 'string' ? input : typeof (input as Request).url == 'string' ? (input as Request).url : String(input)
+      if (MAYBE_CART.test(url)) Promise.resolve(p).then((r: Response) => r?.ok && tell(url), () => {})
+    } catch {}
+    return p
+  },
+]
+
+/** XMLHttpRequest (jQuery themes): the URL is noted at open(), `loadend` is watched from send(). */
+const wrapXhr = ([open, send]: Fns, tell: Sub): Fns => {
+  const urls = new WeakMap<object, string>()
+  return [
+    function (this: XMLHttpRequest, _method: string, url: unknown) {
+      const r = open!.apply(this, arguments as any)
+      try {
+        urls.set(this, String(url))
+      } catch {}
+      return r
+    },
+    function (this: XMLHttpRequest) {
+      try {
+        const url = urls.get(this)
+        const xhr = this
+        if (url && MAYBE_CART.test(url)) xhr.addEventListener('loadend', () => xhr.status >= 200 && xhr.status < 300 && tell(url))
+      } catch {}
+      return send!.apply(this, arguments as any)
+    },
+  ]
+}
+
+/**
+ * The snapshot in localStorage (shared by tabs, kept across reloads), in memory once storage throws
+ * (sandbox, quota): a failed write must not leave the old value to be re-read and re-diffed forever.
+ */
+const snapshots = (ls: Storage | undefined) => {
+  let mem: string | null = null
+  let ok = !!ls
+  const use = (fn: () => unknown) => {
+    try {
+      if (ok) fn()
+    } catch {
+      ok = false
+    }
+  }
+  return {
+    raw: (): string | null => (use(() => (mem = ls!.getItem(KEY))), mem),
+    save(s: string) {
+      mem = s
+      use(() => ls!.setItem(KEY, s))
+    },
+  }
+}
+
+const read = (o: unknown, k: string): unknown => (o && typeof o == 'object' ? (o as Props)[k] : undefined)
+
+interface Job {
+  cart?: Snapshot
+  /** the stored snapshot when the change began: `cart` is used only if nothing was saved since */
+  ifRaw?: string | null
+}
+
+export const watchShopifyCart = (deps: CartDeps): (() => void) => {
+  const { w, track } = deps
+  const store = snapshots(deps.ls)
+  const cleanups: (() => void)[] = []
+  let stopped = false
+  let origin = ''
+  try {
+    origin = w.location.origin
+  } catch {}
+  const r = typeof deps.root == 'string' && deps.root ? deps.root : '/'
+  const root = (r[0] == '/' ? '' : '/') + r + (r.endsWith('/') ? '' : '/')
+
+  const guard =
+    <A extends unknown[]>(fn: (...a: A) => unknown) =>
+    (...a: A) => {
+      try {
+        fn(...a)
+      } catch (e) {
+        debug('cart: ' + e)
+      }
+    }
+  const emit = guard((event: string, props: Props) => stopped || track(event, props))
+
+  // Product Viewed, once per product on this page. A view without a variant and one with it are the same
+  // view (the snippet knows the variant, a standard event may not).
+  const viewed = new Map<string, Set<string>>()
+  const view = (p: Props | undefined) => {
+    if (!p) return
+    const variants = viewed.get(String(p.product_id)) ?? new Set<string>()
+    const v = p.variant_id == null ? '' : String(p.variant_id)
+    if (variants.size && (!v || variants.has(v) || variants.has(''))) return
+    viewed.set(String(p.product_id), variants.add(v))
+    emit('Product Viewed', p)
+  }
+
+  let wantCartView = deps.pageType === 'cart'
+  let cartViewed = false
+  let queued = false
+  let chain = Promise.resolve()
+
+  const fetchCart = async (f: typeof fetch): Promise<Snapshot | undefined> => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      // The pre-patch fetch, so our own request does not look like a cart change. cart.js needs no header;
+      // no-store because browsers have served it from cache (https://github.com/discolabs/cartjs/issues/158).
+      const res = await Promise.race([
+        f.call(w, origin + root + 'cart.js', { credentials: 'same-origin', cache: 'no-store' }),
+        new Promise<never>((_, no) => (timer = setTimeout(() => no(new Error('timed out')), FETCH_TIMEOUT_MS))),
+      ])
+      const cart = res.ok ? parseCart(await res.json(), origin) : undefined
+      if (!cart) debug(`cart: cart.js answered ${res.status} without a cart`)
+      return cart
+    } catch (e) {
+      debug('cart: cart.js failed: ' + e)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  const run = async (job: Job, f: typeof fetch) => {
+    if (!job.cart) queued = false
+    if (stopped) return
+    const next = job.cart && store.raw() === job.ifRaw ? job.cart : await fetchCart(f)
+    if (!next || stopped) return
+    // Read after the fetch: another tab may have saved what we fetched, and then there is nothing to say.
+    const raw = store.raw()
+    const json = JSON.stringify(next)
+    const changes = diffCarts(readSnapshot(raw), next)
+    store.save(json)
+    for (const c of changes) emit(c.event, c.props)
+    if (wantCartView && !cartViewed) {
+      cartViewed = true
+      emit('Cart Viewed', cartViewedProps(next))
+    }
+    if (deps.locks && json !== raw) await new Promise((r) => setTimeout(r, SETTLE_MS))
+  }
+
+  // fetch+diff+save in one tab at a time across tabs, so two tabs never both announce one change. Without
+  // Web Locks (Safari < 15.4) two tabs refreshing at the same instant may both emit it: accepted, rare.
+  const locked = (fn: () => Promise<void>): Promise<void> => {
+    try {
+      if (deps.locks?.request) return Promise.resolve(deps.locks.request('onsite-cart', fn)).then(() => {}, fn)
+    } catch {}
+    return fn()
+  }
+
+  const sub = (url: string) => {
+    const u = new URL(url, w.location.href)
+    const path = root != '/' && u.pathname.startsWith(root) ? u.pathname.slice(root.length - 1) : u.pathname
+    if (u.origin === w.location.origin && CART_PATH.test(path)) schedule()
+  }
+  let origFetch: typeof fetch | undefined
+
+  const enqueue = (job: Job) => {
+    const f = origFetch
+    if (stopped || !f) return
+    chain = chain.then(() => locked(() => run(job, f).catch((e) => debug('cart: ' + e))))
+  }
+  // Triggers before the queued refresh starts share it; one that comes while a fetch is in flight queues
+  // another, since that fetch may predate the change.
+  function schedule() {
+    if (queued) return
+    queued = true
+    enqueue({})
+  }
+
+  const stop = () => {
+    stopped = true
+    for (const c of cleanups.splice(0)) guard(c)()
+  }
+  const on = (target: EventTarget, type: string, fn: (e: Event) => void) => {
+    const g = guard(fn)
+    target.addEventListener(type, g)
+    cleanups.push(() => target.removeEventListener(type, g))
+  }
+  // A host where a global is missing or hostile gets no cart capture, and no exception either.
+  try {
+    const f = patch(w, ['fetch'], wrapFetch, sub)
+    const x = patch((w as any).XMLHttpRequest?.prototype, ['open', 'send'], wrapXhr, sub)
+    for (const c of [f, x]) if (c) cleanups.push(c[0])
+    origFetch = f?.[1][0]
+    const doc = w.document
+    on(doc, 'shopify:product:view', (e) => view(eventProduct(e, origin, root)))
+    on(doc, 'shopify:cart:view', () => {
+      wantCartView = true
+      schedule()
+    })
+    // It fires before the change (https://shopify.dev/docs/api/storefront-events-and-actions/events/cart-lines-update):
+    // wait for its promise. Its cart is Storefront-API-shaped from standard themes, so mostly this refetches.
+    on(doc, 'shopify:cart:lines-update', (e) => {
+      const before = store.raw()
+      const p = read(e, 'promise') ?? read(read(e, 'detail'), 'promise')
+      if (typeof read(p, 'then') != 'function') return schedule()
+      Promise.resolve(p as Promise<unknown>).then(
+        guard((res: unknown) => {
+          const cart = parseCart(read(res, 'cart'), origin)
+          cart ? enqueue({ cart, ifRaw: before }) : schedule()
+        }),
+        () => schedule(),
+      )
+    })
+    on(doc, 'visibilitychange', () => doc.visibilityState === 'visible' && schedule())
+    on(w, 'pageshow', (e) => (e as PageTransitionEvent).persisted && schedule())
+    on(w, 'storage', (e) => {
+      const key = (e as StorageEvent).key
+      if (key === KEY || key === null) schedule()
+    })
+
+    if (deps.pageType === 'product') view(snippetProduct(deps.product))
+    schedule()
+  } catch (e) {
+    debug('cart: not watching: ' + e)
+    stop()
+  }
+  return stop
+}
