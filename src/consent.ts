@@ -2,6 +2,7 @@
 // in order; "denied": they are discarded and everything onsite stored is wiped. On Shopify the state
 // follows the Customer Privacy API.
 // https://shopify.dev/docs/api/customer-privacy
+import { ORDER_COOKIE } from './cookie.ts'
 import { AID_COOKIE } from './identity.ts'
 import { warn } from './log.ts'
 
@@ -53,6 +54,11 @@ export const followShopify = (w: Window, set: (s: ConsentState) => void): void =
  */
 export const wipeStorage = (w: Window, cookieDel: (name: string) => void, databases: boolean): void => {
   cookieDel(AID_COOKIE)
+  // the checkout pixel writes the order cookie host-only (browser.cookie.set cannot set a domain)
+  cookieDel(ORDER_COOKIE)
+  try {
+    w.document.cookie = ORDER_COOKIE + '=; max-age=0; path=/'
+  } catch {}
   try {
     const ls = w.localStorage
     for (let i = ls.length - 1; i >= 0; i--) if (ls.key(i)?.startsWith('onsite:')) ls.removeItem(ls.key(i)!)

@@ -1,22 +1,5 @@
-// Entry of the script-tag build: installs the global and replays what the loader stub recorded.
-import { onsite, type QueuedCall } from './index.ts'
+// Entry of the script-tag build, dist/onsite.js.
+import { onsite } from './index.ts'
+import { install } from './install.ts'
 
-try {
-  const w = window as unknown as { onsite?: unknown }
-  const prior = w.onsite as { _q?: QueuedCall[]; version?: string } | unknown[] | undefined
-  if (!(prior && (prior as { version?: string }).version)) {
-    w.onsite = onsite
-    // Two loader shapes: the README's stub ({_q: [[method, args, time]]}) or a plain array of [method, ...args].
-    const queue: QueuedCall[] = Array.isArray(prior)
-      ? prior.filter(Array.isArray).map((c) => [String(c[0]), c.slice(1)])
-      : Array.isArray(prior?._q)
-        ? prior._q
-        : []
-    if (!queue.some((c) => c[0] === 'init') && document.getElementById('onsite-config')) queue.unshift(['init', []])
-    ;(onsite as unknown as { _replay(q: QueuedCall[]): void })._replay(queue)
-  }
-} catch (e) {
-  try {
-    console.error('[onsite] failed to start: ' + e)
-  } catch {}
-}
+install(onsite)

@@ -3,7 +3,7 @@ import { parseConfig, type Config } from './config.ts'
 import { CONSENT_STATES, followShopify, shopifyOf, wipeStorage, type ConsentState } from './consent.ts'
 import { createCookies } from './cookie.ts'
 import { debug, error, setVerbose } from './log.ts'
-import { start, type Core } from './onsite.ts'
+import { start, type Addon, type Core } from './onsite.ts'
 import { OFFER_KEYS, type Explained } from './show.ts'
 import { VERSION } from './version.ts'
 
@@ -49,6 +49,19 @@ export interface OnsiteConfig {
   customer?: { id?: string | number; email?: string } | null
   /** The userId a `_cio_id` link parameter becomes ("{id}" is the value). Default "cio_{id}"; false: trait only. */
   cioUserId?: string | false
+  /** What the page is (home, product, collection, cart, ...); default: from the path. */
+  pageType?: string
+  /** Offers and their governance, audiences, audiencesUrl, ...: see the README's Offers section. */
+  offers?: unknown[]
+  governance?: { maxOffersPerSession?: number; incentiveCooldownDays?: number; purchaseQuietDays?: number }
+  audiences?: { flags?: Record<string, boolean>; syncedAt?: string | number }
+  audiencesUrl?: string
+  audiencesWaitMs?: number
+  audiencesTtlMs?: number
+  /** true: push flags and decisions to Wisepops and let it show `renderer: "wisepops"` offers. */
+  wisepops?: boolean
+  /** Rendered by the Shopify snippet; read by the Shopify build's cart capture. */
+  shopify?: { root?: string; currency?: string; product?: Record<string, unknown> }
 }
 
 export type { ConsentState, Explained }
@@ -70,7 +83,8 @@ const pageConfig = (): unknown => {
   }
 }
 
-export const createOnsite = (): Onsite => {
+/** `addons`: what a build adds beside the core (the Shopify build passes its cart capture). */
+export const createOnsite = (addons: readonly Addon[] = []): Onsite => {
   let core: Core | undefined
   let config: Config | undefined
   let raw: Record<string, unknown> = {}
@@ -121,7 +135,7 @@ export const createOnsite = (): Onsite => {
     asked = true
     if (!config) return
     if (consent === 'granted' && !core) {
-      core = start(window, config, when, raw)
+      core = start(window, config, when, raw, addons)
       replay(early.splice(0))
     } else if (consent === 'denied') {
       early.length = 0

@@ -23,7 +23,13 @@ import { validateEvent, type Props } from './validate.ts'
 const isObj = (v: unknown): v is Props => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Starts everything for one page. `when()` is the time the shopper acted (replayed calls keep theirs). */
-export const start = (w: Window, config: Config, when: () => number, raw: Record<string, unknown> = {}) => {
+/**
+ * Something a build adds beside the core, started with the page: it gets the raw config and the core's
+ * `track`, and returns how to stop it (consent withdrawn).
+ */
+export type Addon = (w: Window, raw: Record<string, unknown>, track: (event: string, props: Record<string, unknown>) => void) => (() => void) | void
+
+export const start = (w: Window, config: Config, when: () => number, raw: Record<string, unknown> = {}, addons: readonly Addon[] = []) => {
   const now = () => Date.now()
   const backends = browserBackends(w)
   const ls = backends.localStorage
@@ -136,6 +142,7 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
     })
   })
 
+  let stopAddons: ((() => void) | void)[] = []
   const core = {
     page(properties?: unknown) {
       if (properties !== undefined && !isObj(properties)) return error('page(properties): properties must be an object')
@@ -173,6 +180,7 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
       w.removeEventListener('pagehide', onPagehide)
       w.document.removeEventListener('visibilitychange', onHide)
       stopCapture()
+      stopAddons.forEach((f) => f?.())
       delivery.stop()
       channel?.close()
       await ready
@@ -181,6 +189,16 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
       await Promise.all([identity.wipe(), outbox.clear()])
     },
   }
+
+  // Add-ons of this build (the Shopify build's cart capture): each reads its own config key.
+  if (raw.shopify !== undefined && !addons.length) warn('config.shopify: cart capture is in the Shopify build (dist/shopify/onsite.js), not in this file')
+  stopAddons = addons.map((a) => {
+    try {
+      return a(w, raw, (event, props) => core.track(event, props))
+    } catch (e) {
+      return error('add-on failed: ' + e)
+    }
+  })
   return core
 }
 export type Core = ReturnType<typeof start>

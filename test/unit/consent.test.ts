@@ -199,10 +199,12 @@ describe('wipeStorage', () => {
     expect(ls.dump()).toEqual({ theme: '1', onsiteX: '1', 'ONSITE:caps': '1', 'cart:onsite:1': '1' })
   })
 
-  it('deletes the onsite_aid cookie', () => {
+  it('deletes the onsite_aid cookie and the checkout pixel\'s onsite_order cookie (also host-only)', () => {
     const del = vi.fn()
-    wipeStorage(win(new MemStorage()), del, false)
-    expect(del).toHaveBeenCalledExactlyOnceWith('onsite_aid')
+    const doc = { cookie: '' }
+    wipeStorage({ localStorage: new MemStorage(), document: doc } as unknown as Window, del, false)
+    expect(del.mock.calls).toEqual([['onsite_aid'], ['onsite_order']])
+    expect(doc.cookie).toBe('onsite_order=; max-age=0; path=/')
   })
 
   it('deletes the IndexedDB databases only when asked', () => {
@@ -229,7 +231,7 @@ describe('wipeStorage', () => {
       throw new Error('blocked')
     })
     expect(() => wipeStorage(win(new MemStorage(), { deleteDatabase }), del, true)).not.toThrow()
-    expect(del).toHaveBeenCalledTimes(3)
+    expect(del).toHaveBeenCalledTimes(6)
   })
 
   it('a throwing localStorage does not keep the databases from being deleted', () => {
