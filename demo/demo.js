@@ -1,85 +1,166 @@
-// The demo page's own code: store buttons call onsite like a theme would, and a panel polls the
-// collector. Collector data is shown with textContent only: it is whatever any client posted.
-;(function () {
+// The QA panel beside the store: the visitor's ids, the audience flags as toggles (playing Customer.io
+// segments synced to customer tags), onsite's current decision with every offer's reasons, and the reset.
+// It reads onsite only through its public API (anonymousId, explain, flush) and the storage keys onsite
+// documents; anything shown that came from a page or the collector goes in with textContent only.
+// events.js (the event stream) and scenarios.js (the one-click scenarios) build on window.demoQA.
+;(() => {
   'use strict'
-  var product = { product_id: 'shirt-1', sku: 'LS-1', name: 'Linen Shirt', price: 49, currency: 'USD' }
-  var $ = function (id) { return document.getElementById(id) }
-  var assign = function (a, b) { var o = {}, k; for (k in a) o[k] = a[k]; for (k in b) o[k] = b[k]; return o }
-  // Always window.onsite at click time: the loader stub is replaced when the bundle arrives.
-  var track = function (event, props) { window.onsite.track(event, props) }
+  const panel = document.getElementById('qa')
+  if (!panel) return
+  let data = {}
+  try {
+    data = JSON.parse(panel.getAttribute('data-qa')) || {}
+  } catch {}
+  const $ = (id) => document.getElementById(id)
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-  $('view').addEventListener('click', function () { track('Product Viewed', product) })
-  $('add').addEventListener('click', function () { track('Product Added', assign(product, { quantity: 1, cart_id: 'demo-cart' })) })
-  $('bad').addEventListener('click', function () { track('Product Added', assign(product, { price: '49.00', quantity: 1, cart_id: 'demo-cart' })) })
-  $('reload').addEventListener('click', function (e) { e.preventDefault(); location.reload() })
-
-  var showAnon = function () {
-    var o = window.onsite
-    var id = o && typeof o.anonymousId === 'function' ? o.anonymousId() : ''
-    if (id) $('anon').textContent = id
-    else setTimeout(showAnon, 200)
-  }
-  showAnon()
-
-  var short = function (s) { s = s == null ? '' : String(s); return s.length > 10 ? s.slice(0, 8) + '…' : s }
-  // Message ids share a prefix; their tail is what tells them apart.
-  var tail = function (s) { s = s == null ? '' : String(s); return s.length > 10 ? '…' + s.slice(-8) : s }
-  var time = function (iso) { var d = new Date(iso); return isNaN(d) ? '' : d.toLocaleTimeString() }
-  var cell = function (tr, value, title, cls) {
-    var td = document.createElement('td')
-    td.textContent = value
-    if (title) td.title = title
-    if (cls) td.className = cls
-    tr.appendChild(td)
-  }
-  var known = {}
-  var render = function (snap) {
-    var events = snap.events || []
-    $('count').textContent = String(events.length)
-    $('requests').textContent = String(snap.requests || 0)
-    var dups = snap.duplicates || {}
-    $('dups').textContent = String(Object.keys(dups).reduce(function (n, k) { return n + dups[k] }, 0))
-    $('empty').hidden = events.length > 0
-    var body = $('events')
-    var first = Object.keys(known).length === 0
-    var next = {}
-    var rows = document.createDocumentFragment()
-    for (var i = events.length - 1; i >= 0; i--) {
-      var ev = events[i]
-      var tr = document.createElement('tr')
-      if (!first && !known[ev.messageId]) tr.className = 'fresh'
-      next[ev.messageId] = true
-      cell(tr, time(ev.receivedAt), 'timestamp ' + ev.timestamp + ', received ' + ev.receivedAt)
-      cell(tr, ev.type)
-      cell(tr, ev.event || ev.name || (ev.type === 'page' && ev.properties ? ev.properties.path : ev.userId) || '')
-      cell(tr, tail(ev.messageId), ev.messageId)
-      cell(tr, short(ev.anonymousId), ev.anonymousId)
-      cell(tr, JSON.stringify(ev.properties || ev.traits || {}), '', 'props')
-      rows.appendChild(tr)
+  const cookieGet = (name) => {
+    for (const part of document.cookie.split(/;\s*/)) {
+      const i = part.indexOf('=')
+      if (part.slice(0, i) === name) {
+        try {
+          return decodeURIComponent(part.slice(i + 1))
+        } catch {
+          return part.slice(i + 1)
+        }
+      }
     }
-    known = next
-    body.textContent = ''
-    body.appendChild(rows)
+    return ''
+  }
+  const cookieSet = (name, value, days = 30) => {
+    document.cookie = `${name}=${encodeURIComponent(value)}; max-age=${value ? days * 86400 : 0}; path=/; SameSite=Lax`
+  }
+  const lsJSON = (key) => {
+    try {
+      return JSON.parse(localStorage.getItem(key)) || undefined
+    } catch {
+      return undefined
+    }
+  }
+  const onsite = () => (window.onsite && window.onsite.version ? window.onsite : undefined)
+
+  /** Resolves with fn()'s first truthy value, polling; rejects after `ms` naming what it waited for. */
+  const waitFor = async (fn, ms = 8000, what = 'a condition') => {
+    const end = Date.now() + ms
+    for (;;) {
+      try {
+        const v = await fn()
+        if (v) return v
+      } catch {}
+      if (Date.now() > end) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`)
+      await sleep(100)
+    }
   }
 
-  var lastCount = -1
-  var lastRequests = -1
-  var poll = function () {
-    fetch('/v1/_events', { cache: 'no-store' })
-      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json() })
-      .then(function (snap) {
-        $('status').textContent = ''
-        // Redraw only on change, so a selection in the table survives the polling.
-        if (snap.events.length !== lastCount || snap.requests !== lastRequests) render(snap)
-        lastCount = snap.events.length
-        lastRequests = snap.requests
-      })
-      .catch(function (e) { $('status').textContent = 'collector unreachable (' + e.message + ')' })
-      .then(function () { setTimeout(poll, 1000) })
-  }
-  poll()
-
-  $('clear').addEventListener('click', function () {
-    fetch('/v1/_events', { method: 'DELETE' }).then(function () { lastCount = -1; known = {} })
+  const ids = () => ({
+    anonymousId: onsite()?.anonymousId() || cookieGet('onsite_aid') || '',
+    userId: lsJSON('onsite:who')?.userId || '',
+    sessionId: lsJSON('onsite:session')?.id || '',
+    cart: cookieGet('cart'),
+    order: Number(cookieGet('onsite_order')) || 0,
   })
+
+  const QA = (window.demoQA = {
+    data,
+    sleep,
+    waitFor,
+    ids,
+    cookieGet,
+    history: () => lsJSON('onsite:history') || {},
+    onsiteReady: () => waitFor(() => onsite()?.anonymousId(), 10000, 'onsite.js to start'),
+    explainReady: () => waitFor(() => onsite()?.explain(), 10000, "onsite's offer decision"),
+    /** Sends what onsite has queued (the pagehide send would too; this makes the stream show it now). */
+    flush: () => (onsite() ? Promise.race([onsite().flush().catch(() => {}), sleep(3000)]) : Promise.resolve()),
+    dialog: () => document.querySelector('onsite-offer')?.shadowRoot?.querySelector('dialog[open]') || null,
+    /** Plays a segment sync: the flags the theme renders from now on, synced now. */
+    setFlags(flags) {
+      cookieSet('demo_flags', JSON.stringify({ flags, syncedAt: new Date().toISOString() }))
+    },
+    /** A new visitor: /demo/reset wipes cookies and storage on a page without onsite, then goes to `next`. */
+    async resetVisitor({ next = location.pathname + location.search, aid, flags } = {}) {
+      await QA.flush()
+      const q = new URLSearchParams({ next })
+      if (aid) q.set('aid', aid)
+      if (flags) q.set('flags', flags.join(','))
+      location.assign('/demo/reset?' + q)
+    },
+  })
+
+  // Collapsed state in a cookie the server reads, so the page renders the right width at once (no shift).
+  const toggle = $('qa-toggle')
+  const setOpen = (open) => {
+    document.documentElement.classList.toggle('qa-closed', !open)
+    toggle.setAttribute('aria-expanded', String(open))
+    toggle.textContent = open ? 'Hide' : 'QA'
+  }
+  setOpen(!document.documentElement.classList.contains('qa-closed'))
+  toggle.addEventListener('click', () => {
+    const open = document.documentElement.classList.contains('qa-closed')
+    setOpen(open)
+    cookieSet('demo_panel', open ? '' : 'closed', 365)
+  })
+
+  const flags = { ...(data.audiences?.flags || {}) }
+  panel.querySelectorAll('input[data-flag]').forEach((box) =>
+    box.addEventListener('change', () => {
+      flags[box.dataset.flag] = box.checked
+      QA.setFlags(flags)
+      location.reload()
+    }),
+  )
+  $('qa-sync').addEventListener('click', () => (QA.setFlags(flags), location.reload()))
+  $('qa-reset').addEventListener('click', () => QA.resetVisitor())
+
+  const short = (s) => (s && s.length > 14 ? s.slice(0, 12) + '…' : s)
+  const showIds = () => {
+    const v = ids()
+    const set = (id, text, title) => {
+      const el = $(id)
+      if (el.textContent !== text) el.textContent = text
+      el.title = title || ''
+    }
+    set('qa-aid', v.anonymousId || (data.onsite ? 'starting…' : 'none yet'), v.anonymousId)
+    set('qa-uid', v.userId || 'anonymous', v.userId)
+    set('qa-sid', short(v.sessionId) || '–', v.sessionId)
+    set('qa-cart', short(v.cart) || 'none yet', v.cart)
+    set('qa-order', v.order ? new Date(v.order).toLocaleTimeString() + ' (from the checkout pixel)' : 'none seen here')
+  }
+
+  let shown = ''
+  const showDecision = () => {
+    const d = onsite()?.explain()
+    if (!d) return
+    const key = JSON.stringify(d)
+    if (key === shown) return
+    shown = key
+    const box = $('qa-decision')
+    box.className = ''
+    box.textContent = ''
+    const head = document.createElement('p')
+    head.append('Decision ', Object.assign(document.createElement('code'), { textContent: d.decisionId }), ': ')
+    head.append(Object.assign(document.createElement('strong'), { textContent: d.shown ? d.shown + ' shown' : 'nothing shown' }))
+    const list = document.createElement('ul')
+    list.className = 'qa-candidates'
+    for (const c of d.candidates) {
+      const li = document.createElement('li')
+      li.dataset.offer = c.offerId
+      li.dataset.outcome = c.outcome
+      li.append(Object.assign(document.createElement('span'), { className: 'badge ' + c.outcome, textContent: c.outcome }), ' ')
+      li.append(Object.assign(document.createElement('code'), { textContent: c.offerId }))
+      const why = document.createElement('ul')
+      for (const r of c.reasons) why.append(Object.assign(document.createElement('li'), { textContent: r }))
+      li.append(why)
+      list.append(li)
+    }
+    box.append(head, list)
+  }
+
+  const tick = () => {
+    try {
+      showIds()
+      showDecision()
+    } catch {}
+  }
+  tick()
+  setInterval(tick, 400)
 })()

@@ -1,13 +1,22 @@
-// The demo: one port serves the store page, the built bundle and the collector, so `npm run demo` needs
-// nothing else running. The page finds the collector through the Host header it was requested with.
+// The demo: one port serves a small Shopify-like store (server-rendered pages, the Ajax cart API, a
+// checkout whose pixel reports the order), the QA panel's files, the built bundles, and the collector
+// under /v1, so `npm run demo` needs nothing else running. Pages find the collector through the Host
+// header they were requested with.
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { basename, dirname, extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { bucket } from '../src/decide.ts'
+import { findProduct, productSvg } from './catalog.ts'
+import { cartAction, cartJson, newCart, update, type Cart } from './cart.ts'
+import { checkoutData, createOrders, newCheckoutToken, pixelSandbox } from './checkout.ts'
 import { closeServer, createCollector } from './collector.ts'
 import type { CollectorHandler } from './collector.ts'
+import { cookie, localPath, params, parseCookies, redirect, sendJson, sendText } from './http.ts'
+import { createPages, type Ctx } from './pages.ts'
+import { CART_OFFER, anonymousIdFor, customerFor, holdoutPercent, parseFlags, productProps, resetPlan, validEmail } from './store-config.ts'
 
 export interface DemoOptions {
   port?: number
@@ -27,15 +36,11 @@ export interface Demo {
 
 // Only these are served: the demo folder also holds this server's source, which a page has no use for.
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
 }
 
 // Both demo/server.ts (tests) and dist/demo-server.mjs (npm run demo) sit one level below the root.
@@ -54,45 +59,158 @@ export const safeJoin = (base: string, urlPath: string): string | undefined => {
   return file.startsWith(base + sep) ? file : undefined
 }
 
-const text = (res: ServerResponse, status: number, body: string) => {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' })
-  res.end(body)
-}
-
 export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
   const root = resolve(opts.root ?? defaultRoot())
   const dirs = { demo: join(root, 'demo'), dist: join(root, 'dist') }
   const handler = createCollector({ ...(opts.dataFile ? { dataFile: opts.dataFile } : {}), ...(opts.quiet ? { quiet: true } : {}) })
+  const pages = createPages(join(dirs.demo, 'templates'))
+  const carts = new Map<string, Cart>()
+  const orders = createOrders()
   let port = 0
 
-  /** The collector's absolute URL as this browser reaches us; a Host header that is not a plain host:port is not echoed. */
-  const collectorFor = (req: IncomingMessage) => {
+  /** This server as the browser reaches it; a Host header that is not a plain host:port is not echoed. */
+  const originOf = (req: IncomingMessage) => {
     const host = req.headers.host ?? ''
-    return `http://${/^[\w.-]+(:\d+)?$|^\[[\d:a-fA-F]+\](:\d+)?$/.test(host) ? host : `localhost:${port}`}/v1`
+    return `http://${/^[\w.-]+(:\d+)?$|^\[[\d:a-fA-F]+\](:\d+)?$/.test(host) ? host : `localhost:${port}`}`
+  }
+
+  const file = async (res: ServerResponse, path: string | undefined) => {
+    const type = path && TYPES[extname(path)]
+    if (!path || !type) return sendText(res, 404, 'not found')
+    try {
+      // per request: a rebuild shows up on reload
+      sendText(res, 200, await readFile(path), type)
+    } catch {
+      sendText(res, 404, path.startsWith(dirs.dist) ? 'not found: run `node build.mjs` first' : 'not found')
+    }
   }
 
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed')
-    const { pathname } = new URL(req.url ?? '/', 'http://demo')
-    const file =
-      pathname === '/' ? join(dirs.demo, 'index.html')
-      : pathname.startsWith('/dist/') ? safeJoin(dirs.dist, pathname.slice('/dist/'.length))
-      : safeJoin(dirs.demo, pathname.slice(1))
-    const type = file && TYPES[extname(file)]
-    if (!file || !type) return text(res, 404, 'not found')
-    let body: Buffer | string
-    try {
-      body = await readFile(file) // per request: a rebuild shows up on reload
-    } catch {
-      return text(res, 404, file.startsWith(dirs.dist) ? 'not found: run `node build.mjs` first' : 'not found')
+    const method = req.method ?? 'GET'
+    if (!['GET', 'HEAD', 'POST'].includes(method)) return sendText(res, 405, 'method not allowed')
+    const url = new URL(req.url ?? '/', 'http://demo')
+    const path = url.pathname
+    const get = method !== 'POST'
+    const jar = parseCookies(req.headers.cookie)
+    const origin = originOf(req)
+    const setCookies: string[] = []
+    const cartOf = (create: boolean): Cart | undefined => {
+      let c = carts.get(jar.cart ?? '')
+      if (!c && create) {
+        carts.set((c = newCart()).id, c)
+        setCookies.push(cookie('cart', c.id, 14 * 86400))
+      }
+      return c
     }
-    if (file === join(dirs.demo, 'index.html')) body = body.toString('utf8').replaceAll('__COLLECTOR__', collectorFor(req))
-    res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' })
-    res.end(req.method === 'HEAD' ? undefined : body)
+    const ctx: Ctx = {
+      origin,
+      apiHost: origin + '/v1',
+      customer: validEmail(jar.demo_customer) ? customerFor(jar.demo_customer) : null,
+      audiences: parseFlags(jar.demo_flags),
+      cart: cartOf(false),
+      panelClosed: jar.demo_panel === 'closed',
+    }
+    const page = (body: string | Promise<string>, status = 200) =>
+      Promise.resolve(body).then((b) => sendText(res, status, b, 'text/html; charset=utf-8', { 'Set-Cookie': setCookies }))
+    const to = (where: string) => redirect(res, where, { 'Set-Cookie': setCookies })
+
+    // The Ajax cart. Without `.js` (a plain form post, or a legacy `/cart/change?line=1&quantity=0` link)
+    // Shopify answers with a redirect to the cart page, unless the request asks for JSON as Dawn's does.
+    const api = /^\/cart(?:\/(add|change|update|clear))?\.(js|json)$|^\/cart\/(add|change|update|clear)$/.exec(path)
+    if (api) {
+      const action = api[1] ?? api[3]
+      const js = !!api[2] || /json|javascript/.test(String(req.headers.accept)) || !!req.headers['x-requested-with']
+      const cart = cartOf(true)!
+      if (!action) return get ? sendJson(res, 200, cartJson(cart, origin), { 'Set-Cookie': setCookies }) : sendText(res, 405, 'method not allowed')
+      const p = await params(req, url)
+      if (!p) return sendJson(res, 400, { status: 400, message: 'Bad Request', description: 'The request body could not be read' })
+      const out = cartAction(cart, action, p, origin)
+      return js ? sendJson(res, out.status, out.body, { 'Set-Cookie': setCookies }) : to('/cart')
+    }
+
+    if (path.startsWith('/dist/')) return get ? file(res, safeJoin(dirs.dist, path.slice('/dist/'.length))) : sendText(res, 405, 'method not allowed')
+    if (/^\/[\w-]+\.(js|css)$/.test(path)) return get ? file(res, safeJoin(dirs.demo, path.slice(1))) : sendText(res, 405, 'method not allowed')
+    const img = /^\/images\/([\w-]+)\.svg$/.exec(path)
+    if (img) {
+      const p = findProduct(img[1]!)
+      return p ? sendText(res, 200, productSvg(p), 'image/svg+xml') : sendText(res, 404, 'not found')
+    }
+
+    if (get && path === '/') return page(pages.home(ctx))
+    if (get && /^\/collections\/[\w-]+$/.test(path)) return page(pages.collection(ctx))
+    const prod = /^\/products\/([\w-]+)$/.exec(path)
+    if (get && prod) {
+      const p = findProduct(prod[1]!)
+      if (!p) return page(pages.notFound(ctx), 404)
+      const v = p.variants.find((x) => String(x.id) === url.searchParams.get('variant')) ?? p.variants[0]!
+      return page(pages.product(ctx, p, v, productProps(p, v, origin)))
+    }
+    if (path === '/cart') {
+      if (get) return url.searchParams.get('section') === 'items' ? page(pages.cartItems(ctx).s) : page(pages.cart(ctx))
+      // the cart page's form without scripts: "Check out" goes on, quantities are saved
+      const p = await params(req, url)
+      if (p && p.checkout === undefined && p.updates !== undefined) update(cartOf(true)!, p)
+      return to(p?.checkout !== undefined ? '/checkout' : '/cart')
+    }
+    if (path === '/checkout') {
+      const cart = ctx.cart
+      if (!cart?.lines.length) return to('/cart')
+      const token = (cart.checkoutToken ??= newCheckoutToken())
+      if (get) {
+        const checkout = checkoutData({ token, lines: cart.lines, email: ctx.customer?.email ?? '', discountCode: '' }, origin)
+        return page(pages.checkout(ctx, cart.lines, pixelSandbox(ctx.apiHost, ctx.origin, ctx.customer, [{ name: 'checkout_started', checkout }], true)))
+      }
+      const p = await params(req, url)
+      const email = typeof p?.email === 'string' ? p.email.trim() : ''
+      if (!validEmail(email)) return to('/checkout')
+      const order = orders.place(cart, token, email.toLowerCase(), String(p?.discount ?? '').trim().toUpperCase(), ctx.customer)
+      // Shopify starts a new, empty cart once the order is placed.
+      const fresh = newCart()
+      carts.delete(cart.id)
+      carts.set(fresh.id, fresh)
+      setCookies.push(cookie('cart', fresh.id, 14 * 86400))
+      return to(`/checkout/thank-you?order=${order.id}`)
+    }
+    if (get && path === '/checkout/thank-you') {
+      const order = orders.get(url.searchParams.get('order') ?? '')
+      if (!order) return page(pages.notFound(ctx), 404)
+      const checkout = checkoutData({ token: order.checkoutToken, lines: order.lines, email: order.email, discountCode: order.discountCode, order }, origin)
+      return page(pages.thankYou(ctx, order, pixelSandbox(ctx.apiHost, ctx.origin, ctx.customer, [{ name: 'checkout_completed', checkout }], false)))
+    }
+
+    if (path === '/account/login') {
+      if (get) return page(pages.login(ctx))
+      const p = await params(req, url)
+      const c = p?.customer as { email?: unknown } | undefined
+      const email = typeof c?.email === 'string' ? c.email.trim() : ''
+      if (!validEmail(email)) return page(pages.login(ctx, email, 'Enter an email address such as jane@example.com.'), 422)
+      setCookies.push(cookie('demo_customer', email.toLowerCase()))
+      return to(localPath(url.searchParams.get('return_to') ?? '/account'))
+    }
+    if (get && path === '/account') return ctx.customer ? page(pages.account(ctx, ctx.customer)) : to('/account/login')
+    if (get && path === '/account/logout') {
+      setCookies.push(cookie('demo_customer', ''))
+      return to('/')
+    }
+    if (path === '/pages/newsletter') {
+      if (get) return page(pages.newsletter(ctx, url.searchParams.has('subscribed')))
+      await params(req, url)
+      return to('/pages/newsletter?subscribed=1')
+    }
+
+    if (get && path === '/demo/reset') return page(pages.reset(resetPlan(url.searchParams)))
+    if (get && path === '/demo/holdout-id') {
+      const offerId = url.searchParams.get('offer') || CART_OFFER
+      const inHoldout = url.searchParams.get('in') !== '0'
+      const anonymousId = anonymousIdFor(offerId, inHoldout)
+      if (!anonymousId) return sendJson(res, 400, { error: `offer ${JSON.stringify(offerId)} has holdoutPercent ${holdoutPercent(offerId)}: no id is ${inHoldout ? 'in' : 'out of'} its holdout` })
+      return sendJson(res, 200, { anonymousId, offerId, bucket: bucket(anonymousId, offerId), holdoutPercent: holdoutPercent(offerId), inHoldout })
+    }
+    return get ? page(pages.notFound(ctx), 404) : sendText(res, 405, 'method not allowed')
   }
 
   const server = createServer((req, res) => {
-    if (!handler.handle(req, res)) serve(req, res).catch(() => text(res, 500, 'error'))
+    if (!handler.handle(req, res)) serve(req, res).catch((e: Error) => sendText(res, 500, 'error: ' + e.message))
   })
   await new Promise<void>((done, fail) => {
     server.once('error', fail)
@@ -111,5 +229,5 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
 const argv1 = process.argv[1]
 if (argv1 && /server\.(m?js|ts)$/.test(basename(argv1)) && import.meta.url === pathToFileURL(argv1).href) {
   const demo = await startDemo({ port: Number(process.env.PORT) || 8080, host: process.env.HOST || '127.0.0.1' })
-  console.log(`onsite demo: ${demo.url}  (collector at ${demo.collector.url}, events: ${demo.collector.url}/_events)`)
+  console.log(`onsite demo store: ${demo.url}  (QA panel on every page; collector at ${demo.collector.url}, events: ${demo.collector.url}/_events)`)
 }

@@ -1,0 +1,137 @@
+// What the demo store renders into `#onsite-config` on every page, the way the Shopify snippet does:
+// the merchant's offers and governance, the page type, the signed-in customer, the Customer.io audience
+// flags (on a real store: segment sync -> customer tags -> Liquid; here: the QA panel's cookie), and the
+// `shopify` block the cart capture reads. Pure functions: the server passes what it knows.
+import { createHash } from 'node:crypto'
+import { nanoid } from 'nanoid'
+import { bucket } from '../src/decide.ts'
+import { CURRENCY, isDefaultVariant, major, type Product, type Variant } from './catalog.ts'
+import { localPath } from './http.ts'
+
+export const WRITE_KEY = 'demo-write-key'
+export const CART_OFFER = 'cart_recovery'
+
+export const OFFERS = [
+  {
+    id: CART_OFFER, name: 'Cart recovery 10%', kind: 'popup', priority: 10,
+    audience: { all: ['cio_cart_abandon_4h'], none: ['vip'] },
+    pages: { types: ['home', 'collection', 'product'] },
+    frequency: { maxViews: 2, everyHours: 24 },
+    incentive: true, suppressAfterPurchase: true, holdoutPercent: 10,
+    content: {
+      title: 'Still thinking about your cart?',
+      body: 'Your picks are waiting. Take 10% off with this code at checkout.',
+      code: 'COMEBACK10',
+      cta: { text: 'Back to my cart', url: '/cart' },
+    },
+  },
+  {
+    // Not for VIPs and not for someone who just bought: they are not the ones a welcome bar is for.
+    id: 'welcome_bar', name: 'Welcome bar', kind: 'bar',
+    audience: { none: ['vip', 'local.purchased_recently'] },
+    pages: { types: ['home'] },
+    trigger: { delayMs: 1500 },
+    frequency: { maxViews: 3, everyHours: 24 },
+    content: { title: 'Free shipping over 50 USD', cta: { text: 'Shop all', url: '/collections/all' } },
+  },
+] as const
+
+// Two, so the welcome bar a first visit gets does not use up the session the cart offer needs.
+export const GOVERNANCE = { maxOffersPerSession: 2, incentiveCooldownDays: 14, purchaseQuietDays: 7 }
+
+/** The Customer.io flags the offers read (local.* flags are the browser's own). */
+export const KNOWN_FLAGS: readonly string[] = [
+  ...new Set(OFFERS.flatMap((o) => Object.values(o.audience).flat() as string[]).filter((f) => !f.startsWith('local.'))),
+]
+
+export const holdoutPercent = (offerId: string): number =>
+  (OFFERS.find((o) => o.id === offerId) as { holdoutPercent?: number } | undefined)?.holdoutPercent ?? 0
+
+/**
+ * A fresh anonymous id (nanoid, the shape onsite makes) in or out of an offer's control group; undefined
+ * when no id can be (a 0% holdout has no control group, a 100% one no treatment group).
+ */
+export const anonymousIdFor = (offerId: string, inHoldout: boolean): string | undefined => {
+  const pct = holdoutPercent(offerId)
+  if (inHoldout ? pct <= 0 : pct >= 100) return undefined
+  for (;;) {
+    const id = nanoid()
+    if (bucket(id, offerId) < pct === inHoldout) return id
+  }
+}
+
+export interface Customer {
+  id: string
+  email: string
+}
+
+/** A stable numeric id per email, like Shopify's customer ids, so two devices logging in get the same one. */
+export const customerFor = (email: string): Customer => {
+  const e = email.trim().toLowerCase()
+  const n = parseInt(createHash('sha256').update(e).digest('hex').slice(0, 12), 16) % 1e12
+  return { id: String(6e12 + n), email: e }
+}
+
+export const validEmail = (s: unknown): s is string => typeof s === 'string' && s.length <= 254 && /^[^\s@<>"']+@[^\s@<>"']+\.[^\s@<>"']+$/.test(s.trim())
+
+export interface Audiences {
+  flags: Record<string, boolean>
+  syncedAt?: string
+}
+
+/** The QA panel's flags cookie (`{"flags": {...}, "syncedAt": "<ISO>"}`); anything else reads as no flags. */
+export const parseFlags = (cookieValue: string | undefined): Audiences => {
+  const out: Audiences = { flags: {} }
+  try {
+    const v = JSON.parse(cookieValue ?? '') as { flags?: unknown; syncedAt?: unknown }
+    if (v.flags && typeof v.flags === 'object') {
+      for (const [k, x] of Object.entries(v.flags)) if (/^[\w.:-]{1,64}$/.test(k) && typeof x === 'boolean') out.flags[k] = x
+    }
+    if (typeof v.syncedAt === 'string' && Number.isFinite(Date.parse(v.syncedAt))) out.syncedAt = new Date(v.syncedAt).toISOString()
+  } catch {}
+  return out
+}
+
+/** The product as the snippet renders it for onsite's Product Viewed (price in major units). */
+export const productProps = (p: Product, v: Variant, origin: string) => ({
+  product_id: String(p.id),
+  variant_id: String(v.id),
+  sku: v.sku,
+  name: p.title,
+  ...(isDefaultVariant(v) ? {} : { variant: v.title }),
+  price: major(v.price),
+  currency: CURRENCY,
+  url: `${origin}/products/${p.handle}`,
+  image_url: `${origin}/images/${p.handle}.svg`,
+})
+
+export interface PageState {
+  pageType: string
+  apiHost: string
+  customer: Customer | null
+  audiences: Audiences
+  product?: ReturnType<typeof productProps>
+}
+
+export const storeConfig = (s: PageState) => ({
+  writeKey: WRITE_KEY,
+  apiHost: s.apiHost,
+  debug: true,
+  pageType: s.pageType,
+  customer: s.customer,
+  audiences: s.audiences,
+  offers: OFFERS,
+  governance: GOVERNANCE,
+  shopify: { root: '/', currency: CURRENCY, ...(s.product ? { product: s.product } : {}) },
+})
+
+/** /demo/reset?next=/path&aid=holdout|control&flags=a,b: what the reset page wipes and then sets. */
+export const resetPlan = (q: URLSearchParams) => {
+  const aid = q.get('aid')
+  const flags = (q.get('flags') ?? '').split(',').filter((f) => KNOWN_FLAGS.includes(f))
+  return {
+    next: localPath(q.get('next')),
+    ...(aid === 'holdout' || aid === 'control' ? { anonymousId: anonymousIdFor(CART_OFFER, aid === 'holdout') } : {}),
+    ...(q.has('flags') ? { audiences: { flags: Object.fromEntries(flags.map((f) => [f, true])), syncedAt: new Date().toISOString() } } : {}),
+  }
+}
