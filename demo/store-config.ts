@@ -116,7 +116,7 @@ export interface PageState {
 export const storeConfig = (s: PageState) => ({
   writeKey: WRITE_KEY,
   apiHost: s.apiHost,
-  debug: true,
+  // the QA panel shows the decision; ?onsite_debug=1 adds onsite's console log and its corner overlay
   pageType: s.pageType,
   customer: s.customer,
   audiences: s.audiences,

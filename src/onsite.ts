@@ -91,7 +91,7 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
       // The API answers 200 and silently drops calls over 32 KB, so they never leave the page.
       const size = byteLength(JSON.stringify(call))
       if (size > MAX_CALL_BYTES) return error(`${type} ${String(fields.event ?? '')} dropped: ${size} bytes, over Customer.io's 32 KB per call`)
-      debug(`${type} ${String(fields.event ?? '')} queued`)
+      debug(`${type} ${String(fields.event ?? '')}`.trim() + ' queued')
       return delivery.add({ call, seq: order })
     })
   }

@@ -189,7 +189,12 @@ export const startOffers = (d: ShowDeps) => {
   return {
     /** The last decision: which offer is shown and why every offer is or is not. */
     explain: (): Explained | undefined =>
-      last && { decisionId: last.decisionId, shown, candidates: last.candidates.map(({ offerId, outcome, reasons }) => ({ offerId, outcome, reasons })) },
+      last && {
+        decisionId: last.decisionId,
+        shown,
+        // a winner that waited for its trigger reads as shown once it is
+        candidates: last.candidates.map(({ offerId, outcome, reasons }) => ({ offerId, outcome: offerId === shown && outcome === 'waiting' ? 'shown' : outcome, reasons })),
+      },
     /** A purchase here closes an open offer that purchases suppress, before any audience sync catches up. */
     observe(event: string): void {
       if (event === 'Order Completed' && open?.offer.suppressAfterPurchase) open.close(), (open = undefined)

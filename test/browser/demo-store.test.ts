@@ -117,7 +117,7 @@ describe('pages', () => {
     expect(html).toContain('<script async src="/dist/shopify/onsite.js"></script>')
     const { config } = configOf(html)
     expect(config).toMatchObject({
-      writeKey: 'demo-write-key', apiHost: `http://localhost:${demo.port}/v1`, debug: true, pageType: 'product',
+      writeKey: 'demo-write-key', apiHost: `http://localhost:${demo.port}/v1`, pageType: 'product',
       customer: customerFor('jane@example.com'), audiences: { flags: { vip: true, cio_cart_abandon_4h: false }, syncedAt: '2026-11-20T10:00:00.000Z' },
       shopify: { root: '/', currency: 'USD', product: { product_id: '8840001101', variant_id: '47100011013', sku: 'LS-001-L', name: 'Linen Shirt', variant: 'L', price: 49, currency: 'USD' } },
     })

@@ -94,6 +94,16 @@ describe('startOffers', () => {
     ids: () => ({ anonymousId: 'a' }), session: () => ({ id: 's', returning: false }), track: vi.fn(), identify: vi.fn(),
   })
 
+  it('explain(): a winner waiting for its trigger reads as shown once the trigger fired and it rendered', async () => {
+    document.body.innerHTML = ''
+    const s = startOffers(deps({ offers: [{ id: 'bar', kind: 'bar', trigger: { delayMs: 30 }, content: { title: 'Hi' } }] }))!
+    await vi.waitFor(() => expect(s.explain()?.candidates[0]?.outcome).toBe('waiting'))
+    expect(s.explain()!.shown).toBeNull()
+    await vi.waitFor(() => expect(s.explain()!.shown).toBe('bar'))
+    expect(s.explain()!.candidates[0]).toMatchObject({ offerId: 'bar', outcome: 'shown' })
+    document.body.innerHTML = ''
+  })
+
   it('without offers does nothing and returns undefined', () => {
     expect(startOffers(deps({}))).toBeUndefined()
   })
