@@ -13,13 +13,14 @@ const quiet = args.has('--quiet')
 /**
  * gzip bytes per built browser file, each a ceiling at today's size: lower it with every cut; raise it only
  * with a reason written here. Target for dist/onsite.js (core, identity, consent, offers, rendering): 12 KB,
- * not met. History: 16.3 KB with offers; terser's second pass -0.75 KB; the Wisepops bridge +0.9 KB.
+ * not met. History: 16.3 KB with offers; terser's second pass -0.75 KB; the Wisepops bridge +0.9 KB;
+ * offer labels (stores not in English) and top bars +0.06 KB.
  * The Shopify build adds the cart capture (+2.8 KB), which generic stores do not load.
  */
 export const BUDGETS = {
-  'dist/onsite.js': 16640,
-  'dist/onsite.mjs': 16640,
-  'dist/shopify/onsite.js': 19456,
+  'dist/onsite.js': 16704,
+  'dist/onsite.mjs': 16704,
+  'dist/shopify/onsite.js': 19520,
   // The checkout pixel, measured at 6261 B (about half of it the storefront's own config, validation,
   // PII scrub and transport modules, reused so both send the same calls).
   'dist/shopify-pixel.js': 6400,

@@ -13,7 +13,9 @@
 //   frequency {maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true}:
 //     maxViews 0 = no cap; everyHours 0 = the cap counts every view ever
 //   incentive false, suppressAfterPurchase true, holdoutPercent 0, variation "a"
-//   content: body "", form "none"; no cta, image, code or consentText
+//   content: body "", form "none"; no cta, image, code or consentText; labels {email: "Email",
+//     phone: "Phone", thanks: "Thank you!", close: "Close"}
+//   position "bottom" (bars)
 //   governance {maxOffersPerSession: 1, incentiveCooldownDays: 14, purchaseQuietDays: 7}
 // Text (title, body, ...) is kept as given: it is text, and the renderer must treat it as such. URLs are
 // the exception: only http(s) or relative ones, so a config can never carry `javascript:` into a link.
@@ -35,6 +37,8 @@ export interface Offer {
   trigger: { delayMs: number; scrollPercent: number; exitIntent: boolean; inactivityMs: number }
   frequency: { maxViews: number; everyHours: number; stopAfterDismiss: boolean; stopAfterSubmit: boolean }
   incentive: boolean
+  /** Bars only: the edge of the screen they sit on. */
+  position: 'bottom' | 'top'
   /** "wisepops": Wisepops shows it (config.wisepops), onsite decides and counts. */
   renderer: 'onsite' | 'wisepops'
   suppressAfterPurchase: boolean
@@ -48,6 +52,8 @@ export interface Offer {
     code?: string
     form: Form
     consentText?: string
+    /** The renderer's own words, for stores that are not in English. */
+    labels: { email: string; phone: string; thanks: string; close: string }
   }
 }
 
@@ -90,12 +96,13 @@ export const parseOffers = (input: unknown): { offers: Offer[]; governance: Gove
           title: [text, 'a non-empty string', , 1], body: '', image: [url, 'an http(s) URL or a path'], code: S, consentText: S,
           cta: [(v) => text(v?.text) && (v.url === undefined || url(v.url)), 'an object with text and url'],
           form: oneOf(['none', 'email', 'email_phone']),
+          labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close' },
         },
         name: id, priority: [Number.isFinite, 'a number', 0],
         audience: { all: strings(), any: strings(), none: strings() }, pages: { types: strings(), urls: strings() },
         trigger: { delayMs: num(0, 1), scrollPercent: num(0, 0, 100), exitIntent: false, inactivityMs: num(0, 1) },
         frequency: { maxViews: num(1, 1), everyHours: num(24), stopAfterDismiss: true, stopAfterSubmit: true },
-        incentive: false, renderer: oneOf(['onsite', 'wisepops']), suppressAfterPurchase: true, holdoutPercent: num(0, 0, 100), variation: 'a',
+        incentive: false, position: oneOf(['bottom', 'top']), renderer: oneOf(['onsite', 'wisepops']), suppressAfterPurchase: true, holdoutPercent: num(0, 0, 100), variation: 'a',
       }, r, at))
     } catch (e) {
       error(e + '; the offer is skipped')

@@ -2,6 +2,7 @@
 // Nothing runs until init(): importing is free.
 import { nanoid } from 'nanoid'
 import { watchCaptureForms, takeCioId } from './capture.ts'
+import { isObj } from './check.ts'
 import type { Config } from './config.ts'
 import { callContext, pageInfo } from './context.ts'
 import { createCookies, ORDER_COOKIE } from './cookie.ts'
@@ -20,7 +21,6 @@ import { cleanTraits, scrubPII } from './traits.ts'
 import { byteLength, createTransport } from './transport.ts'
 import { validateEvent, type Props } from './validate.ts'
 
-const isObj = (v: unknown): v is Props => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Starts everything for one page. `when()` is the time the shopper acted (replayed calls keep theirs). */
 /**

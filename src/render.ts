@@ -101,8 +101,8 @@ export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' 
     if (c.form !== 'none') {
       const f = el('form')
       const field = (label: string, props: Partial<HTMLInputElement>) => f.append(el('label', {}, label, el('input', props)))
-      field('Email', { type: 'email', name: 'email', required: true, autocomplete: 'email' })
-      if (c.form === 'email_phone') field('Phone', { type: 'tel', name: 'phone', autocomplete: 'tel' })
+      field(c.labels.email, { type: 'email', name: 'email', required: true, autocomplete: 'email' })
+      if (c.form === 'email_phone') field(c.labels.phone, { type: 'tel', name: 'phone', autocomplete: 'tel' })
       if (c.consentText) f.append(el('label', { className: 'c' }, el('input', { type: 'checkbox', name: 'email_consent' }), c.consentText))
       f.append(el('button', { textContent: c.cta?.text || 'Sign up' }))
       f.onsubmit = (e) => {
@@ -113,7 +113,7 @@ export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' 
         submitted = true
         const traits = formTraits(f) as OfferTraits
         // Focus goes to the thanks (the focused button is gone), so a screen reader reads it.
-        const thanks = el('p', { textContent: 'Thank you!', tabIndex: -1 })
+        const thanks = el('p', { textContent: c.labels.thanks, tabIndex: -1 })
         f.replaceWith(thanks, ...code())
         thanks.focus()
         h.onSubmit(traits)
@@ -134,7 +134,7 @@ export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' 
     }
     if (kind !== 'embed') {
       const x = el('button', { className: 'x', textContent: '×', onclick: () => end(true) })
-      x.setAttribute('aria-label', 'Close')
+      x.setAttribute('aria-label', c.labels.close)
       box.append(x)
     }
 

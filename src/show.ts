@@ -151,7 +151,7 @@ export const startOffers = (d: ShowDeps) => {
       onClick: () => d.track('offer_clicked', props),
       onSubmit: (traits) => (d.identify({ ...traits }), act('submit', 'offer_submitted')),
       onDismiss: () => ((open = undefined), act('dismiss', 'offer_dismissed')),
-    })
+    }, o.position)
     if (!r) return error(`offer "${o.id}" could not be shown: ${o.kind === 'embed' ? `no element matches target ${JSON.stringify(o.target)}` : 'rendering failed'}`)
     shown = o.id
     open = { offer: o, close: r.close }

@@ -19,9 +19,10 @@ const DEFAULTS: Offer = {
   audience: { all: [], any: [], none: [] }, pages: { types: [], urls: [] },
   trigger: { delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0 },
   frequency: { maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true },
-  incentive: false, renderer: 'onsite', suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a',
-  content: { title: 'Hi', body: '', form: 'none' },
+  incentive: false, position: 'bottom', renderer: 'onsite', suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a',
+  content: { title: 'Hi', body: '', form: 'none', labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close' } },
 }
+const LABELS = { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close' }
 const GOVERNANCE = { maxOffersPerSession: 1, incentiveCooldownDays: 14, purchaseQuietDays: 7 }
 
 // The issue's example, verbatim: it must parse as given with no error.
@@ -47,10 +48,11 @@ const OfferSchema = z.strictObject({
   pages: z.strictObject({ types: z.array(z.string()), urls: z.array(z.string()) }),
   trigger: z.strictObject({ delayMs: z.int().min(0), scrollPercent: z.number().min(0).max(100), exitIntent: z.boolean(), inactivityMs: z.int().min(0) }),
   frequency: z.strictObject({ maxViews: z.int().min(0), everyHours: z.number().min(0), stopAfterDismiss: z.boolean(), stopAfterSubmit: z.boolean() }),
-  incentive: z.boolean(), renderer: z.enum(['onsite', 'wisepops']), suppressAfterPurchase: z.boolean(), holdoutPercent: z.number().min(0).max(100), variation: z.string(),
+  incentive: z.boolean(), position: z.enum(['bottom', 'top']), renderer: z.enum(['onsite', 'wisepops']), suppressAfterPurchase: z.boolean(), holdoutPercent: z.number().min(0).max(100), variation: z.string(),
   content: z.strictObject({
     title: z.string().min(1), body: z.string(), cta: z.object({ text: z.string().min(1), url: z.string().optional() }).optional(),
     image: z.string().optional(), code: z.string().optional(), form: z.enum(['none', 'email', 'email_phone']), consentText: z.string().optional(),
+    labels: z.strictObject({ email: z.string(), phone: z.string(), thanks: z.string(), close: z.string() }),
   }),
 })
 
@@ -63,7 +65,7 @@ describe('parseOffers: defaults and the documented shape', () => {
   it("the issue's example parses as given", () => {
     const { offers, governance } = parseOffers(EXAMPLE)
     const { id, name, kind, priority, audience, pages, trigger, frequency, incentive, suppressAfterPurchase, holdoutPercent, variation, content } = EXAMPLE.offers[0]!
-    expect(offers).toEqual([{ id, name, kind, priority, audience, pages, trigger, frequency, incentive, renderer: 'onsite', suppressAfterPurchase, holdoutPercent, variation, content }])
+    expect(offers).toEqual([{ id, name, kind, priority, audience, pages, trigger, frequency, incentive, position: 'bottom', renderer: 'onsite', suppressAfterPurchase, holdoutPercent, variation, content: { ...content, labels: LABELS } }])
     expect(governance).toEqual(EXAMPLE.governance)
     expect(log.messages()).toEqual([])
   })
@@ -124,6 +126,8 @@ describe('parseOffers: a bad key names the offer and the key, and uses the defau
     ['incentive', { incentive: 1 }, 'incentive must be a boolean'],
     ['suppressAfterPurchase', { suppressAfterPurchase: null }, 'suppressAfterPurchase must be a boolean'],
     ['renderer', { renderer: 'optinmonster' }, 'renderer must be one of "onsite", "wisepops"'],
+    ['position', { position: 'left' }, 'position must be one of "bottom", "top"'],
+    ['content.labels.thanks', { content: { title: 'Hi', labels: { thanks: 3 } } }, 'content.labels.thanks must be a string'],
     ['holdoutPercent', { holdoutPercent: 150 }, 'holdoutPercent must be a number from 0 to 100'],
     ['holdoutPercent', { holdoutPercent: NaN }, 'holdoutPercent must be a number from 0 to 100'],
     ['variation', { variation: ['a'] }, 'variation must be a string'],
@@ -160,9 +164,9 @@ describe('parseOffers: a bad key names the offer and the key, and uses the defau
 
   it.each([
     [{ frequency: 3 }, 'frequency must be an object; using the default'],
-    [{ frequncy: { maxViews: 3 } }, 'frequncy is unknown and ignored (known: id, kind, target, content, name, priority, audience, pages, trigger, frequency, incentive, renderer, suppressAfterPurchase, holdoutPercent, variation)'],
+    [{ frequncy: { maxViews: 3 } }, 'frequncy is unknown and ignored (known: id, kind, target, content, name, priority, audience, pages, trigger, frequency, incentive, position, renderer, suppressAfterPurchase, holdoutPercent, variation)'],
     [{ trigger: { delay: 5000 } }, 'trigger.delay is unknown and ignored (known: delayMs, scrollPercent, exitIntent, inactivityMs)'],
-    [{ content: { title: 'Hi', 'bad key\n': 1 } }, 'content."bad key\\n" is unknown and ignored (known: title, body, image, code, consentText, cta, form)'],
+    [{ content: { title: 'Hi', 'bad key\n': 1 } }, 'content."bad key\\n" is unknown and ignored (known: title, body, image, code, consentText, cta, form, labels)'],
   ])('a misplaced or misspelt key is reported: %j', (over, msg) => {
     expect(one(over)).toEqual(DEFAULTS)
     expect(log.messages()).toEqual([`[onsite] offers[0] ("o").${msg}`])
@@ -197,7 +201,7 @@ describe('parseOffers: URLs are http(s) or relative, never a script', () => {
     '#offer',
     '/a:b',
   ])('accepts %s', (url) => {
-    expect(one({ content: { title: 'Hi', image: url, cta: { text: 'Go', url } } })?.content).toEqual({ title: 'Hi', body: '', form: 'none', image: url, cta: { text: 'Go', url } })
+    expect(one({ content: { title: 'Hi', image: url, cta: { text: 'Go', url } } })?.content).toEqual({ title: 'Hi', body: '', form: 'none', image: url, cta: { text: 'Go', url }, labels: LABELS })
     expect(log.messages()).toEqual([])
   })
 
@@ -216,7 +220,7 @@ describe('parseOffers: URLs are http(s) or relative, never a script', () => {
     '   ',
   ])('refuses %j', (url) => {
     const o = one({ content: { title: 'Hi', image: url, cta: { text: 'Go', url } } })
-    expect(o?.content).toEqual({ title: 'Hi', body: '', form: 'none' })
+    expect(o?.content).toEqual({ title: 'Hi', body: '', form: 'none', labels: LABELS })
     expect(log.messages()).toHaveLength(2)
     expect(log.messages()[0]).toMatch(/^\[onsite\] offers\[0\] \("o"\)\.content\.image must be an http\(s\) URL or a path; using the default$/)
     expect(log.messages()[1]).toMatch(/^\[onsite\] offers\[0\] \("o"\)\.content\.cta must be /)
@@ -287,10 +291,10 @@ describe('parseOffers: fuzz', () => {
   it('any mix of junk gives offers that satisfy the documented shape', () => {
     let seed = 1
     const pick = () => junk[(seed = (seed * 16807) % 2147483647) % junk.length]
-    const keys = ['name', 'priority', 'incentive', 'holdoutPercent', 'variation', 'target', 'suppressAfterPurchase']
+    const keys = ['name', 'priority', 'incentive', 'holdoutPercent', 'variation', 'target', 'suppressAfterPurchase', 'position', 'renderer']
     const nested: Record<string, string[]> = {
       audience: ['all', 'any', 'none'], pages: ['types', 'urls'], trigger: ['delayMs', 'scrollPercent', 'exitIntent', 'inactivityMs'],
-      frequency: ['maxViews', 'everyHours', 'stopAfterDismiss', 'stopAfterSubmit'], content: ['body', 'cta', 'image', 'code', 'form', 'consentText'],
+      frequency: ['maxViews', 'everyHours', 'stopAfterDismiss', 'stopAfterSubmit'], content: ['body', 'cta', 'image', 'code', 'form', 'consentText', 'labels'],
     }
     for (let n = 0; n < 300; n++) {
       const raw: Record<string, any> = { id: 'o' + n, kind: ['popup', 'bar', 'embed'][n % 3], target: '#slot' }

@@ -128,6 +128,18 @@ describe('form', () => {
     expect($<HTMLInputElement>(r, 'input[type=checkbox]')!.name).toBe('email_consent')
   })
 
+  it("speaks the store's language: content.labels name the fields, the thanks and the close button", () => {
+    const labels = { email: 'E-Mail', phone: 'Telefon', thanks: 'Danke!', close: 'Schließen' }
+    const r = show(offer('popup', { form: 'email_phone', labels }))
+    expect($(r, 'input[type=email]')!.closest('label')!.textContent).toContain('E-Mail')
+    expect($(r, 'input[type=tel]')!.closest('label')!.textContent).toContain('Telefon')
+    expect($(r, '.x')!.getAttribute('aria-label')).toBe('Schließen')
+    fill(r, 'input[type=email]', 'jane@example.com')
+    submit(r)
+    expect(rootOf(r).textContent).toContain('Danke!')
+    expect(rootOf(r).textContent).not.toContain('Thank you')
+  })
+
   it('has no phone field or consent box unless asked for', () => {
     const r = show(offer('popup', { form: 'email' }))
     expect($(r, 'input[type=tel]')).toBeNull()

@@ -104,6 +104,13 @@ describe('startOffers', () => {
     document.body.innerHTML = ''
   })
 
+  it('a bar with position "top" is rendered at the top', async () => {
+    document.body.innerHTML = ''
+    startOffers(deps({ offers: [{ id: 'bar', kind: 'bar', position: 'top', content: { title: 'Hi' } }] }))
+    await vi.waitFor(() => expect(document.querySelector('onsite-offer')?.shadowRoot?.querySelector('.bar.top')).toBeTruthy())
+    document.body.innerHTML = ''
+  })
+
   it('without offers does nothing and returns undefined', () => {
     expect(startOffers(deps({}))).toBeUndefined()
   })
