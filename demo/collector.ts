@@ -10,6 +10,7 @@ import { basename, dirname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { batchBody, parseCall } from '../src/schema.ts'
 import { MAX_BATCH_BYTES, MAX_CALL_BYTES } from '../src/taxonomy.ts'
+import { readBody } from './http.ts'
 
 export type StoredCall = Record<string, unknown> & { type: string; messageId: string; receivedAt: string }
 export interface Faults {
@@ -66,18 +67,6 @@ const send = (res: ServerResponse, status: number, body?: unknown, headers: Reco
   res.writeHead(status, { ...CORS, ...(json ? { 'Content-Type': 'application/json' } : {}), 'Cache-Control': 'no-store', ...headers })
   res.end(json)
 }
-
-const readBody = (req: IncomingMessage): Promise<Buffer | undefined> =>
-  new Promise((done, fail) => {
-    const parts: Buffer[] = []
-    let size = 0
-    req.on('data', (b: Buffer) => {
-      size += b.length
-      if (size <= MAX_READ) parts.push(b)
-    })
-    req.on('end', () => done(size > MAX_READ ? undefined : Buffer.concat(parts)))
-    req.on('error', fail)
-  })
 
 /** The write key as the user name of HTTP Basic auth (Customer.io's server-side form). */
 const basicUser = (header: string | undefined): string => {
@@ -173,7 +162,7 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
     if (fault) failLeft--
     let gone = false
     res.on('close', () => (gone = true))
-    const raw = await readBody(req)
+    const raw = await readBody(req, MAX_READ)
     if (fault?.hang) {
       hanging.add(res)
       res.on('close', () => hanging.delete(res))
@@ -214,7 +203,7 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
         handler.reset()
         send(res, 200, { success: true })
       } else if (path === '_faults' && method === 'POST') {
-        readBody(req)
+        readBody(req, MAX_READ)
           .then((raw) => {
             handler.faults(JSON.parse(raw?.toString('utf8') || '{}') as Faults)
             send(res, 200, { success: true })

@@ -5,15 +5,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 
 const MAX_BODY = 64 * 1024
 
-export const readBody = (req: IncomingMessage): Promise<Buffer | undefined> =>
+/** The body, or undefined when it is over `max` bytes (read to the end, so the connection stays usable). */
+export const readBody = (req: IncomingMessage, max = MAX_BODY): Promise<Buffer | undefined> =>
   new Promise((done, fail) => {
     const parts: Buffer[] = []
     let size = 0
     req.on('data', (b: Buffer) => {
       size += b.length
-      if (size <= MAX_BODY) parts.push(b)
+      if (size <= max) parts.push(b)
     })
-    req.on('end', () => done(size > MAX_BODY ? undefined : Buffer.concat(parts)))
+    req.on('end', () => done(size > max ? undefined : Buffer.concat(parts)))
     req.on('error', fail)
   })
 
