@@ -276,3 +276,50 @@ describe('the store, the Shopify way', () => {
     expect(crashes).toEqual([])
   })
 })
+
+describe('cart capture in real tabs', () => {
+  it('two tabs of one shopper: a change made in one is one event, whichever tab looks at the cart later', async () => {
+    const a = await open('/products/canvas-tote')
+    const b = await open('/collections/all')
+    await Promise.all([ready(a), ready(b)])
+    await a.locator('[data-add-to-cart]').click()
+    await a.locator('[data-product-form][data-state="added"]').waitFor()
+    await exactly(1, (e) => e.event === 'Product Added')
+    // tab B comes back to the front: it refetches /cart.js, diffs against the shared snapshot, stays quiet
+    await b.bringToFront()
+    await b.evaluate(() => document.dispatchEvent(new Event('visibilitychange')))
+    await b.reload()
+    await ready(b)
+    await flush(b)
+    await exactly(1, (e) => e.event === 'Product Added', 1200)
+    // a change made where no onsite runs (another device, the admin): the next tab that looks reports it once
+    // (Playwright's request context shares the tabs' cookies, so it changes this shopper's cart, unobserved)
+    await ctx!.request.post(new URL('/cart/change.js', demo.url).href, { data: { id: '47100011021', quantity: 3 } })
+    await exactly(1, (e) => e.event === 'Product Added', 800)
+    await a.reload()
+    await ready(a)
+    await flush(a)
+    const adds = await exactly(2, (e) => e.event === 'Product Added', 1200)
+    expect(adds[1]!.properties).toMatchObject({ variant_id: '47100011021', quantity: 2, price: 19.99 })
+    expect(crashes).toEqual([])
+  })
+
+  it('a Horizon-style add, announced by the standard event and seen by the fetch observer, is one Product Added', async () => {
+    const page = await open('/collections/all')
+    await ready(page)
+    await page.evaluate(async () => {
+      // what a Horizon-style theme does: the Ajax add, and the standard event whose promise resolves to the cart
+      const done = fetch('/cart/add.js', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ items: [{ id: 47100011012, quantity: 2 }] }) })
+        .then(() => fetch('/cart.js'))
+        .then((r) => r.json())
+        .then((cart) => ({ cart, userErrors: [] }))
+      const ev = new Event('shopify:cart:lines-update', { bubbles: true }) as Event & { promise?: unknown }
+      ev.promise = done
+      document.dispatchEvent(ev)
+      await done
+    })
+    const [added] = await exactly(1, (e) => e.event === 'Product Added', 1500)
+    expect(added!.properties).toMatchObject({ variant_id: '47100011012', sku: 'LS-001-M', quantity: 2, price: 49 })
+    expect(crashes).toEqual([])
+  })
+})
