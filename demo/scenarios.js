@@ -206,6 +206,7 @@
   const act = async (s, a) => {
     save(s)
     if (a.reset) return QA.resetVisitor(a.reset)
+    if ('click' in a && !a.click) throw new Error('nothing to click: the element is not on this page')
     await QA.flush()
     if (a.go) location.assign(a.go)
     else if (a.click) a.click.click()

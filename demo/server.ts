@@ -110,7 +110,10 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
       cart: cartOf(false),
       panelClosed: jar.demo_panel === 'closed',
     }
+    // Like Shopify, every store page sets the cart cookie: otherwise the page's first /cart.js read and an
+    // add made at the same moment each start a cart, and the later answer's cookie wins (an empty cart).
     const page = (body: string | Promise<string>, status = 200) =>
+      cartOf(true) &&
       Promise.resolve(body).then((b) => sendText(res, status, b, 'text/html; charset=utf-8', { 'Set-Cookie': setCookies }))
     const to = (where: string) => redirect(res, where, { 'Set-Cookie': setCookies })
 
