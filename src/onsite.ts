@@ -130,7 +130,7 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
     // Shopify's checkout runs no theme script: the checkout pixel leaves the order time in this cookie so
     // offers here learn of the purchase before any audience sync does ("fresh beats stale").
     const order = +cookies.get(ORDER_COOKIE)
-    if (order > (history.get().orderAt ?? 0) && order < now() + 864e5) history.observe('Order Completed', order)
+    if (order && order < now() + 864e5 && order > (history.get().orderAt ?? 0)) history.observe('Order Completed', order)
     // a bad offers config must not cost the page its events: startOffers reports and returns undefined
     offers = startOffers({
       w, input: raw, history, ls, now,

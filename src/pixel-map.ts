@@ -1,6 +1,7 @@
 // Shopify checkout -> Segment ecommerce v2: the pure half of the checkout pixel (pixel.ts). Every field of
 // Shopify's payload is read as possibly missing or hostile.
 // Shapes: https://shopify.dev/docs/api/web-pixels-api/standard-events/checkout_completed
+import { gidNumber } from './cart-diff.ts'
 import { isObj, str } from './check.ts'
 import { CURRENCY } from './taxonomy.ts'
 import { normalizeEmail, normalizePhone } from './traits.ts'
@@ -19,7 +20,7 @@ export const text = (v: unknown): string | undefined => (str(v) && v.trim() ? v 
 export const num = (v: unknown, int?: 1): number | undefined => (typeof v == 'number' && v >= 0 && (int ? Number.isSafeInteger(v) : Number.isFinite(v)) ? v : undefined)
 export const money = (m: unknown) => num(at(m, 'amount'))
 /** Shopify ids, with a `gid://shopify/Type/` prefix stripped so they match the numeric ids of Liquid and cart.js. */
-export const id = (v: unknown): string | undefined => text(typeof v == 'number' && Number.isFinite(v) ? String(v) : str(v) ? v.replace(/^gid:\/\/shopify\/\w+\//, '') : undefined)
+export const id = (v: unknown): string | undefined => gidNumber(v) || undefined
 export const bare = (url: unknown) => text(str(url) ? url.split(/[?#]/)[0] : undefined)
 export const product = (line: unknown, cur: boolean): Props => {
   const v = at(line, 'variant')

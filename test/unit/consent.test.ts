@@ -203,7 +203,7 @@ describe('wipeStorage', () => {
     const del = vi.fn()
     const doc = { cookie: '' }
     wipeStorage({ localStorage: new MemStorage(), document: doc } as unknown as Window, del, false)
-    expect(del.mock.calls).toEqual([['onsite_aid'], ['onsite_order']])
+    expect(del.mock.calls).toEqual([['onsite_aid']])
     expect(doc.cookie).toBe('onsite_order=; max-age=0; path=/')
   })
 
@@ -231,7 +231,7 @@ describe('wipeStorage', () => {
       throw new Error('blocked')
     })
     expect(() => wipeStorage(win(new MemStorage(), { deleteDatabase }), del, true)).not.toThrow()
-    expect(del).toHaveBeenCalledTimes(6)
+    expect(del).toHaveBeenCalledTimes(3)
   })
 
   it('a throwing localStorage does not keep the databases from being deleted', () => {
