@@ -149,8 +149,9 @@ export async function resetCollector(url: string): Promise<void> {
   if (!res.ok) throw new Error(`DELETE ${url}/_events: ${res.status}`);
 }
 
-/** Polls `fn` every 50 ms until it returns a truthy value, which is returned. */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 5_000): Promise<T> {
+/** Polls `fn` every 50 ms until it returns a truthy value, which is returned. Generous by default: CI machines
+ * are slower and busier than this one, and the wait only costs time when the condition never comes. */
+export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
