@@ -145,14 +145,15 @@ describe('faults', () => {
   });
 
   it('delays answers until reset', async () => {
-    await faults({ delayMs: 200 });
+    // a delay far above a loopback round trip, so a busy CI machine cannot blur the two cases
+    await faults({ delayMs: 1500 });
     const t0 = Date.now();
     expect((await batch([call()])).status).toBe(200);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1490);
     expect((await fetch(`${c.url}/_events`, { method: 'DELETE' })).status).toBe(200);
     const t1 = Date.now();
     expect((await batch([call()])).status).toBe(200);
-    expect(Date.now() - t1).toBeLessThan(150);
+    expect(Date.now() - t1).toBeLessThan(1000);
   });
 
   it('hangs a request, and close() ends it', async () => {
