@@ -21,14 +21,13 @@ import { cleanTraits, scrubPII } from './traits.ts'
 import { byteLength, createTransport } from './transport.ts'
 import { validateEvent, type Props } from './validate.ts'
 
-
-/** Starts everything for one page. `when()` is the time the shopper acted (replayed calls keep theirs). */
 /**
  * Something a build adds beside the core, started with the page: it gets the raw config and the core's
  * `track`, and returns how to stop it (consent withdrawn).
  */
 export type Addon = (w: Window, raw: Record<string, unknown>, track: (event: string, props: Record<string, unknown>) => void) => (() => void) | void
 
+/** Starts everything for one page. `when()` is the time the shopper acted (replayed calls keep theirs). */
 export const start = (w: Window, config: Config, when: () => number, raw: Record<string, unknown> = {}, addons: readonly Addon[] = []) => {
   const now = () => Date.now()
   const backends = browserBackends(w)
