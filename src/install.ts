@@ -14,8 +14,12 @@ export const install = (onsite: Onsite): void => {
       : Array.isArray(prior?._q)
         ? prior._q
         : []
-    if (!queue.some((c) => c[0] === 'init') && document.getElementById('onsite-config')) queue.unshift(['init', []])
-    ;(onsite as unknown as { _replay(q: QueuedCall[]): void })._replay(queue)
+    if (!queue.some((c) => c[0] === 'init') && document.getElementById('onsite-config')) queue.push(['init', []])
+    // A consent() recorded by the stub applies before init, wherever it was recorded: otherwise init would
+    // start with the config's default ("granted") and store ids before a later consent("pending") in the
+    // queue could stop it. The other calls keep their order (they wait for init in memory either way).
+    const rank = (c: QueuedCall) => (c[0] === 'consent' ? 0 : c[0] === 'init' ? 1 : 2)
+    ;(onsite as unknown as { _replay(q: QueuedCall[]): void })._replay(queue.sort((a, b) => rank(a) - rank(b)))
   } catch (e) {
     try {
       console.error('[onsite] failed to start: ' + e)

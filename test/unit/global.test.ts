@@ -34,6 +34,7 @@ beforeEach(() => {
   )
   vi.stubGlobal('BroadcastChannel', FakeChannel)
   localStorage.clear()
+  document.cookie = 'onsite_aid=; max-age=0; path=/'
   document.body.innerHTML = ''
   delete w.onsite
   log = captureErrors()
@@ -84,5 +85,39 @@ describe('global entry', () => {
     w.onsite = existing
     await load()
     expect(w.onsite).toBe(existing)
+  })
+
+  describe('a consent() the stub recorded applies before init, wherever it stands in the queue', () => {
+    const untouched = async (api: Api) => {
+      await api.flush()
+      await new Promise((r) => setTimeout(r, 50))
+      expect(bodies).toEqual([])
+      expect(api.anonymousId()).toBe('')
+      expect(document.cookie).not.toMatch(/onsite_aid=/)
+      expect(Object.keys(localStorage)).toEqual([])
+    }
+
+    it('after page(), with the config in #onsite-config (the init the script adds itself)', async () => {
+      document.body.innerHTML = '<script type="application/json" id="onsite-config">{"writeKey":"wk_c1"}</script>'
+      w.onsite = { _q: [['page', [], Date.now()], ['consent', ['pending'], Date.now()]] }
+      await untouched(await load())
+    })
+
+    it('after an explicit init in the stub', async () => {
+      w.onsite = { _q: [['init', [{ writeKey: 'wk_c2' }], Date.now()], ['track', ['Early', {}], Date.now()], ['consent', ['pending'], Date.now()]] }
+      await untouched(await load())
+    })
+
+    it('the last recorded state wins: granted then denied sends nothing; pending then granted sends in order', async () => {
+      w.onsite = { _q: [['init', [{ writeKey: 'wk_c3' }]], ['consent', ['granted']], ['track', ['Never', {}]], ['consent', ['denied']]] }
+      await untouched(await load())
+      delete w.onsite
+      const t = Date.now() - 1000
+      w.onsite = { _q: [['init', [{ writeKey: 'wk_c4', consent: 'pending' }], t], ['track', ['A', {}], t], ['consent', ['granted'], t + 1], ['track', ['B', {}], t + 2]] }
+      const api = await load()
+      await api.flush()
+      await vi.waitFor(() => expect(calls('wk_c4').map((c) => c.event)).toEqual(['A', 'B']), { timeout: 2000, interval: 10 })
+      expect(calls('wk_c4')[0]!.timestamp).toBe(new Date(t).toISOString())
+    })
   })
 })
