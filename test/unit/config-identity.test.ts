@@ -33,15 +33,17 @@ describe('consent', () => {
     expect(log.messages()).toEqual([])
   })
 
-  it.each(['yes', 'Granted', true, '', null, ['granted']])('refuses %j with one error naming the states, keeping the default', (consent) => {
-    expect(parse({ consent })?.consent).toBe('granted')
-    oneErrorFor('consent')
-    expect(log.messages()[0]).toContain('one of "granted", "pending", "denied", "shopify"')
+  // Fails closed: a typo in a consent setting must not store and send as if consent were given.
+  it.each(['yes', 'Granted', 'pendng', true, '', null, ['granted']])('refuses %j with one error naming the states, and waits as "pending"', (consent) => {
+    expect(parse({ consent })?.consent).toBe('pending')
+    expect(log.messages()).toEqual([
+      '[onsite] config.consent must be one of "granted", "pending", "denied", "shopify"; using "pending" (nothing stored or sent) until onsite.consent() is called',
+    ])
   })
 
-  it('a bad value on Shopify keeps the Shopify default', () => {
-    expect(parse({ consent: 'maybe' }, true)?.consent).toBe('shopify')
-    oneErrorFor('consent')
+  it('a bad value on Shopify waits as "pending" too', () => {
+    expect(parse({ consent: 'maybe' }, true)?.consent).toBe('pending')
+    expect(log.messages()).toHaveLength(1)
   })
 })
 
@@ -178,11 +180,11 @@ it('a config with every identity key set well parses without errors', () => {
   expect(log.messages()).toEqual([])
 })
 
-it('one error per bad identity key, each keeping its default', () => {
+it('one error per bad identity key, each keeping its default (consent: "pending")', () => {
   const out = parse({ consent: 'on', identifyBy: 'id', defaultCountry: 'usa', cioUserId: 'x', customer: 'me' })
-  expect(out).toMatchObject({ consent: 'granted', identifyBy: 'anonymous', defaultCountry: 'US', cioUserId: 'cio_{id}' })
+  expect(out).toMatchObject({ consent: 'pending', identifyBy: 'anonymous', defaultCountry: 'US', cioUserId: 'cio_{id}' })
   expect(out).not.toHaveProperty('customer')
-  expect(log.messages().map((m) => m.match(/^\[onsite\] config\.(\w+) /)?.[1])).toEqual(['consent', 'identifyBy', 'defaultCountry', 'cioUserId', 'customer'])
+  expect(log.messages().map((m) => m.match(/^\[onsite\] config\.(\w+) /)?.[1])).toEqual(['identifyBy', 'defaultCountry', 'cioUserId', 'customer', 'consent'])
 })
 
 it('a misspelt identity key is reported as unknown, listing the known ones', () => {

@@ -19,11 +19,19 @@ describe('writeKey (fatal when wrong)', () => {
     ['missing', {}],
     ['empty', { writeKey: '' }],
     ['blank', { writeKey: '   ' }],
-    ['not a string', { writeKey: 42 }],
   ])('%s -> undefined and exactly one [onsite] error', (_label, input) => {
     expect(parseConfig(input, BASE)).toBeUndefined()
     expect(log.messages()).toHaveLength(1)
     expect(log.messages()[0]).toMatch(/^\[onsite\] config\.writeKey is missing/)
+  })
+
+  it.each([
+    [42, 'number'],
+    [{ key: 'pk' }, 'object'],
+    [true, 'boolean'],
+  ])('a writeKey of %j -> undefined and one error naming its type', (writeKey, type) => {
+    expect(parseConfig({ writeKey }, BASE)).toBeUndefined()
+    expect(log.messages()).toEqual([`[onsite] config.writeKey must be a string, not a ${type}: use your JavaScript source's write key. Nothing will be sent.`])
   })
 
   it.each([

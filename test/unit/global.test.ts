@@ -1,4 +1,5 @@
 // The script-tag entry runs on import: each test re-imports it after vi.resetModules().
+import { readFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { VERSION } from '../../src/version.ts'
 import { captureErrors } from './fakes.ts'
@@ -119,5 +120,20 @@ describe('global entry', () => {
       await vi.waitFor(() => expect(calls('wk_c4').map((c) => c.event)).toEqual(['A', 'B']), { timeout: 2000, interval: 10 })
       expect(calls('wk_c4')[0]!.timestamp).toBe(new Date(t).toISOString())
     })
+  })
+
+  it("the README's stub answers every method before the script loads, and the script replays what it recorded", async () => {
+    const stub = /<script>(!function\(w,s\)[^<]*)<\/script>/.exec(readFileSync('README.md', 'utf8'))![1]!
+    new Function(stub)()
+    const early = w.onsite as Record<string, (...a: unknown[]) => unknown>
+    expect(early.anonymousId!()).toBe('')
+    expect(early.explain!()).toBeUndefined()
+    for (const m of ['init', 'page', 'track', 'identify', 'reset', 'flush', 'consent']) expect(early[m]).toBeTypeOf('function')
+    await expect(early.flush!()).resolves.toBeUndefined()
+    early.init!({ writeKey: 'wk_readme_stub' })
+    early.track!('Stubbed', { n: 1 })
+    const api = await load()
+    await api.flush()
+    await vi.waitFor(() => expect(calls('wk_readme_stub').map((c) => c.type + ' ' + (c.event ?? ''))).toEqual(['page ', 'track Stubbed']), { timeout: 2000, interval: 10 })
   })
 })
