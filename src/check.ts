@@ -4,7 +4,8 @@
 //   { ...spec }               a nested object, checked key by key (not an object: its defaults are used)
 //   [ok, what, default, req]  a rule: `ok(value)` must hold; `what` says what is expected ("an integer
 //                             >= 0"); no default: the key is absent unless given; `req`: the key must be
-//                             valid, or check() throws "<name> must be <what>" before printing anything
+//                             valid, or check() throws "<name> must be <what>" before printing anything;
+//                             `instead`: the value a bad one gets (default: `d`)
 //   0                         a known key that is not checked here (ignored, and not in the result)
 //   '*': rule or 0            the rule (or 0) for every key the spec does not name; without it such a
 //                             key is unknown
@@ -13,7 +14,7 @@
 // keys are written (and '*' rules accept no objects), so a "__proto__" key never reaches a prototype.
 import { error } from './log.ts'
 
-export type Rule = [ok: (v: any) => unknown, what: string, d?: unknown, req?: unknown]
+export type Rule = [ok: (v: any) => unknown, what: string, d?: unknown, req?: unknown, instead?: unknown]
 export interface Spec {
   [k: string]: Spec | Rule | string | boolean | 0
 }
@@ -23,7 +24,7 @@ export const str = (v: unknown): v is string => typeof v == 'string'
 /** A non-blank string. */
 export const text = (v: unknown): v is string => str(v) && !!v.trim()
 
-const bad = (name: string, what: string): void => error(`${name} must be ${what}; using the default`)
+const bad = (name: string, what: string, instead?: unknown): void => error(`${name} must be ${what}; using ${instead ? JSON.stringify(instead) : 'the default'}`)
 
 /** A finite number (an integer when `int`) from `min` to `max` (0: no maximum). */
 export const num = (d: number, int?: 0 | 1, max = 0, min = 0): Rule => [
@@ -32,8 +33,8 @@ export const num = (d: number, int?: 0 | 1, max = 0, min = 0): Rule => [
   d,
 ]
 
-/** One of `list`; the default is `list[i]`. */
-export const oneOf = (list: unknown[], i = 0, req?: 1): Rule => [(v) => list.includes(v), `one of "${list.join('", "')}"`, list[i], req]
+/** One of `list`; the default is `list[i]`, and a bad value gets `instead` when given. */
+export const oneOf = (list: unknown[], i = 0, req?: 0 | 1, instead?: unknown): Rule => [(v) => list.includes(v), `one of "${list.join('", "')}"`, list[i], req, instead]
 
 /** A list of strings (a fresh [] by default, so no two results share one). */
 export const strings = (): Rule => [(v) => Array.isArray(v) && v.every(str), 'an array of strings', []]
@@ -60,9 +61,9 @@ export const check = (spec: Spec, raw: unknown, at: string): any => {
     if (v === undefined || isObj(s) || s === 0) continue
     if (s === undefined) error(`${name(k)} is unknown and ignored (known: ${Object.keys(spec).join(', ')})`)
     else {
-      const [ok, what] = s.pop ? s : [(x: unknown) => typeof x == typeof s, 'a ' + typeof s]
+      const [ok, what, , , instead] = s.pop ? s : [(x: unknown) => typeof x == typeof s, 'a ' + typeof s]
       if (ok(v)) out[k] = v
-      else bad(name(k), what)
+      else if ((bad(name(k), what, instead), instead)) out[k] = instead
     }
   }
   return out

@@ -19,8 +19,6 @@ export interface Config {
   cioUserId: string
 }
 
-const CONSENT_CONFIG = ['granted', 'pending', 'denied', 'shopify']
-
 /** Why a write key must not be used in a browser, or '' when it is fine. */
 export const secretReason = (key: string): string =>
   /^(sk_|[^:\s]+:[^:\s]+$)/.test(key) ? 'is a secret key (sk_... or site_id:api_key)' : ''
@@ -53,17 +51,14 @@ export const parseConfig = (input: unknown, base: string, extraKeys: readonly st
     flushAt: num(20, 1, 100, 1),
     flushIntervalMs: num(1000, 1, 60000),
     debug: false,
-    consent: 0, // checked below: a bad value must not fall back to "granted"
+    // Fails closed: a typo ("pendng") must not store and send as if consent were given.
+    consent: oneOf(['granted', 'pending', 'denied', 'shopify'], shopify ? 3 : 0, 0, 'pending'),
     identifyBy: oneOf(['anonymous', 'email']),
     defaultCountry: [(v) => str(v) && /^[a-z]{2}$/i.test(v), 'an ISO 3166 code such as "US"', 'US'],
     cioUserId: [(v) => v === false || (str(v) && v.includes('{id}')), 'false or a template such as "cio_{id}"', 'cio_{id}'],
     customer: [(v) => v === null || isObj(v), 'an object or null'],
   }, input, 'config')
   c.writeKey = key
-  // Fails closed: a typo in a consent setting ("pendng") must not store and send as if consent were given.
-  const consent = (input as Record<string, unknown>).consent
-  c.consent = consent === undefined ? (shopify ? 'shopify' : 'granted') : CONSENT_CONFIG.includes(consent as string) ? consent
-    : (error(`config.consent must be one of "${CONSENT_CONFIG.join('", "')}"; using "pending" (nothing stored or sent) until onsite.consent() is called`), 'pending')
   c.apiHost = resolveHost(c.apiHost, base) || `https://cdp${c.region == 'eu' ? '-eu' : ''}.customer.io/v1`
   c.cioUserId ||= ''
   // A guest renders {"id": null, "email": null}: no customer, no identify.

@@ -57,6 +57,13 @@ describe('check', () => {
     expect(log.messages()).toEqual([`[onsite] ${msg}; using the default`])
   })
 
+  it('a rule with `instead` gives a bad value that instead of the default, and says so', () => {
+    const spec = { mode: oneOf(['a', 'b'], 0, 0, 'b') }
+    expect(check(spec, {}, 'c')).toEqual({ mode: 'a' })
+    expect(check(spec, { mode: 'x' }, 'c')).toEqual({ mode: 'b' })
+    expect(log.messages()).toEqual(['[onsite] c.mode must be one of "a", "b"; using "b"'])
+  })
+
   it('a key set to undefined counts as absent', () => {
     expect(check(SPEC(), { on: undefined, nope: undefined }, 'c')).toEqual(DEFAULTS)
     expect(log.messages()).toEqual([])

@@ -37,7 +37,7 @@ describe('consent', () => {
   it.each(['yes', 'Granted', 'pendng', true, '', null, ['granted']])('refuses %j with one error naming the states, and waits as "pending"', (consent) => {
     expect(parse({ consent })?.consent).toBe('pending')
     expect(log.messages()).toEqual([
-      '[onsite] config.consent must be one of "granted", "pending", "denied", "shopify"; using "pending" (nothing stored or sent) until onsite.consent() is called',
+      '[onsite] config.consent must be one of "granted", "pending", "denied", "shopify"; using "pending"',
     ])
   })
 
@@ -184,7 +184,7 @@ it('one error per bad identity key, each keeping its default (consent: "pending"
   const out = parse({ consent: 'on', identifyBy: 'id', defaultCountry: 'usa', cioUserId: 'x', customer: 'me' })
   expect(out).toMatchObject({ consent: 'pending', identifyBy: 'anonymous', defaultCountry: 'US', cioUserId: 'cio_{id}' })
   expect(out).not.toHaveProperty('customer')
-  expect(log.messages().map((m) => m.match(/^\[onsite\] config\.(\w+) /)?.[1])).toEqual(['identifyBy', 'defaultCountry', 'cioUserId', 'customer', 'consent'])
+  expect(log.messages().map((m) => m.match(/^\[onsite\] config\.(\w+) /)?.[1])).toEqual(['consent', 'identifyBy', 'defaultCountry', 'cioUserId', 'customer'])
 })
 
 it('a misspelt identity key is reported as unknown, listing the known ones', () => {
