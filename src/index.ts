@@ -1,4 +1,5 @@
 // The public API. `onsite` is the same object as the global of the script-tag build.
+import { watchCaptureForms } from './capture.ts'
 import { parseConfig, type Config } from './config.ts'
 import { CONSENT_STATES, followShopify, shopifyOf, wipeStorage, type ConsentState } from './consent.ts'
 import { createCookies } from './cookie.ts'
@@ -160,6 +161,9 @@ export const createOnsite = (addons: readonly Addon[] = []): Onsite => {
     config = parsed
     raw = given as Record<string, unknown>
     setVerbose(config.debug || /[?&]onsite_debug=1/.test(location.search))
+    // From init, not from consent: a form submitted while consent is pending is an identify that waits in
+    // memory like any other call (and is discarded if consent is denied).
+    watchCaptureForms(document, (traits) => run('identify', [traits]))
     const w = window as unknown as { onsite?: unknown }
     if (!w.onsite || !(w.onsite as Onsite).version) w.onsite = api
     // A consent() call made before init() wins over the config.

@@ -1,7 +1,7 @@
 // Assembles the pieces behind the public API for one page, once consent allows storing and sending.
 // Nothing runs until init(): importing is free.
 import { nanoid } from 'nanoid'
-import { watchCaptureForms, takeCioId } from './capture.ts'
+import { takeCioId } from './capture.ts'
 import { isObj } from './check.ts'
 import type { Config } from './config.ts'
 import { callContext, pageInfo } from './context.ts'
@@ -117,7 +117,6 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
       call.traits = plan.call
     })
 
-  const stopCapture = watchCaptureForms(w.document, (traits) => identify({ traits: cleanTraits(traits, config.defaultCountry) }))
   const customer = config.customer
   if (customer?.id || customer?.email) identify({ userId: customer.id, traits: cleanTraits(customer.email ? { email: customer.email } : {}, config.defaultCountry) })
   const cio = takeCioId(w)
@@ -178,7 +177,6 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
       stopped = true
       w.removeEventListener('pagehide', onPagehide)
       w.document.removeEventListener('visibilitychange', onHide)
-      stopCapture()
       stopAddons.forEach((f) => f?.())
       delivery.stop()
       channel?.close()

@@ -1,7 +1,7 @@
 // Consent through the public API (createOnsite in happy-dom, fake fetch). As in index.test.ts, every test
 // uses its own writeKey and reads only the bodies carrying it.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createOnsite } from '../../src/index.ts'
+import { createOnsite as newOnsite, type Onsite } from '../../src/index.ts'
 import { captureErrors, stubPage, unstubPage } from './fakes.ts'
 
 type Body = { batch: Record<string, any>[]; writeKey: string; sentAt: string }
@@ -20,6 +20,14 @@ const allKeys = () => {
   for (let i = 0; i < localStorage.length; i++) out.push(localStorage.key(i)!)
   return out.sort()
 }
+// Every instance is denied after its test: one left running would answer the next test's capture forms
+// and write to the storage this file shares.
+let made: Onsite[] = []
+const createOnsite = () => {
+  const api = newOnsite()
+  made.push(api)
+  return api
+}
 const hasAidCookie = () => /(^|;\s*)onsite_aid=/.test(document.cookie)
 
 beforeEach(() => {
@@ -29,6 +37,8 @@ beforeEach(() => {
 })
 
 afterEach(() => {
+  made.forEach((api) => api.consent('denied'))
+  made = []
   unstubPage()
   delete (window as unknown as { Shopify?: unknown }).Shopify
 })
@@ -78,6 +88,32 @@ describe('consent "pending"', () => {
     // now it stores what it should
     expect(localStorage.getItem('onsite:aid')).toBe(api.anonymousId())
     expect(hasAidCookie()).toBe(true)
+  })
+
+  it('a capture form submitted while pending identifies once consent is granted; while denied, never', async () => {
+    document.body.innerHTML = '<form data-onsite-capture><input type="email" name="email" value=" Ana@Example.com "></form>'
+    const form = document.querySelector('form')!
+    // happy-dom's requestSubmit() would navigate; the submit event is what onsite listens to
+    const submit = () => form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }))
+    const api = createOnsite()
+    api.init({ writeKey: 'wk_capture_pending', consent: 'pending' })
+    submit()
+    await pause(20)
+    // (instances of earlier tests listen too: only this one's writeKey counts)
+    expect(calls('wk_capture_pending')).toEqual([])
+    expect(api.anonymousId()).toBe('')
+    api.consent('granted')
+    await api.flush()
+    await waitForCalls('wk_capture_pending', 1)
+    expect(calls('wk_capture_pending')[0]).toMatchObject({ type: 'identify', traits: { email: 'ana@example.com' } })
+
+    const denied = createOnsite()
+    denied.init({ writeKey: 'wk_capture_denied', consent: 'denied' })
+    submit()
+    denied.consent('granted')
+    await denied.flush()
+    await pause(50)
+    expect(calls('wk_capture_denied')).toEqual([])
   })
 
   it('calls after consent("granted") go out like any other', async () => {
