@@ -63,8 +63,14 @@
           const d = await QA.explainReady()
           const open = await QA.waitFor(QA.dialog, 5000, 'the cart popup').catch(() => null)
           const seen = await QA.waitEvents((e) => e.event === 'offer_seen' && cart(e) && e.anonymousId === QA.ids().anonymousId, 1, 6000).catch(() => [])
+          const added = await QA.waitEvents((e) => e.event === 'Product Added' && e.anonymousId === QA.ids().anonymousId, 1, 6000).catch(() => [])
           return {
-            checks: [check(d.shown === 'cart_recovery', 'decision: cart_recovery shown'), check(open, 'the cart popup is open'), check(seen.length === 1, 'offer_seen (cart_recovery) reached the collector once')],
+            checks: [
+              check(added.length === 1, 'Product Added (the add before the sync) reached the collector once'),
+              check(d.shown === 'cart_recovery', 'decision: cart_recovery shown'),
+              check(open, 'the cart popup is open'),
+              check(seen.length === 1, 'offer_seen (cart_recovery) reached the collector once'),
+            ],
             next: 'The popup "Still thinking about your cart?" is open with code COMEBACK10. Events: offer_seen for cart_recovery. Decision: cart_recovery shown ("won: priority 10"). Press Esc to close it (offer_dismissed) and use the panel again.',
           }
         },

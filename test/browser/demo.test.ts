@@ -88,6 +88,9 @@ describe('QA panel scenarios', () => {
     expect(seen!.properties).toMatchObject({
       offer_id: 'cart_recovery', kind: 'popup', incentive: true, holdout: false, trigger: 'immediate', page_type: 'home', audiences: ['cio_cart_abandon_4h'],
     })
+    // the scenario adds the moment onsite has started, as a new visitor: once lost to a late first cart.js
+    const [added] = await exactly(1, (e) => e.event === 'Product Added' && e.anonymousId === aid)
+    expect(added!.properties).toMatchObject({ quantity: 1, currency: 'USD' })
     expect(of(aid).filter((e) => e.type === 'page').map((e) => e.properties!.path)).toEqual(['/products/linen-shirt', '/'])
     expect(await page.evaluate(() => !!document.querySelector('onsite-offer')?.shadowRoot?.querySelector('dialog[open]'))).toBe(true)
     expect(crashes).toEqual([])

@@ -309,6 +309,18 @@ describe('Dawn: fetch POST of the product form to /cart/add', () => {
     expect(validateEvent('Product Added', t.events[0]![1])).toBe('')
   })
 
+  it.each([false, true])('a new visitor who adds the moment onsite starts (Web Locks: %s): one Product Added', async (withLocks) => {
+    if (withLocks) fakeTimers()
+    const shop = createShop()
+    const t = tab(shop, withLocks ? { locks: fakeLocks().locks } : {})
+    // no snapshot yet, and the add leaves before anything of onsite's has had a turn
+    const form = new FormData()
+    form.append('id', '111')
+    await t.w.fetch('/cart/add.js', { method: 'POST', body: form })
+    await idle()
+    expect(t.names()).toEqual(['Product Added 111 x1'])
+  })
+
   it('reads /cart.js with the pre-patch fetch, same-origin, uncached', async () => {
     const shop = createShop()
     const t = tab(shop)
