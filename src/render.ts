@@ -19,6 +19,7 @@
 import { formTraits } from './capture.ts'
 import type { Offer } from './offers.ts'
 import { CSS } from './render-style.ts'
+import { EMAIL } from './traits.ts'
 
 export interface OfferTraits {
   email?: string
@@ -101,7 +102,9 @@ export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' 
     if (c.form !== 'none') {
       const f = el('form')
       const field = (label: string, props: Partial<HTMLInputElement>) => f.append(el('label', {}, label, el('input', props)))
-      field(c.labels.email, { type: 'email', name: 'email', required: true, autocomplete: 'email' })
+      // The browser's type=email takes "jane@localhost", which identify() then refuses: the shopper would be
+      // thanked, given the code and never identified. The pattern is identify()'s own rule.
+      field(c.labels.email, { type: 'email', name: 'email', required: true, autocomplete: 'email', pattern: EMAIL.source.slice(1, -1) })
       if (c.form === 'email_phone') field(c.labels.phone, { type: 'tel', name: 'phone', autocomplete: 'tel' })
       if (c.consentText) f.append(el('label', { className: 'c' }, el('input', { type: 'checkbox', name: 'email_consent' }), c.consentText))
       f.append(el('button', { textContent: c.cta?.text || 'Sign up' }))

@@ -6,7 +6,7 @@ import type { Props } from './validate.ts'
 
 // Deliberately loose (one @, a dot in the domain, no spaces): the mail server is the real judge, this
 // only keeps typos like "jane@" or "not-an-email" from becoming someone's identity.
-const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/
+export const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/
 // An email inside a longer string (a URL's query or path): no URL delimiters in it; a URL-encoded @
 // (%40) or + (%2B) counts, as form GETs and URLSearchParams write them. A file name like tee@2x.png is
 // not an email.
