@@ -90,6 +90,8 @@ export const startOffers = (d: ShowDeps) => {
   const page = { type: pageType(d.w.location.pathname, d.input.pageType), path: d.w.location.pathname }
   let last: Decision | undefined
   let shown: string | null = null
+  // the waiting winner once its trigger fired: what became of it, and which trigger
+  let fired: { id: string; outcome: Candidate['outcome']; trigger: string } | undefined
   let open: { offer: Offer; close(): void } | undefined
   type Props = Record<string, unknown> & { offer_id: string; incentive: boolean }
   const record = (props: Props, a: OfferAct, event: string) => {
@@ -135,10 +137,11 @@ export const startOffers = (d: ShowDeps) => {
     }
     const act = (a: OfferAct, event: string) => record(props, a, event)
     // The control group is counted once per session, like a first view: later pages show nothing more.
-    if (c.holdout) return d.history.get().session?.offers.includes(o.id) || act('hold', 'offer_held_out')
+    const done = (outcome: Candidate['outcome']) => ((fired = { id: o.id, outcome, trigger }), outcome === 'shown' && (shown = o.id))
+    if (c.holdout) return done('held_out'), d.history.get().session?.offers.includes(o.id) || act('hold', 'offer_held_out')
     if (o.renderer === 'wisepops') {
       if (!wp) return error(`offer "${o.id}" has renderer "wisepops" but config.wisepops is not true`)
-      shown = o.id
+      done('shown')
       handed = props
       wp.properties({ onsite_offer: o.id })
       return wp.event(HANDOVER_EVENT)
@@ -153,7 +156,7 @@ export const startOffers = (d: ShowDeps) => {
       onDismiss: () => ((open = undefined), act('dismiss', 'offer_dismissed')),
     }, o.position)
     if (!r) return error(`offer "${o.id}" could not be shown: ${o.kind === 'embed' ? `no element matches target ${JSON.stringify(o.target)}` : 'rendering failed'}`)
-    shown = o.id
+    done('shown')
     open = { offer: o, close: r.close }
   }
 
@@ -192,8 +195,9 @@ export const startOffers = (d: ShowDeps) => {
       last && {
         decisionId: last.decisionId,
         shown,
-        // a winner that waited for its trigger reads as shown once it is
-        candidates: last.candidates.map(({ offerId, outcome, reasons }) => ({ offerId, outcome: offerId === shown && outcome === 'waiting' ? 'shown' : outcome, reasons })),
+        // a winner that waited for its trigger reads as what it became once the trigger fired
+        candidates: last.candidates.map(({ offerId, outcome, reasons }) =>
+          fired?.id === offerId && outcome === 'waiting' ? { offerId, outcome: fired.outcome, reasons: [...reasons, 'trigger fired: ' + fired.trigger] } : { offerId, outcome, reasons }),
       },
     /** A purchase here closes an open offer that purchases suppress, before any audience sync catches up. */
     observe(event: string): void {

@@ -100,8 +100,19 @@ describe('startOffers', () => {
     await vi.waitFor(() => expect(s.explain()?.candidates[0]?.outcome).toBe('waiting'))
     expect(s.explain()!.shown).toBeNull()
     await vi.waitFor(() => expect(s.explain()!.shown).toBe('bar'))
-    expect(s.explain()!.candidates[0]).toMatchObject({ offerId: 'bar', outcome: 'shown' })
+    expect(s.explain()!.candidates[0]).toEqual({ offerId: 'bar', outcome: 'shown', reasons: ['waiting for delayMs 30', 'trigger fired: delay'] })
     document.body.innerHTML = ''
+  })
+
+  it('explain(): a held-out winner waiting for its trigger reads as held_out once the trigger fired', async () => {
+    document.body.innerHTML = ''
+    const d = deps({ offers: [{ id: 'pop', kind: 'popup', holdoutPercent: 100, trigger: { delayMs: 30 }, content: { title: 'Hi' } }] })
+    const s = startOffers(d)!
+    await vi.waitFor(() => expect(s.explain()?.candidates[0]?.outcome).toBe('waiting'))
+    await vi.waitFor(() => expect(s.explain()!.candidates[0]?.outcome).toBe('held_out'))
+    expect(s.explain()).toMatchObject({ shown: null, candidates: [{ offerId: 'pop', reasons: ['waiting for delayMs 30', 'trigger fired: delay'] }] })
+    expect(d.track).toHaveBeenCalledWith('offer_held_out', expect.objectContaining({ offer_id: 'pop', holdout: true, trigger: 'delay' }))
+    expect(document.querySelector('onsite-offer')).toBeNull()
   })
 
   it('a bar with position "top" is rendered at the top', async () => {
