@@ -36,7 +36,7 @@ export const isOtherPerson = (cur: Person, userId: string | undefined, input: Id
 
 /**
  * The identify to send (traits that changed since the last one sent with this anonymous id, plus the
- * email whenever known) and the person to remember; no call when nothing changed.
+ * email whenever known) and the person to remember; no call when nothing changed or nothing is known.
  */
 export const planIdentify = (cur: Person, anonymousId: string, userId: string | undefined, input: IdentifyInput): { call?: Traits; person: Person } => {
   const same = cur.sentWith === anonymousId
@@ -49,5 +49,7 @@ export const planIdentify = (cur: Person, anonymousId: string, userId: string | 
   if (userId ? input.soft : cur.soft) person.soft = true
   if (same && nextId === cur.userId && !Object.keys(changed).length) return { person }
   const email = emailOf(input.traits) ?? emailOf(cur.traits)
-  return { call: email ? { ...changed, email } : changed, person }
+  const call = email ? { ...changed, email } : changed
+  // neither a userId nor a trait (identify({email: "not-an-email"}) after its warning): nothing to say
+  return nextId || Object.keys(call).length ? { call, person } : { person }
 }

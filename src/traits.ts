@@ -58,8 +58,8 @@ export const scrubPII = (props: Props): [Props, string[]] => {
       const cut = v.replace(EMAIL_IN, '')
       if (cut === v) return v
       removed.push(path)
-      // nothing left but the email: the property goes
-      return cut.trim() ? cut : undefined
+      // "hi a@b.io there" -> "hi there"; nothing left but the email: the property goes
+      return cut.replace(/  +/g, ' ').trim() || undefined
     }
     if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`))
     // plain objects only: a Date or other class instance serialises itself

@@ -98,8 +98,12 @@ describe('planIdentify', () => {
     })
   })
 
-  it('the first identify without traits or userId still sends (an empty traits call)', () => {
-    expect(planIdentify({}, 'A1', undefined, hard(undefined))).toEqual({ call: {}, person: { traits: {}, sentWith: 'A1' } })
+  it('an identify with neither traits nor a userId (its only email was refused) sends nothing', () => {
+    expect(planIdentify({}, 'A1', undefined, hard(undefined))).toEqual({ person: { traits: {}, sentWith: 'A1' } })
+  })
+
+  it('a trait alone, without userId or email, is still sent (an anonymous profile may hold it)', () => {
+    expect(planIdentify({}, 'A1', undefined, hard(undefined, { email_consent: false })).call).toEqual({ email_consent: false })
   })
 
   it('an identical identify with the same anonymous id makes no call', () => {

@@ -421,7 +421,7 @@ describe('checkout pixel in a simulated Shopify sandbox', () => {
     expect(identify.traits.email).toBe('jane.doe@example.com')
     const wire = JSON.stringify({ properties: track.properties, context: track.context })
     expect(wire).not.toMatch(/jane|@|555/)
-    expect(track.properties.products).toEqual([{ product_id: '9', variant_id: '1', name: 'Gift card for ', price: 10, quantity: 1 }])
+    expect(track.properties.products).toEqual([{ product_id: '9', variant_id: '1', name: 'Gift card for', price: 10, quantity: 1 }])
     expect(px.messages('warn')).toEqual(['[onsite] Order Completed: removed products[0].sku, products[0].name: emails and phone numbers stay out of event properties'])
   })
 

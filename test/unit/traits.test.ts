@@ -153,7 +153,7 @@ describe('scrubPII', () => {
 
   it('cuts an email out of free text', () => {
     const [out, removed] = scrubPII({ text: 'write to jane@example.com, thanks', two: 'mail one@x.com or two%40y.org' })
-    expect(out).toEqual({ text: 'write to , thanks', two: 'mail  or ' })
+    expect(out).toEqual({ text: 'write to , thanks', two: 'mail or' })
     expect(removed).toEqual(['text', 'two'])
   })
 
@@ -195,7 +195,7 @@ describe('scrubPII', () => {
     expect(out).toEqual({
       order_id: 'o1',
       customer: { name: 'Jane', address: { city: 'Berlin' } },
-      products: [{ sku: 'A1', note: 'gift for ' }, { sku: 'B2' }],
+      products: [{ sku: 'A1', note: 'gift for' }, { sku: 'B2' }],
       tags: ['vip', undefined, undefined],
     })
     expect(removed).toEqual(['customer.email', 'customer.address.phone', 'products[0].note', 'products[1].contact', 'tags[1]', 'tags[2]'])
