@@ -184,7 +184,7 @@ export const createOnsite = (addons: readonly Addon[] = []): Onsite => {
     explain: () => core?.explain(),
     version: VERSION,
   }
-  Object.defineProperty(api, '_replay', { value: replay })
+  Object.defineProperties(api, { _replay: { value: replay }, _inited: { get: () => !!config || stopped } })
   return api
 }
 

@@ -1,5 +1,6 @@
 // What the script-tag builds do when they load: install the global and replay what the loader stub recorded.
 import type { Onsite, QueuedCall } from './index.ts'
+import { warn } from './log.ts'
 
 export const install = (onsite: Onsite): void => {
   try {
@@ -14,12 +15,21 @@ export const install = (onsite: Onsite): void => {
       : Array.isArray(prior?._q)
         ? prior._q
         : []
-    if (!queue.some((c) => c[0] === 'init') && document.getElementById('onsite-config')) queue.push(['init', []])
+    const given = queue.some((c) => c[0] === 'init')
+    const found = () => !!document.getElementById('onsite-config')
+    if (!given && found()) queue.push(['init', []])
     // A consent() recorded by the stub applies before init, wherever it was recorded: otherwise init would
     // start with the config's default ("granted") and store ids before a later consent("pending") in the
     // queue could stop it. The other calls keep their order (they wait for init in memory either way).
     const rank = (c: QueuedCall) => (c[0] === 'consent' ? 0 : c[0] === 'init' ? 1 : 2)
-    ;(onsite as unknown as { _replay(q: QueuedCall[]): void })._replay(queue.sort((a, b) => rank(a) - rank(b)))
+    const o = onsite as unknown as { _replay(q: QueuedCall[]): void; _inited: boolean }
+    o._replay(queue.sort((a, b) => rank(a) - rank(b)))
+    if (given || o._inited) return
+    // An async script can run before the parser reaches a config placed after it: look again once the
+    // document is parsed; then say what is missing instead of waiting in silence.
+    const later = () =>
+      o._inited || (found() ? onsite.init() : warn('no config yet: add #onsite-config or call onsite.init(); calls wait'))
+    document.readyState == 'loading' ? document.addEventListener('DOMContentLoaded', later) : later()
   } catch (e) {
     try {
       console.error('[onsite] failed to start: ' + e)

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { VERSION } from '../../src/version.ts'
-import { captureErrors } from './fakes.ts'
+import { captureErrors, captureWarnings } from './fakes.ts'
 
 type Api = { version: string; flush(): Promise<void>; anonymousId(): string }
 type Body = { batch: Record<string, any>[]; writeKey: string }
@@ -74,11 +74,31 @@ describe('global entry', () => {
     await vi.waitFor(() => expect(calls('wk_tag')).toHaveLength(1), { timeout: 2000, interval: 10 })
   })
 
-  it('with no stub and no config it installs itself and waits for init', async () => {
+  it('with no stub and no config it installs itself, waits for init, and says so in one warning', async () => {
+    const warnings = captureWarnings()
     const api = await load()
     expect(api.version).toBe(VERSION)
     expect(api.anonymousId()).toBe('')
     expect(log.messages()).toEqual([])
+    expect(warnings.messages()).toEqual([
+      '[onsite] no config yet: add #onsite-config or call onsite.init(); calls wait',
+    ])
+  })
+
+  it('a config placed after the script (an async script that ran early) is found once the document is parsed', async () => {
+    const warnings = captureWarnings()
+    Object.defineProperty(document, 'readyState', { configurable: true, get: () => 'loading' })
+    try {
+      w.onsite = { _q: [['track', ['Early', {}], Date.now()]] }
+      const api = await load()
+      document.body.innerHTML = '<script type="application/json" id="onsite-config">{"writeKey":"wk_late_el"}</script>'
+      document.dispatchEvent(new Event('DOMContentLoaded'))
+      await api.flush()
+      await vi.waitFor(() => expect(calls('wk_late_el').map((c) => c.event)).toEqual(['Early']), { timeout: 2000, interval: 10 })
+      expect(warnings.messages()).toEqual([])
+    } finally {
+      delete (document as { readyState?: unknown }).readyState
+    }
   })
 
   it('leaves an onsite that is already loaded alone (script included twice)', async () => {
