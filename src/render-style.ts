@@ -20,7 +20,8 @@ export const CSS =
   '.bar{position:fixed;z-index:99999999;left:0;right:0;bottom:0;padding:8px 48px;box-shadow:0 0 9px #0004}' +
   '.top{top:0;bottom:auto}' +
   'h2{margin:0}' +
-  '.bar *{display:inline;margin:0 8px;font-size:1em}' +
+  // a bar's button stays one box on a narrow screen: it moves to the next line whole instead of breaking
+  '.bar *{margin:0 8px;font-size:1em}.bar :not(a,button){display:inline}' +
   'img{width:100%;aspect-ratio:2;object-fit:cover}' +
   'label{display:block;margin:9px 0;text-align:left}' +
   'input{box-sizing:border-box;width:100%;padding:8px;font:inherit}' +

@@ -213,6 +213,18 @@ it('bar: fixed at the bottom (or top) with no layout shift', async () => {
   await expect.poll(() => page.evaluate(() => (window as unknown as Win).shift)).toBeGreaterThan(0)
 })
 
+it('bar on a phone-width screen: the button moves to its own line whole instead of breaking', async () => {
+  const page = await load('/narrow', '<p>Store</p>')
+  await page.setViewportSize({ width: 390, height: 700 })
+  // titles of every length up to two lines, so some line break falls where the button is
+  const boxes: number[] = []
+  for (let n = 4; n <= 60; n += 2) {
+    await show(page, offer('bar', { title: 'Free shipping over 50 USD and more'.slice(0, n), cta: { text: 'Shop all', url: '/sale' } }))
+    boxes.push(await page.evaluate(() => [...document.querySelectorAll('onsite-offer')].at(-1)!.shadowRoot!.querySelector('.bar a')!.getClientRects().length))
+  }
+  expect(new Set(boxes)).toEqual(new Set([1]))
+})
+
 it('onSeen: once for a visible popup', async () => {
   const page = await load('/seen', '<p>Store</p>')
   await show(page, offer('popup'))
