@@ -4,17 +4,16 @@ import type { Traits } from './identity.ts'
 
 const field = (form: HTMLFormElement, selector: string): HTMLInputElement | null => form.querySelector(selector)
 
-/** The identify traits a capture form holds: email, phone, and its consent checkboxes when it has them. */
+/** The identify traits a capture form holds: email, phone, and `true` for each consent checkbox ticked. */
 export const formTraits = (form: HTMLFormElement): Traits => {
   const t: Traits = {}
   const email = field(form, 'input[type=email],input[name=email]')?.value
   const phone = field(form, 'input[type=tel],input[name=phone]')?.value
   if (email) t.email = email
   if (phone) t.phone = phone
-  for (const name of ['email_consent', 'sms_consent']) {
-    const box = field(form, `input[type=checkbox][name=${name}]`)
-    if (box) t[name] = box.checked
-  }
+  // Only a ticked box says something: an unticked one on a second form (back in stock, a quiz) is no
+  // withdrawal, and sending false would overwrite the consent the person gave before.
+  for (const name of ['email_consent', 'sms_consent']) if (field(form, `input[type=checkbox][name=${name}]`)?.checked) t[name] = true
   return t
 }
 

@@ -60,17 +60,17 @@ describe('formTraits', () => {
     expect(formTraits(document.querySelector('form')!)).toEqual({ phone: '+15555550123' })
   })
 
-  it('consent checkboxes are read only when present, checked or not', () => {
+  it('a consent checkbox counts only when ticked: an unticked one never overwrites an earlier yes', () => {
     expect(formTraits(form('<input type="email" value="a@x.io">'))).toEqual({ email: 'a@x.io' })
     expect(
       formTraits(form('<input type="email" value="a@x.io"><input type="checkbox" name="email_consent" checked><input type="checkbox" name="sms_consent">')),
-    ).toEqual({ email: 'a@x.io', email_consent: true, sms_consent: false })
+    ).toEqual({ email: 'a@x.io', email_consent: true })
   })
 
   it('reads the checked state at submit time', () => {
     const f = form('<input type="checkbox" name="sms_consent">')
     const box = f.querySelector('input')!
-    expect(formTraits(f)).toEqual({ sms_consent: false })
+    expect(formTraits(f)).toEqual({})
     box.checked = true
     expect(formTraits(f)).toEqual({ sms_consent: true })
   })

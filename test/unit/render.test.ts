@@ -164,7 +164,7 @@ describe('form', () => {
     const r = show(offer('embed', { form: 'email_phone', consentText: 'Yes' }, { target: '#slot' }))
     fill(r, 'input[type=email]', 'jane@example.com')
     submit(r)
-    expect(h.onSubmit).toHaveBeenCalledWith({ email: 'jane@example.com', email_consent: false })
+    expect(h.onSubmit).toHaveBeenCalledWith({ email: 'jane@example.com' })
   })
 
   it.each(['', 'not-an-email'])('does not submit the email %j', (email) => {
