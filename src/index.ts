@@ -5,6 +5,7 @@ import { CONSENT_STATES, followShopify, shopifyOf, wipeStorage, type ConsentStat
 import { createCookies } from './cookie.ts'
 import { debug, error, setVerbose } from './log.ts'
 import { start, type Addon, type Core } from './onsite.ts'
+import type { OfferConfig } from './offers.ts'
 import { OFFER_KEYS, type Explained } from './show.ts'
 import { VERSION } from './version.ts'
 
@@ -53,7 +54,7 @@ export interface OnsiteConfig {
   /** What the page is (home, product, collection, cart, ...); default: from the path. */
   pageType?: string
   /** Offers and their governance, audiences, audiencesUrl, ...: see the README's Offers section. */
-  offers?: unknown[]
+  offers?: OfferConfig[]
   governance?: { maxOffersPerSession?: number; incentiveCooldownDays?: number; purchaseQuietDays?: number }
   audiences?: { flags?: Record<string, boolean>; syncedAt?: string | number }
   audiencesUrl?: string
@@ -65,7 +66,7 @@ export interface OnsiteConfig {
   shopify?: { root?: string; currency?: string; product?: Record<string, unknown> }
 }
 
-export type { ConsentState, Explained }
+export type { ConsentState, Explained, OfferConfig }
 
 const MAX_EARLY = 200
 

@@ -57,6 +57,16 @@ export interface Offer {
   }
 }
 
+/** Every key optional, at every depth (arrays kept as they are). */
+type Loose<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? Loose<T[K]> : T[K] }
+
+/** An offer as the config gives it: `id`, `kind` and `content.title` are required, the rest has defaults. */
+export type OfferConfig = Loose<Omit<Offer, 'id' | 'kind' | 'content'>> & {
+  id: string
+  kind: Kind
+  content: Loose<Offer['content']> & { title: string }
+}
+
 export interface Governance {
   maxOffersPerSession: number
   incentiveCooldownDays: number

@@ -261,7 +261,7 @@ describe('purchase hand-off from the Shopify checkout pixel', () => {
   const config = (writeKey: string) => ({
     writeKey,
     audiences: { flags: { cart: true }, syncedAt: new Date(Date.now() - 3_600_000).toISOString() },
-    offers: [{ id: 'cart_recovery', kind: 'popup', audience: { all: ['cart'] }, content: { title: 'Back for your cart?' } }],
+    offers: [{ id: 'cart_recovery', kind: 'popup' as const, audience: { all: ['cart'] }, content: { title: 'Back for your cart?' } }],
   })
   const explained = async (api: Onsite) => {
     await vi.waitFor(() => expect(api.explain()).toBeDefined())

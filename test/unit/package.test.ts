@@ -51,11 +51,13 @@ describe('the npm package', () => {
   ])("the README's npm lines compile with tsc --strict (moduleResolution %s), and the types catch a mistake", (resolution, module) => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
     const lines = /## Install with npm[^]*?```ts\n([^]*?)```/.exec(readme)![1]!
-    const typed = "\nimport type { OnsiteConfig, Explained } from 'onsite'\nconst c: OnsiteConfig = { writeKey: 'k', consent: 'pending' }\nconst e: Explained | undefined = onsite.explain()\nvoid c, e\n"
+    const typed = "\nimport type { OnsiteConfig, Explained, OfferConfig } from 'onsite'\nconst o: OfferConfig = { id: 'w', kind: 'bar', trigger: { delayMs: 500 }, content: { title: 'Hi', labels: { close: 'Schließen' } } }\nconst c: OnsiteConfig = { writeKey: 'k', consent: 'pending', offers: [o] }\nconst e: Explained | undefined = onsite.explain()\nvoid c, e\n"
     writeFileSync(join(dir, 'app.ts'), lines + typed)
     expect(compile(resolution, module)).toBe('')
     writeFileSync(join(dir, 'app.ts'), lines + "onsite.track('Product Viewed', 42)\n")
     expect(compile(resolution, module)).toMatch(/app\.ts.*error TS2559|error TS2345/)
+    writeFileSync(join(dir, 'app.ts'), lines + "onsite.init({ writeKey: 'k', offers: [{ id: 'x', kind: 'modal', content: { title: 't' } }] })\n")
+    expect(compile(resolution, module)).toMatch(/error TS2322/)
   }, 60_000)
 
   it('imports in Node without a window and does nothing until init', () => {
