@@ -104,7 +104,7 @@ export const parseOffers = (input: unknown): { offers: Offer[]; governance: Gove
         target: [text, 'a CSS selector', , r.kind == 'embed'],
         content: {
           title: [text, 'a non-empty string', , 1], body: '', image: [url, 'an http(s) URL or a path'], code: S, consentText: S,
-          cta: [(v) => text(v?.text) && (v.url === undefined || url(v.url)), 'an object with text and url'],
+          cta: [(v) => text(v?.text) && (v.url === undefined || url(v.url)), '{ text, url } with a url that is http(s) or a path'],
           form: oneOf(['none', 'email', 'email_phone']),
           labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close' },
         },

@@ -136,8 +136,9 @@ describe('parseOffers: a bad key names the offer and the key, and uses the defau
     ['content.code', { content: { title: 'Hi', code: 10 } }, 'content.code must be a string'],
     ['content.consentText', { content: { title: 'Hi', consentText: true } }, 'content.consentText must be a string'],
     ['content.image', { content: { title: 'Hi', image: 'javascript:alert(1)' } }, 'content.image must be an http(s) URL or a path'],
-    ['content.cta', { content: { title: 'Hi', cta: { text: '', url: '/x' } } }, 'content.cta must be an object with text and url'],
-    ['content.cta', { content: { title: 'Hi', cta: 'Shop now' } }, 'content.cta must be an object with text and url'],
+    ['content.cta', { content: { title: 'Hi', cta: { text: '', url: '/x' } } }, 'content.cta must be { text, url } with a url that is http(s) or a path'],
+    ['content.cta', { content: { title: 'Hi', cta: 'Shop now' } }, 'content.cta must be { text, url } with a url that is http(s) or a path'],
+    ['content.cta', { content: { title: 'Hi', cta: { text: 'Go', url: 'javascript:alert(1)' } } }, 'content.cta must be { text, url } with a url that is http(s) or a path'],
   ])('%s: %j', (path, over, msg) => {
     const o = one(over)
     expect(log.messages()).toEqual([`[onsite] offers[0] ("o").${msg}; using the default`])
