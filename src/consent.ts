@@ -54,8 +54,8 @@ export const followShopify = (w: Window, set: (s: ConsentState) => void): void =
  */
 export const wipeStorage = (w: Window, cookieDel: (name: string) => void, databases: boolean): void => {
   cookieDel(AID_COOKIE)
-  // the checkout pixel writes the order cookie host-only (browser.cookie.set cannot set a domain), so it
-  // is removed host-only, not through cookieDel's domain
+  // the checkout pixel writes the order cookie host-only (no domain=; checkout runs on the shop's domain),
+  // so it is removed host-only, not through cookieDel's domain
   try {
     w.document.cookie = ORDER_COOKIE + '=; max-age=0; path=/'
   } catch {}

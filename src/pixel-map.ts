@@ -44,7 +44,8 @@ export const checkoutProperties = (c: unknown): Props => {
   const cur = [at(c, 'currencyCode'), at(c, 'totalPrice', 'currencyCode')].find((x) => str(x) && CURRENCY.test(x)) as string | undefined
   const m = (v: unknown) => (cur ? money(v) : undefined)
   const lines = list(at(c, 'lineItems'))
-  // discountsAmount needs Checkout Extensibility; before it, the line allocations add up the same discounts.
+  // discountsAmount needs Checkout Extensibility; before it, the line allocations add up the item discounts
+  // (a shipping discount is allocated to no line, so it is missing from that fallback: known, rare today).
   const allocated = lines.flatMap((l) => list(at(l, 'discountAllocations')).map((a) => money(at(a, 'amount')))).filter((x) => x !== undefined)
   const codes = list(at(c, 'discountApplications')).filter((a) => at(a, 'type') == 'DISCOUNT_CODE').map((a) => text(at(a, 'title')))
   return {
