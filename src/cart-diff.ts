@@ -64,7 +64,7 @@ const variantTitle = (v: unknown): string | undefined => (text(v) && v !== 'Defa
 /**
  * A /cart.js response as a Snapshot, or undefined when it is not one (HTML, an error body, a changed
  * format): a cart we cannot read whole must not be diffed, or every line we failed to read would look
- * removed. Lines are keyed by variant id + properties, not by `key`, which changes when properties or
+ * removed. Lines are keyed by variant id (+ selling plan) + properties, not by `key`, which changes when properties or
  * discounts change (REFERENCE.md); lines sharing a key (a discount splitting a line) are summed.
  */
 export const parseCart = (json: unknown, origin: string): Snapshot | undefined => {
@@ -79,7 +79,10 @@ export const parseCart = (json: unknown, origin: string): Snapshot | undefined =
     const unit = it.final_price ?? it.price
     const q = it.quantity
     if (!variant || !Number.isSafeInteger(q) || q < 0 || typeof unit != 'number' || !Number.isFinite(unit) || unit < 0) return
-    const k = variant + '|' + (isObj(it.properties) && Object.keys(it.properties).length ? stable(it.properties) : '')
+    // A subscription and a one-time purchase of one variant are two lines; the plan joins the key only when
+    // there is one, so snapshots saved before it keep their keys.
+    const plan = id(read(read(it.selling_plan_allocation, 'selling_plan'), 'id'))
+    const k = variant + (plan ? '@' + plan : '') + '|' + (isObj(it.properties) && Object.keys(it.properties).length ? stable(it.properties) : '')
     const prev = byKey.get(k)
     if (prev) {
       prev.q += q

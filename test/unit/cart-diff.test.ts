@@ -126,6 +126,14 @@ describe('parseCart', () => {
     expect(snap([line({ properties: {} })]).lines[0]!.k).toBe(snap([line({ properties: null })]).lines[0]!.k)
   })
 
+  it('a subscription line and a one-time line of one variant are two lines; a line without a plan keeps its old key', () => {
+    const plan = { selling_plan_allocation: { price: 1799, selling_plan: { id: 6871, name: 'Every month' } } }
+    const s = snap([line({ key: 'once', quantity: 1 }), line({ key: 'sub', quantity: 2, ...plan })])
+    expect(s.lines.map((l) => [l.k, l.q])).toEqual([['111|', 1], ['111@6871|', 2]])
+    const more = snap([line({ key: 'once', quantity: 1 }), line({ key: 'sub', quantity: 3, ...plan })])
+    expect(diffCarts(s, more).map((c) => [c.event, c.props.quantity])).toEqual([['Product Added', 1]])
+  })
+
   it('sums lines that share a key (a discount splitting a line) at their average unit price', () => {
     const s = snap([line({ key: 'a', quantity: 2, final_price: 1000, final_line_price: 2000 }), line({ key: 'b', quantity: 1, final_price: 700, final_line_price: 700 })])
     expect(s.lines).toHaveLength(1)
