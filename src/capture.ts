@@ -44,7 +44,8 @@ export const takeCioId = (w: Window): string => {
     try {
       w.history.replaceState(w.history.state, '', url.pathname + url.search + url.hash)
     } catch {}
-    return id
+    // anyone can write a link: only an id-shaped value becomes an identity (a "$&" or 30 KB one did)
+    return /^[\w.=+-]{1,128}$/.test(id) ? id : ''
   } catch {
     return ''
   }

@@ -41,11 +41,13 @@ export const strings = (): Rule => [(v) => Array.isArray(v) && v.every(str), 'an
 
 /** The checked copy of `raw`, named `at` in errors: every key of `spec`, from `raw` when valid. */
 export const check = (spec: Spec, raw: unknown, at: string): any => {
-  const r = isObj(raw) ? raw : {}
+  // own keys only: a key someone put on Object.prototype (a polluted merge on the store's page) must not
+  // become a config value, such as an apiHost that sends every call elsewhere (security review)
+  const r = isObj(raw) ? Object.assign(Object.create(null), raw) : {}
   const out: any = {}
   const name = (k: string) => at + '.' + (/^\w+$/.test(k) ? k : JSON.stringify(k))
   // Defaults and required keys first (spec order), so a throw comes before any error is printed.
-  for (const k in spec) {
+  for (const k of Object.keys(spec)) {
     const s: any = spec[k]
     if (isObj(s)) out[k] = check(s as Spec, r[k], name(k))
     else {
@@ -54,7 +56,7 @@ export const check = (spec: Spec, raw: unknown, at: string): any => {
       if (d !== undefined && s !== 0) out[k] = d
     }
   }
-  if (raw !== undefined && r !== raw) bad(at, 'an object')
+  if (raw !== undefined && !isObj(raw)) bad(at, 'an object')
   for (const k in r) {
     const s: any = spec.hasOwnProperty(k) ? spec[k] : spec['*']
     const v = r[k]

@@ -42,7 +42,7 @@ export const planIdentify = (cur: Person, anonymousId: string, userId: string | 
   const same = cur.sentWith === anonymousId
   const prev = same ? (cur.traits ?? {}) : {}
   const changed: Traits = {}
-  for (const k in input.traits) if (JSON.stringify(input.traits[k]) !== JSON.stringify(prev[k])) changed[k] = input.traits[k]
+  for (const k of Object.keys(input.traits)) if (JSON.stringify(input.traits[k]) !== JSON.stringify(prev[k])) changed[k] = input.traits[k]
   const nextId = userId ?? cur.userId
   const person: Person = { traits: { ...prev, ...input.traits }, sentWith: anonymousId }
   if (nextId) person.userId = nextId

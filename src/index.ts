@@ -160,7 +160,8 @@ export const createOnsite = (addons: readonly Addon[] = []): Onsite => {
       return
     }
     config = parsed
-    raw = given as Record<string, unknown>
+    // own keys only, as check() reads them (show.ts and the add-ons read this copy)
+    raw = Object.assign(Object.create(null), given)
     setVerbose(config.debug || /[?&]onsite_debug=1/.test(location.search))
     // From init, not from consent: a form submitted while consent is pending is an identify that waits in
     // memory like any other call (and is discarded if consent is denied).

@@ -120,7 +120,7 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
   const customer = config.customer
   if (customer?.id || customer?.email) identify({ userId: customer.id, traits: cleanTraits(customer.email ? { email: customer.email } : {}, config.defaultCountry) })
   const cio = takeCioId(w)
-  if (cio) identify({ userId: config.cioUserId.replace('{id}', cio) || undefined, traits: { cio_id: cio }, soft: true })
+  if (cio) identify({ userId: config.cioUserId.replace('{id}', () => cio) || undefined, traits: { cio_id: cio }, soft: true })
 
   const history = createHistory(ls)
   let offers: ReturnType<typeof startOffers>

@@ -9,8 +9,9 @@ import type { Props } from './validate.ts'
 export const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/
 // An email inside a longer string (a URL's query or path): no URL delimiters in it; a URL-encoded @
 // (%40) or + (%2B) counts, as form GETs and URLSearchParams write them. A file name like tee@2x.png is
-// not an email.
-const EMAIL_IN = /(?:[^\s@/?&=:;,"'<>()%]|%(?!40)[\da-f]{2})+(?:@|%40)[^\s@.&/?%]+(?:\.[^\s@./?&=:;,"'<>()%#]+)*\.(?!(?:png|jpe?g|gif|webp|svg|avif)\b)[a-z]{2,}\b/gi
+// not an email. Every quantifier is bounded (RFC 5321: 64 for the local part, 63 a label): unbounded ones
+// took seconds per call on a 16 KB query string, which anyone can put in a link (security review).
+const EMAIL_IN = /(?:[^\s@/?&=:;,"'<>()%]|%(?!40)[\da-f]{2}){1,64}(?:@|%40)[^\s@.&/?%]{1,63}(?:\.[^\s@./?&=:;,"'<>()%#]{1,63}){0,8}\.(?!(?:png|jpe?g|gif|webp|svg|avif)\b)[a-z]{2,24}\b/gi
 
 /** Trimmed and lowercased, or '' when it is not an email address. */
 export const normalizeEmail = (v: unknown): string => {
@@ -42,7 +43,7 @@ export const normalizePhone = (v: unknown, country: string): string => {
   return s.length >= 9 && s.length <= 16 ? s : ''
 }
 
-const PII_KEY = /^(e-?mail|email_address|phone|phone_number|mobile|telephone|tel|sms)$/i
+const PII_KEY = /^(customer_?)?(e-?mail|email_?address|phone|phone_?number|mobile|mobile_?phone|telephone|tel|sms|cell)$/i
 const PHONE_VALUE = /^\+\d[\d\s().-]{6,}$/
 
 /**
@@ -55,17 +56,20 @@ export const scrubPII = (props: Props): [Props, string[]] => {
   const walk = (v: unknown, path: string): unknown => {
     if (str(v)) {
       if (PHONE_VALUE.test(v.trim())) return removed.push(path), undefined
-      const cut = v.replace(EMAIL_IN, '')
+      // most strings hold no @ at all: no regex run for them
+      const cut = /@|%40/i.test(v) ? v.replace(EMAIL_IN, '') : v
       if (cut === v) return v
       removed.push(path)
       // "hi a@b.io there" -> "hi there"; nothing left but the email: the property goes
       return cut.replace(/  +/g, ' ').trim() || undefined
     }
     if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`))
-    // plain objects only: a Date or other class instance serialises itself
-    if (v && Object.getPrototypeOf(v) === Object.prototype) {
+    // plain objects only (a Date or other class instance serialises itself); own keys only, so a key
+    // someone put on Object.prototype is never copied into an event
+    const proto = v && typeof v == 'object' ? Object.getPrototypeOf(v) : 0
+    if (proto === Object.prototype || proto === null) {
       const out: Props = {}
-      for (const k in v as Props) {
+      for (const k of Object.keys(v as Props)) {
         const p = path ? `${path}.${k}` : k
         if (PII_KEY.test(k) && (v as Props)[k] != null) removed.push(p)
         else {

@@ -162,6 +162,17 @@ describe('watchCaptureForms', () => {
 })
 
 describe('takeCioId', () => {
+  it.each(['$&', '$`$`', 'a b', 'x'.repeat(129), '<img>'])('an id not shaped like one (%j) is removed from the URL but not used', (id) => {
+    const w = { location: { href: 'https://shop.example/?_cio_id=' + encodeURIComponent(id) }, history: { state: null, replaceState: vi.fn() } } as unknown as Window
+    expect(takeCioId(w)).toBe('')
+    expect(w.history.replaceState).toHaveBeenCalledWith(null, '', '/')
+  })
+
+  it.each(['abc123', 'dGVzdA==', 'a.b-c_d+e'])('an id-shaped value (%j) is used', (id) => {
+    const w = { location: { href: 'https://shop.example/?_cio_id=' + encodeURIComponent(id) }, history: { state: null, replaceState: () => {} } } as unknown as Window
+    expect(takeCioId(w)).toBe(id)
+  })
+
   it('still returns the id when history.replaceState throws', () => {
     const w = { location: { href: 'https://shop.example/?_cio_id=abc' }, history: { state: null, replaceState: () => { throw new Error('sandboxed') } } } as unknown as Window
     expect(takeCioId(w)).toBe('abc')

@@ -14,6 +14,19 @@ afterEach(() => {
   log.spy.mockRestore()
 })
 
+it('reads own keys only: keys on a polluted Object.prototype are neither config values nor unknown keys', () => {
+  const proto = Object.prototype as Record<string, unknown>
+  proto.apiHost = 'https://evil.example/v1'
+  proto.extra = { nested: [1] }
+  try {
+    expect(parseConfig({ writeKey: 'pk' }, BASE)?.apiHost).toBe(US)
+    expect(log.messages()).toEqual([])
+  } finally {
+    delete proto.apiHost
+    delete proto.extra
+  }
+})
+
 describe('writeKey (fatal when wrong)', () => {
   it.each([
     ['missing', {}],

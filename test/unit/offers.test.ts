@@ -236,9 +236,11 @@ describe('parseOffers: URLs are http(s) or relative, never a script', () => {
 describe('parseOffers: offers that cannot be shown are skipped with one error', () => {
   it.each([
     ['not an object', 'popup', 'offers[0] must be an object; the offer is skipped'],
-    ['no id', { kind: 'popup', content: { title: 'Hi' } }, 'offers[0].id must be a unique non-empty string; the offer is skipped'],
-    ['a blank id', min({ id: '  ' }), 'offers[0].id must be a unique non-empty string; the offer is skipped'],
-    ['a numeric id', min({ id: 7 }), 'offers[0].id must be a unique non-empty string; the offer is skipped'],
+    ['no id', { kind: 'popup', content: { title: 'Hi' } }, 'offers[0].id must be a unique non-empty string, not an Object member like "constructor"; the offer is skipped'],
+    ['a blank id', min({ id: '  ' }), 'offers[0].id must be a unique non-empty string, not an Object member like "constructor"; the offer is skipped'],
+    ['a __proto__ id', min({ id: '__proto__' }), 'offers[0] ("__proto__").id must be a unique non-empty string, not an Object member like "constructor"; the offer is skipped'],
+    ['a toString id', min({ id: 'toString' }), 'offers[0] ("toString").id must be a unique non-empty string, not an Object member like "constructor"; the offer is skipped'],
+    ['a numeric id', min({ id: 7 }), 'offers[0].id must be a unique non-empty string, not an Object member like "constructor"; the offer is skipped'],
     ['no kind', { id: 'o', content: { title: 'Hi' } }, 'offers[0] ("o").kind must be one of "popup", "bar", "embed"; the offer is skipped'],
     ['an unknown kind', min({ kind: 'modal' }), 'offers[0] ("o").kind must be one of "popup", "bar", "embed"; the offer is skipped'],
     ['an embed without target', min({ kind: 'embed' }), 'offers[0] ("o").target must be a CSS selector; the offer is skipped'],
@@ -258,7 +260,7 @@ describe('parseOffers: offers that cannot be shown are skipped with one error', 
   it('a duplicate id: the later offer is skipped, the first kept', () => {
     const { offers } = parseOffers({ offers: [min({ id: 'a', priority: 1 }), min({ id: 'b' }), min({ id: 'a', priority: 9 })] })
     expect(offers.map((o) => [o.id, o.priority])).toEqual([['a', 1], ['b', 0]])
-    expect(log.messages()).toEqual(['[onsite] offers[2] ("a").id must be a unique non-empty string; the offer is skipped'])
+    expect(log.messages()).toEqual(['[onsite] offers[2] ("a").id must be a unique non-empty string, not an Object member like "constructor"; the offer is skipped'])
   })
 
   it('an offer skipped for another reason does not claim its id', () => {

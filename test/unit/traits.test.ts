@@ -151,6 +151,34 @@ describe('scrubPII', () => {
     expect(removed).toEqual(['url'])
   })
 
+  // Not a timing test of speed but of complexity: these took 15-35 s with unbounded quantifiers (linear
+  // now, a few ms); 1 s leaves room for any machine.
+  it.each([
+    ['a query of one long token', '/p?utm_content=' + 'a'.repeat(100_000)],
+    ['percent-encoded filler', '%41'.repeat(33_000)],
+    ['a long dotted domain', 'a@' + 'b.'.repeat(50_000) + 'c'],
+    ['many @', 'a@'.repeat(50_000)],
+  ])('scans adversarial 100 KB strings in linear time: %s', (_label, input) => {
+    const t0 = performance.now()
+    scrubPII({ url: input })
+    expect(performance.now() - t0).toBeLessThan(1000)
+  })
+
+  it('copies only own keys: a key put on Object.prototype never reaches an event; null-prototype objects are scrubbed', () => {
+    const proto = Object.prototype as Record<string, unknown>
+    proto.apiHost = 'https://evil.example/v1'
+    try {
+      const bare = Object.assign(Object.create(null), { email: 'a@b.io', q: 'x' })
+      expect(scrubPII({ a: 1, bare })).toEqual([{ a: 1, bare: { q: 'x' } }, ['bare.email']])
+    } finally {
+      delete proto.apiHost
+    }
+  })
+
+  it.each(['customer_email', 'customerEmail', 'emailAddress', 'phoneNumber', 'mobile_phone', 'cell', 'Customer_Phone'])('drops the PII key %s', (key) => {
+    expect(scrubPII({ [key]: 'x', keep: 1 })).toEqual([{ keep: 1 }, [key]])
+  })
+
   it('cuts an email out of free text', () => {
     const [out, removed] = scrubPII({ text: 'write to jane@example.com, thanks', two: 'mail one@x.com or two%40y.org' })
     expect(out).toEqual({ text: 'write to , thanks', two: 'mail or' })
