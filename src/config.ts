@@ -21,7 +21,8 @@ export interface Config {
 
 /** Why a write key must not be used in a browser, or '' when it is fine. */
 export const secretReason = (key: string): string =>
-  /^(sk_|[^:\s]+:[^:\s]+$)/.test(key) ? 'is a secret key (sk_... or site_id:api_key)' : ''
+  // no write key has a colon; a Track API pair (site_id:api_key) or an Authorization value does
+  /^(sk_|(basic|bearer)\s)|:/i.test(key) ? 'is a secret key (sk_... or site_id:api_key)' : ''
 
 /** Resolves apiHost against the page (a first-party path such as "/cio/v1" is allowed); '' when refused. */
 export const resolveHost = (host: string, base: string): string => {

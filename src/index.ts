@@ -75,7 +75,8 @@ const MAX_EARLY = 200
  * snippet's way: attribute escaping keeps shopper text out of any script body) or as its text.
  */
 const pageConfig = (): unknown => {
-  const el = typeof document === 'object' ? document.getElementById('onsite-config') : null
+  // a <script> only: a sanitizer keeps id and data-* on a div a shopper wrote (security review)
+  const el = typeof document === 'object' ? document.querySelector('script#onsite-config') : null
   if (!el) return undefined
   try {
     return JSON.parse(el.getAttribute('data-config') ?? (el.textContent || ''))

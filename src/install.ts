@@ -16,7 +16,7 @@ export const install = (onsite: Onsite): void => {
         ? prior._q
         : []
     const given = queue.some((c) => c[0] === 'init')
-    const found = () => !!document.getElementById('onsite-config')
+    const found = () => !!document.querySelector('script#onsite-config')
     if (!given && found()) queue.push(['init', []])
     // A consent() recorded by the stub applies before init, wherever it was recorded: otherwise init would
     // start with the config's default ("granted") and store ids before a later consent("pending") in the

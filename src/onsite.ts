@@ -92,7 +92,7 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
       if (size > MAX_CALL_BYTES) return error(`${type} ${String(fields.event ?? '')} dropped: ${size} bytes, over Customer.io's 32 KB per call`)
       debug(`${type} ${String(fields.event ?? '')}`.trim() + ' queued')
       return delivery.add({ call, seq: order })
-    })
+    }).catch((e) => error(`${type} ${String(fields.event ?? '')} dropped: ${e}`)) // a BigInt, a throwing toJSON: never an unhandled rejection
   }
 
   /** Emails and phone numbers belong in identify traits, never in event properties. */

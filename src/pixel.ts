@@ -127,7 +127,8 @@ export const startPixel = (env: PixelEnv, input: unknown): Pixel | undefined => 
   // Shopify runs a custom pixel only with the permission the merchant chose for it; a pixel set to "not
   // required" still sees the visitor's choice here: without analytics consent, calls wait in memory only.
   // https://shopify.dev/docs/api/web-pixels-api/pixel-privacy
-  let allowed = at(init, 'customerPrivacy', 'analyticsProcessingAllowed') !== false
+  // Fails closed: no customerPrivacy in init (a sandbox change) is no consent, not consent (security review).
+  let allowed = at(init, 'customerPrivacy', 'analyticsProcessingAllowed') === true
   let queue: Call[] = []
   let sent: string[] = []
   const seen = new Set<string>()

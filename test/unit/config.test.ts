@@ -58,7 +58,7 @@ describe('writeKey (fatal when wrong)', () => {
     expect(log.messages()[0]).toContain('Nothing will be sent')
   })
 
-  it.each(['pk_live_abc123', 'cdpWriteKey0123456789', 'a:b:c'])('accepts %s', (writeKey) => {
+  it.each(['pk_live_abc123', 'cdpWriteKey0123456789', 'AbC123-_x'])('accepts %s', (writeKey) => {
     expect(parseConfig({ writeKey }, BASE)?.writeKey).toBe(writeKey)
     expect(log.messages()).toEqual([])
   })
@@ -79,7 +79,13 @@ describe('writeKey (fatal when wrong)', () => {
     ['site:key', true],
     ['pk_123', false],
     ['abc', false],
-    ['a b:c', false],
+    ['a b:c', true],
+    ['a:b:c', true],
+    ['site : key', true],
+    ['SK_live_x', true],
+    ['Basic c2l0ZTprZXk=', true],
+    ['bearer abc', true],
+    ['basically', false],
   ])('secretReason(%s) is non-empty: %s', (key, secret) => {
     expect(secretReason(key) !== '').toBe(secret)
   })

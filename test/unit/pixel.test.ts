@@ -425,9 +425,13 @@ describe('checkout pixel in a simulated Shopify sandbox', () => {
     expect(px.messages('warn')).toEqual(['[onsite] Order Completed: removed products[0].sku, products[0].name: emails and phone numbers stay out of event properties'])
   })
 
-  it('without analytics consent calls wait in memory only, and leave once consent is given', async () => {
+  it.each([
+    ['analytics consent false', { customerPrivacy: { analyticsProcessingAllowed: false, marketingAllowed: false } }],
+    ['no customerPrivacy in init (fails closed)', { customerPrivacy: undefined }],
+    ['an empty customerPrivacy (fails closed)', { customerPrivacy: {} }],
+  ])('with %s calls wait in memory only, and leave once consent is given', async (_label, over) => {
     const px = sandbox({
-      init: initFor({ customerPrivacy: { analyticsProcessingAllowed: false, marketingAllowed: false } }),
+      init: initFor(over as never),
       config: { writeKey: 'wk_browser', apiHost: collector.url, debug: true },
     })
     px.emit('checkout_completed', event('checkout_completed', completed()))
