@@ -17,8 +17,13 @@ export const createHistory = (ls: Storage | undefined) => {
     return h && typeof h === 'object' ? h : mem
   }
   const update = (fn: (h: History) => void): void => {
-    const h = get()
-    fn(h)
+    let h = get()
+    try {
+      fn(h)
+    } catch {
+      // a value another script or a hand edit left in the wrong shape ({"offers": 5}): start over
+      fn((h = {}))
+    }
     saveJSON(ls, KEY, (mem = h))
   }
   return {

@@ -178,6 +178,7 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
       w.removeEventListener('pagehide', onPagehide)
       w.document.removeEventListener('visibilitychange', onHide)
       stopAddons.forEach((f) => f?.())
+      offers?.stop()
       delivery.stop()
       channel?.close()
       await ready

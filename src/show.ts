@@ -94,7 +94,10 @@ export const startOffers = (d: ShowDeps) => {
   let fired: { id: string; outcome: Candidate['outcome']; trigger: string } | undefined
   let open: { offer: Offer; close(): void } | undefined
   type Props = Record<string, unknown> & { offer_id: string; incentive: boolean }
+  // consent withdrawn: what is still on screen or armed records and sends nothing more
+  let stopped = false
   const record = (props: Props, a: OfferAct, event: string) => {
+    if (stopped) return
     d.history.offer(props.offer_id, a, d.now(), d.session().id, props.incentive)
     d.track(event, props)
   }
@@ -119,7 +122,7 @@ export const startOffers = (d: ShowDeps) => {
       submitted = true
       record(current, 'submit', 'offer_submitted')
     },
-    click: () => current && d.track('offer_clicked', current),
+    click: () => current && !stopped && d.track('offer_clicked', current),
     close() {
       if (current && !submitted) record(current, 'dismiss', 'offer_dismissed')
       current = undefined
@@ -130,6 +133,7 @@ export const startOffers = (d: ShowDeps) => {
   }) : undefined
 
   const show = (o: Offer, c: Candidate, decisionId: string, trigger: string): unknown => {
+    if (stopped) return
     const props: Props = {
       offer_id: o.id, offer_name: o.name, variation: o.variation, kind: o.kind, decision_id: decisionId,
       audiences: c.matched.filter((m) => /^(all|any):/.test(m)).map((m) => m.slice(4)),
@@ -151,7 +155,7 @@ export const startOffers = (d: ShowDeps) => {
     const r = renderOffer(d.w.document, o, {
       // Counted only when actually seen (visible tab, half in view), once per decision.
       onSeen: () => seen || ((seen = true), act('view', 'offer_seen')),
-      onClick: () => d.track('offer_clicked', props),
+      onClick: () => stopped || d.track('offer_clicked', props),
       onSubmit: (traits) => (d.identify({ ...traits }), act('submit', 'offer_submitted')),
       onDismiss: () => ((open = undefined), act('dismiss', 'offer_dismissed')),
     }, o.position)
@@ -202,6 +206,12 @@ export const startOffers = (d: ShowDeps) => {
     /** A purchase here closes an open offer that purchases suppress, before any audience sync catches up. */
     observe(event: string): void {
       if (event === 'Order Completed' && open?.offer.suppressAfterPurchase) open.close(), (open = undefined)
+    },
+    /** Consent withdrawn: the offer on screen goes, and nothing more is shown, stored or sent. */
+    stop(): void {
+      stopped = true
+      open?.close()
+      open = undefined
     },
   }
 }

@@ -16,6 +16,17 @@ describe('createHistory', () => {
     expect(h.get()).toEqual({ productViews: [1, 2], cartAt: 3, checkoutAt: 4, orderAt: 5 })
   })
 
+  it.each(['{"offers":5}', '{"offers":{"o":7}}', '{"productViews":"x"}', '{"session":{"id":"s","offers":3}}'])('a stored value of the wrong shape (%s) starts over instead of throwing', (bad) => {
+    const ls = new MemStorage()
+    ls.setItem('onsite:history', bad)
+    const h = createHistory(ls)
+    expect(() => {
+      h.offer('o', 'view', 1, 's', false)
+      h.observe('Product Viewed', 2)
+    }).not.toThrow()
+    expect(h.get().offers?.o?.views).toEqual([1])
+  })
+
   it('keeps the last 20 product views', () => {
     const h = createHistory(new MemStorage())
     for (let i = 0; i < 30; i++) h.observe('Product Viewed', i)

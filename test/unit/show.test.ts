@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { arm, pageType, startOffers } from '../../src/show.ts'
 import { createHistory } from '../../src/history.ts'
-import { captureErrors } from './fakes.ts'
+import { captureErrors, MemStorage } from './fakes.ts'
 
 const trigger = (t: Partial<{ delayMs: number; scrollPercent: number; exitIntent: boolean; inactivityMs: number }>) => ({
   delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0, ...t,
@@ -113,6 +113,22 @@ describe('startOffers', () => {
     expect(s.explain()).toMatchObject({ shown: null, candidates: [{ offerId: 'pop', reasons: ['waiting for delayMs 30', 'trigger fired: delay'] }] })
     expect(d.track).toHaveBeenCalledWith('offer_held_out', expect.objectContaining({ offer_id: 'pop', holdout: true, trigger: 'delay' }))
     expect(document.querySelector('onsite-offer')).toBeNull()
+  })
+
+  it('stop() (consent withdrawn): the offer on screen goes; its buttons and armed triggers record and send nothing', async () => {
+    document.body.innerHTML = ''
+    const ls = new MemStorage()
+    const d = { ...deps({ offers: [{ id: 'bar', kind: 'bar', content: { title: 'Hi', cta: { text: 'Go' } } }, { id: 'later', kind: 'popup', priority: -1, trigger: { delayMs: 20 }, content: { title: 'x' } }] }), history: createHistory(ls) }
+    const s = startOffers(d)!
+    await vi.waitFor(() => expect(document.querySelector('onsite-offer')).toBeTruthy())
+    const button = document.querySelector('onsite-offer')!.shadowRoot!.querySelector('button')!
+    d.track.mockClear()
+    s.stop()
+    expect(document.querySelector('onsite-offer')).toBeNull()
+    button.click()
+    await new Promise((r) => setTimeout(r, 40))
+    expect(d.track).not.toHaveBeenCalled()
+    expect(String(ls.getItem('onsite:history'))).not.toContain('dismissedAt')
   })
 
   it('a bar with position "top" is rendered at the top', async () => {
