@@ -61,10 +61,10 @@ for (const t of Object.values(TYPES)) TYPES[t] = t
 const MAX_READ = 8 * MAX_BATCH_BYTES
 const CORS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Retry-After' }
 
-const send = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) => {
+const send = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}, cors = true) => {
   if (res.headersSent || res.destroyed) return
   const json = body === undefined ? '' : JSON.stringify(body)
-  res.writeHead(status, { ...CORS, ...(json ? { 'Content-Type': 'application/json' } : {}), 'Cache-Control': 'no-store', ...headers })
+  res.writeHead(status, { ...(cors ? CORS : {}), ...(json ? { 'Content-Type': 'application/json' } : {}), 'Cache-Control': 'no-store', ...headers })
   res.end(json)
 }
 
@@ -189,7 +189,23 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
       if (url.pathname !== BASE && !url.pathname.startsWith(BASE + '/')) return false
       const path = url.pathname.slice(BASE.length + 1).replace(/\/+$/, '')
       const method = req.method ?? 'GET'
-      if (method === 'OPTIONS') {
+      // The inspection endpoints (_events holds identify traits: emails) answer the demo page itself and
+      // the tests' Node code only: no CORS, so another site open in the developer's browser cannot read
+      // or clear them, and _faults needs a JSON body, which a cross-site form cannot send (security review).
+      if (path.startsWith('_')) {
+        const own = (status: number, body: unknown) => send(res, status, body, {}, false)
+        if (path === '_events' && method === 'GET') own(200, handler.snapshot(Number(url.searchParams.get('since')) || 0))
+        else if (path === '_events' && method === 'DELETE') handler.reset(), own(200, { success: true })
+        else if (path === '_faults' && method === 'POST' && /json/.test(String(req.headers['content-type']))) {
+          readBody(req, MAX_READ)
+            .then((raw) => {
+              handler.faults(JSON.parse(raw?.toString('utf8') || '{}') as Faults)
+              own(200, { success: true })
+            })
+            .catch((e: Error) => own(400, { error: `faults: ${e.message}` }))
+        } else if (path === '_health' && method === 'GET') own(200, { ok: true })
+        else own(404, { error: `no route ${method} ${url.pathname}` })
+      } else if (method === 'OPTIONS') {
         send(res, 204, undefined, {
           'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
           'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-Strict-Mode',
@@ -197,20 +213,6 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
         })
       } else if (method === 'POST' && (Object.hasOwn(TYPES, path) || path === 'b' || path === 'batch')) {
         ingest(path, req, res).catch((e: Error) => send(res, 500, { error: e.message }))
-      } else if (path === '_events' && method === 'GET') {
-        send(res, 200, handler.snapshot(Number(url.searchParams.get('since')) || 0))
-      } else if (path === '_events' && method === 'DELETE') {
-        handler.reset()
-        send(res, 200, { success: true })
-      } else if (path === '_faults' && method === 'POST') {
-        readBody(req, MAX_READ)
-          .then((raw) => {
-            handler.faults(JSON.parse(raw?.toString('utf8') || '{}') as Faults)
-            send(res, 200, { success: true })
-          })
-          .catch((e: Error) => send(res, 400, { error: `faults: ${e.message}` }))
-      } else if (path === '_health' && method === 'GET') {
-        send(res, 200, { ok: true })
       } else {
         send(res, 404, { error: `no route ${method} ${url.pathname}` })
       }

@@ -24,7 +24,13 @@ export const loadAudiences = (s: AudienceSource, url: string, ttlMs: number, wai
     .fetch(url, { headers: { Accept: 'application/json' } })
     .then(async (res) => {
       if (!res.ok) throw new Error('HTTP ' + res.status)
-      const audiences = parseAudiences(await res.json())
+      // An endpoint gone wrong must not fill localStorage (the store's own writes would then fail) or the
+      // console with one error per bad flag (security review).
+      const body = await res.text()
+      if (body.length > 65536) throw new Error('answer over 64 KB')
+      const json = JSON.parse(body)
+      if (Object.keys(json?.flags ?? {}).length > 1000) throw new Error('more than 1000 flags')
+      const audiences = parseAudiences(json)
       saveJSON(s.ls, KEY, { url, at: s.now(), audiences })
       return audiences
     })

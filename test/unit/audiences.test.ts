@@ -31,6 +31,16 @@ describe('loadAudiences', () => {
     expect(fetch).toHaveBeenCalledTimes(1)
   })
 
+  it.each([
+    ['over 64 KB', { flags: { vip: true }, pad: 'x'.repeat(70_000) }, 'answer over 64 KB'],
+    ['over 1000 flags', { flags: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => ['f' + i, 'yes'])) }, 'more than 1000 flags'],
+  ])('an answer %s is refused with one error and not cached', async (_label, body, why) => {
+    const ls = new MemStorage()
+    expect(await loadAudiences({ fetch: answer(body), ls, now: () => 1 }, 'https://x/a', 60000, 500)).toBeUndefined()
+    expect(log.messages()).toEqual([`[onsite] audiencesUrl failed (${why}); deciding with the page's flags`])
+    expect(ls.length).toBe(0)
+  })
+
   it('fetches again after the TTL or for another URL (another visitor)', async () => {
     const ls = new MemStorage()
     let t = 0

@@ -137,6 +137,17 @@ describe('faults', () => {
     expect(snap.requests).toBe(3);
   });
 
+  it('the inspection endpoints answer no other site: no CORS on _events, and _faults wants a JSON body', async () => {
+    expect((await batch([call()])).headers.get('access-control-allow-origin')).toBe('*');
+    const events = await fetch(`${c.url}/_events`);
+    expect(events.status).toBe(200);
+    expect(events.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await fetch(`${c.url}/_events`, { method: 'OPTIONS' })).headers.get('access-control-allow-origin')).toBeNull();
+    // a cross-site form can only send text/plain, urlencoded or multipart
+    expect((await post('/_faults', { fail: 5 })).status).toBe(404);
+    expect((await batch([call({ messageId: 'm-after' })])).status).toBe(200);
+  });
+
   it('sends Retry-After with an injected 429', async () => {
     await faults({ fail: 1, status: 429, retryAfter: 2 });
     const res = await batch([call()]);
