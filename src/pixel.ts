@@ -77,7 +77,8 @@ const pageContext = (e: unknown, init: unknown): Props => {
   const nav = at(e, 'context', 'navigator') ?? at(init, 'context', 'navigator')
   // No query or hash: checkout and order status URLs carry access keys.
   const url = bare(at(doc, 'location', 'href'))
-  const page = url && { url, path: text(at(doc, 'location', 'pathname')), referrer: bare(at(doc, 'referrer')), title: text(at(doc, 'title')) }
+  // scrubbed like the storefront's page context: a thank-you title may carry the email (security review)
+  const page = url && scrubPII({ url, path: text(at(doc, 'location', 'pathname')), referrer: bare(at(doc, 'referrer')), title: text(at(doc, 'title')) })[0]
   return { library: LIBRARY, page, userAgent: text(at(nav, 'userAgent')), locale: text(at(nav, 'language')) }
 }
 

@@ -415,10 +415,13 @@ describe('checkout pixel in a simulated Shopify sandbox', () => {
   it('no email or phone in track properties or the page context; they go in identify traits only', async () => {
     const px = sandbox()
     const c = completed({ lineItems: [{ title: 'Gift card for jane.doe@example.com', quantity: 1, variant: { id: '1', sku: '+1 555 555 0123', price: money(10), product: { id: '9' } } }] })
-    px.emit('checkout_completed', event('checkout_completed', c))
+    const e = event('checkout_completed', c)
+    e.context.document.title = 'Thank you jane.doe@example.com'
+    px.emit('checkout_completed', e)
     await until(() => collector.events().length === 2)
     const [identify, track] = collector.events() as any[]
     expect(identify.traits.email).toBe('jane.doe@example.com')
+    expect(track.context.page.title).toBe('Thank you')
     const wire = JSON.stringify({ properties: track.properties, context: track.context })
     expect(wire).not.toMatch(/jane|@|555/)
     expect(track.properties.products).toEqual([{ product_id: '9', variant_id: '1', name: 'Gift card for', price: 10, quantity: 1 }])
