@@ -8,10 +8,10 @@ import type { Props } from './validate.ts'
 // only keeps typos like "jane@" or "not-an-email" from becoming someone's identity.
 export const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/
 // An email inside a longer string (a URL's query or path): no URL delimiters in it; a URL-encoded @
-// (%40) or + (%2B) counts, as form GETs and URLSearchParams write them. A file name like tee@2x.png is
-// not an email. Every quantifier is bounded (RFC 5321: 64 for the local part, 63 a label): unbounded ones
+// (%40, or %2540 in a return_to URL inside a query) or + (%2B) counts, as form GETs and URLSearchParams
+// write them. A file name like tee@2x.png is not an email. Every quantifier is bounded (RFC 5321: 64 for the local part, 63 a label): unbounded ones
 // took seconds per call on a 16 KB query string, which anyone can put in a link (security review).
-const EMAIL_IN = /(?:[^\s@/?&=:;,"'<>()%]|%(?!40)[\da-f]{2}){1,64}(?:@|%40)[^\s@.&/?%]{1,63}(?:\.[^\s@./?&=:;,"'<>()%#]{1,63}){0,8}\.(?!(?:png|jpe?g|gif|webp|svg|avif)\b)[a-z]{2,24}\b/gi
+const EMAIL_IN = /(?:[^\s@/?&=:;,"'<>()%]|%(?!40|2540)[\da-f]{2}){1,64}(?:@|%40|%2540)[^\s@.&/?%]{1,63}(?:\.[^\s@./?&=:;,"'<>()%#]{1,63}){0,8}\.(?!(?:png|jpe?g|gif|webp|svg|avif)\b)[a-z]{2,24}\b/gi
 
 /** Trimmed and lowercased, or '' when it is not an email address. */
 export const normalizeEmail = (v: unknown): string => {
@@ -57,7 +57,7 @@ export const scrubPII = (props: Props): [Props, string[]] => {
     if (str(v)) {
       if (PHONE_VALUE.test(v.trim())) return removed.push(path), undefined
       // most strings hold no @ at all: no regex run for them
-      const cut = /@|%40/i.test(v) ? v.replace(EMAIL_IN, '') : v
+      const cut = /@|%(25)?40/i.test(v) ? v.replace(EMAIL_IN, '') : v
       if (cut === v) return v
       removed.push(path)
       // "hi a@b.io there" -> "hi there"; nothing left but the email: the property goes

@@ -179,6 +179,13 @@ describe('scrubPII', () => {
     expect(scrubPII({ [key]: 'x', keep: 1 })).toEqual([{ keep: 1 }, [key]])
   })
 
+  it('cuts a double-encoded email (a return_to URL inside a query) out of a URL', () => {
+    const [out, removed] = scrubPII({ url: 'https://shop.example/account?return_to=%2Fthanks%3Femail%3Djane%2540example.com&x=1' })
+    // the encoded token the email stands in goes with it (no delimiter inside an encoded URL)
+    expect(out.url).toBe('https://shop.example/account?return_to=&x=1')
+    expect(removed).toEqual(['url'])
+  })
+
   it('cuts an email out of free text', () => {
     const [out, removed] = scrubPII({ text: 'write to jane@example.com, thanks', two: 'mail one@x.com or two%40y.org' })
     expect(out).toEqual({ text: 'write to , thanks', two: 'mail or' })
