@@ -5,6 +5,7 @@
 // diff against the last snapshot (cart-diff.ts) is what emits, so one add is one event however seen.
 import { cartViewedProps, diffCarts, eventProduct, parseCart, readSnapshot, snippetProduct, type Props, type Snapshot } from './cart-diff.ts'
 import { patch, wrapFetch, wrapXhr } from './cart-hooks.ts'
+import { stringify } from './json.ts'
 import { debug } from './log.ts'
 
 export interface CartDeps {
@@ -123,7 +124,7 @@ export const watchShopifyCart = (deps: CartDeps): (() => void) => {
     if (!next || stopped) return
     // Read after the fetch: another tab may have saved what we fetched, and then there is nothing to say.
     const raw = store.raw()
-    const json = JSON.stringify(next)
+    const json = stringify(next)
     const changes = diffCarts(readSnapshot(raw), next)
     store.save(json)
     for (const c of changes) emit(c.event, c.props)

@@ -3,6 +3,7 @@
 // iframe, a blocked IndexedDB open) falls to the next, and reads merge every tier, so nothing written
 // is lost while the page lives. Nothing here throws.
 import { createStore, delMany, entries, get, set, type UseStore } from 'idb-keyval'
+import { stringify } from './json.ts'
 
 export interface KV {
   get<T>(key: string): Promise<T | undefined>
@@ -43,7 +44,7 @@ export const loadJSON = <T>(ls: Storage | undefined, key: string): T | undefined
 /** Stores `value` as JSON in localStorage, or removes the key when it is undefined; a refusal is ignored. */
 export const saveJSON = (ls: Storage | undefined, key: string, value?: unknown): void => {
   try {
-    value === undefined ? ls!.removeItem(key) : ls!.setItem(key, JSON.stringify(value))
+    value === undefined ? ls!.removeItem(key) : ls!.setItem(key, stringify(value))
   } catch {}
 }
 
@@ -54,7 +55,7 @@ export const localTier = (ls: Storage, prefix: string): Tier => {
   const read = (k: string) => loadJSON(ls, k)
   return {
     get: async (k) => read(prefix + k),
-    set: async (k, v) => ls.setItem(prefix + k, JSON.stringify(v)),
+    set: async (k, v) => ls.setItem(prefix + k, stringify(v)),
     del: async (ks) => ks.forEach((k) => ls.removeItem(prefix + k)),
     async entries() {
       const out: [string, unknown][] = []

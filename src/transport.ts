@@ -3,6 +3,7 @@
 // library it reads the status: 2xx delivered; network error, 408, 429 and 5xx retry; other 4xx refused.
 import { MAX_BATCH_BYTES } from './taxonomy.ts'
 import type { Call } from './outbox.ts'
+import { stringify } from './json.ts'
 
 /** Chrome and Firefox refuse keepalive requests once 64 KiB of them are in flight (fetch spec, "keepalive"). */
 export const KEEPALIVE_BUDGET = 64 * 1024 - 1024
@@ -33,7 +34,7 @@ export const chunk = (calls: Call[], writeKey: string, sentAt: string, limit = M
     bytes = overhead
   }
   for (const call of calls) {
-    const json = JSON.stringify({ ...call, sentAt })
+    const json = stringify({ ...call, sentAt })
     const size = byteLength(json) + 1
     if (parts.length && bytes + size > limit) close()
     parts.push(json)

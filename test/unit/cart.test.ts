@@ -4,6 +4,7 @@
 // sharing one snapshot, and a broken /cart.js.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { watchShopifyCart, type CartDeps } from '../../src/cart.ts'
+import { stringify } from '../../src/json.ts'
 import { validateEvent } from '../../src/validate.ts'
 import { MemStorage, deferred, throwingStorage } from './fakes.ts'
 
@@ -129,7 +130,8 @@ const createShop = () => {
       return Object.fromEntries(new URLSearchParams(body))
     }
   }
-  const json = (v: unknown, status = 200) => new Response(JSON.stringify(v), { status, headers: { 'Content-Type': 'application/json' } })
+  // the server is not the page: a page's Array.prototype.toJSON must not bend its answers (stringify ignores it)
+  const json = (v: unknown, status = 200) => new Response(stringify(v), { status, headers: { 'Content-Type': 'application/json' } })
 
   const fetch = vi.fn(async function (this: unknown, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const url = new URL(typeof input == 'string' ? input : input instanceof URL ? input.href : input.url, ORIGIN)
@@ -757,6 +759,24 @@ describe('the fetch observer', () => {
 })
 
 describe('never breaks the host', () => {
+  it("Prototype.js's Array.prototype.toJSON: the snapshot still reads back, and an add is one Product Added", async () => {
+    const proto = Array.prototype as { toJSON?: unknown }
+    proto.toJSON = function (this: unknown[]) {
+      return '[' + this.join(', ') + ']'
+    }
+    try {
+      const shop = createShop()
+      const t = tab(shop)
+      await idle()
+      await t.w.fetch('/cart/add.js', { method: 'POST', body: JSON.stringify({ id: 111, quantity: 2 }), headers: { 'Content-Type': 'application/json' } })
+      await idle()
+      expect(t.names()).toEqual(['Product Added 111 x2'])
+      expect(Array.isArray(JSON.parse(t.ls!.getItem('onsite:cart')!).lines)).toBe(true)
+    } finally {
+      delete proto.toJSON
+    }
+  })
+
   it.each(['html', '500', 'garbage', 'wrong', 'network'] as const)('a /cart.js answering %s: nothing thrown, nothing emitted, host result intact', async (mode) => {
     const shop = createShop()
     const t = tab(shop)
