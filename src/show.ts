@@ -89,8 +89,7 @@ export const startOffers = (d: ShowDeps) => {
   if (!offers.length) return undefined
   const page = { type: pageType(d.w.location.pathname, d.input.pageType), path: d.w.location.pathname }
   let last: Decision | undefined
-  let shown: string | null = null
-  // the waiting winner once its trigger fired: what became of it, and which trigger
+  // the winner once it was shown or held out: what it became, and the trigger that let it
   let fired: { id: string; outcome: Candidate['outcome']; trigger: string } | undefined
   let open: { offer: Offer; close(): void } | undefined
   type Props = Record<string, unknown> & { offer_id: string; incentive: boolean }
@@ -141,7 +140,7 @@ export const startOffers = (d: ShowDeps) => {
     }
     const act = (a: OfferAct, event: string) => record(props, a, event)
     // The control group is counted once per session, like a first view: later pages show nothing more.
-    const done = (outcome: Candidate['outcome']) => ((fired = { id: o.id, outcome, trigger }), outcome === 'shown' && (shown = o.id))
+    const done = (outcome: Candidate['outcome']) => (fired = { id: o.id, outcome, trigger })
     if (c.holdout) return done('held_out'), d.history.get().session?.offers.includes(o.id) || act('hold', 'offer_held_out')
     if (o.renderer === 'wisepops') {
       if (!wp) return error(`offer "${o.id}" has renderer "wisepops" but config.wisepops is not true`)
@@ -198,7 +197,7 @@ export const startOffers = (d: ShowDeps) => {
     explain: (): Explained | undefined =>
       last && {
         decisionId: last.decisionId,
-        shown,
+        shown: fired?.outcome === 'shown' ? fired.id : null,
         // a winner that waited for its trigger reads as what it became once the trigger fired
         candidates: last.candidates.map(({ offerId, outcome, reasons }) =>
           fired?.id === offerId && outcome === 'waiting' ? { offerId, outcome: fired.outcome, reasons: [...reasons, 'trigger fired: ' + fired.trigger] } : { offerId, outcome, reasons }),
