@@ -60,6 +60,18 @@ describe('gidNumber', () => {
   })
 })
 
+/** The event properties of line() as parseCart reads them. */
+const TEE_S = {
+  product_id: '1001',
+  variant_id: '111',
+  sku: 'TEE-S',
+  name: 'Tee',
+  variant: 'S',
+  price: 19.99,
+  url: 'https://shop.example/products/tee?variant=111',
+  image_url: 'https://cdn.shopify.com/s/files/tee.jpg?v=1',
+}
+
 describe('parseCart', () => {
   it('reads a line into event properties: ids as strings, money / 100, absolute url', () => {
     const s = snap([line()])
@@ -70,16 +82,7 @@ describe('parseCart', () => {
       {
         k: '111|',
         q: 1,
-        p: {
-          product_id: '1001',
-          variant_id: '111',
-          sku: 'TEE-S',
-          name: 'Tee',
-          variant: 'S',
-          price: 19.99,
-          url: 'https://shop.example/products/tee?variant=111',
-          image_url: 'https://cdn.shopify.com/s/files/tee.jpg?v=1',
-        },
+        p: TEE_S,
       },
     ])
   })
@@ -177,14 +180,7 @@ describe('diffCarts', () => {
       {
         event: 'Product Added',
         props: {
-          product_id: '1001',
-          variant_id: '111',
-          sku: 'TEE-S',
-          name: 'Tee',
-          variant: 'S',
-          price: 19.99,
-          url: 'https://shop.example/products/tee?variant=111',
-          image_url: 'https://cdn.shopify.com/s/files/tee.jpg?v=1',
+          ...TEE_S,
           quantity: 2,
           currency: 'USD',
           cart_id: 'c1-7a2abe82733a34e84aa472d57fb5c3c1',
