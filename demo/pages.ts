@@ -8,7 +8,7 @@ import { PRODUCTS, findVariant, isDefaultVariant, money, type Product, type Vari
 import { cartJson, type Cart } from './cart.ts'
 import { totals, type Order } from './checkout.ts'
 import { fill, html, jsonAttr, raw, type Html } from './http.ts'
-import { CART_OFFER, KNOWN_FLAGS, holdoutPercent, storeConfig, type Audiences, type Customer, type PageState } from './store-config.ts'
+import { CART_OFFER, EMAIL_PATTERN, KNOWN_FLAGS, holdoutPercent, storeConfig, type Audiences, type Customer, type PageState } from './store-config.ts'
 
 /** What every page needs to know about the request. */
 export interface Ctx {
@@ -101,11 +101,11 @@ ${t.discount ? html`<dt>Discount</dt><dd>−${money(t.discount)}</dd>` : ''}<dt>
     },
     cart: async (c: Ctx) => page(c, { title: 'Cart', pageType: 'cart', main: raw(fill(await tpl('cart'), { items: cartItems(c) })) }),
     checkout: async (c: Ctx, lines: Cart['lines'], sandbox: unknown) =>
-      page(c, { title: 'Checkout', pageType: 'checkout', sandbox, main: raw(fill(await tpl('checkout'), { email: c.customer?.email ?? '', summary: summary(lines, '') })) }),
+      page(c, { title: 'Checkout', pageType: 'checkout', sandbox, main: raw(fill(await tpl('checkout'), { email: c.customer?.email ?? '', emailPattern: EMAIL_PATTERN, summary: summary(lines, '') })) }),
     thankYou: async (c: Ctx, o: Order, sandbox: unknown) =>
       page(c, { title: 'Thank you', pageType: 'checkout', sandbox, main: raw(fill(await tpl('thank-you'), { orderId: o.id, orderName: o.name, email: o.email, summary: summary(o.lines, o.discountCode) })) }),
     login: async (c: Ctx, email = '', error = '') =>
-      page(c, { title: 'Log in', pageType: 'account', main: raw(fill(await tpl('login'), { email, error: error ? html`<p class="error" role="alert">${error}</p>` : '' })) }),
+      page(c, { title: 'Log in', pageType: 'account', main: raw(fill(await tpl('login'), { email, emailPattern: EMAIL_PATTERN, error: error ? html`<p class="error" role="alert">${error}</p>` : '' })) }),
     account: async (c: Ctx, who: Customer) => page(c, { title: 'Account', pageType: 'account', main: raw(fill(await tpl('account'), { email: who.email, id: who.id })) }),
     newsletter: async (c: Ctx, subscribed: boolean) =>
       page(c, { title: 'Newsletter', pageType: 'page', main: raw(fill(await tpl('newsletter'), { status: subscribed ? html`<p class="ok" role="status">Thanks, you are subscribed.</p>` : '', newsletterForm: await newsletterForm() })) }),
