@@ -4,6 +4,7 @@ import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { minify } from 'terser'
 
@@ -37,57 +38,63 @@ export const BUDGETS = {
 
 // Safari 14 / Chrome 91 / Firefox 80: optional chaining ships untranspiled (esbuild lowers it below Chrome 91
 // for a V8 bug); older browsers are a rounding error on storefronts in 2026.
-const target = ['es2020', 'chrome91', 'safari14', 'firefox80']
-const browser = { bundle: true, minify: true, sourcemap: true, target, legalComments: 'none', logLevel: 'warning' }
+export const target = ['es2020', 'chrome91', 'safari14', 'firefox80']
+export const browser = { bundle: true, minify: true, sourcemap: true, target, legalComments: 'none', logLevel: 'warning' }
 
 /**
  * esbuild bundles and minifies; terser then compresses once more (two passes, no `unsafe` options): 4-5%
  * smaller gzip on these bundles, measured, because it inlines and merges more than esbuild's single pass.
  * The source map is carried through, so stack traces still point at src/.
  */
+export const terserOptions = { ecma: 2020, compress: { passes: 2 }, mangle: { toplevel: true } }
 const squeeze = async (opts) => {
   await build(opts)
   const file = opts.outfile
   const out = await minify(readFileSync(file, 'utf8'), {
-    ecma: 2020, module: opts.format === 'esm', compress: { passes: 2 }, mangle: { toplevel: true },
+    ...terserOptions, module: opts.format === 'esm',
     sourceMap: { content: readFileSync(file + '.map', 'utf8'), url: basename(file) + '.map' },
   })
   writeFileSync(file, out.code)
   writeFileSync(file + '.map', out.map)
 }
 
-rmSync('dist', { recursive: true, force: true })
-await Promise.all([
-  squeeze({ ...browser, entryPoints: ['src/global.ts'], outfile: 'dist/onsite.js', format: 'iife' }),
-  squeeze({ ...browser, entryPoints: ['src/index.ts'], outfile: 'dist/onsite.mjs', format: 'esm' }),
-  // The Shopify build: the same plus the cart capture; the theme snippet loads it (shopify/README.md).
-  squeeze({ ...browser, entryPoints: ['src/global-shopify.ts'], outfile: 'dist/shopify/onsite.js', format: 'iife' }),
-  // The Shopify checkout pixel: pasted as a custom pixel, it defines onsitePixel() (see src/shopify-pixel.ts).
-  squeeze({ ...browser, entryPoints: ['src/shopify-pixel.ts'], outfile: 'dist/shopify-pixel.js', format: 'iife' }),
-  build({
-    entryPoints: { collector: 'demo/collector.ts', 'demo-server': 'demo/server.ts', bench: 'test/bench.ts' },
-    outdir: 'dist', outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', packages: 'external', target: 'node20', sourcemap: true, logLevel: 'warning',
-  }),
-])
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', 'src/index.ts', '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types',
-  '--strict', '--target', 'es2020', '--module', 'esnext', '--moduleResolution', 'bundler', '--allowImportingTsExtensions', '--skipLibCheck', '--lib', 'es2022,dom'], { stdio: 'inherit' })
-// tsc keeps the sources' './x.ts' specifiers in declarations; './x.js' is what every moduleResolution of a
-// consumer maps to ./x.d.ts (test/unit/package.test.ts compiles the packed package as a consumer would).
-for (const f of readdirSync('dist/types')) {
-  const p = 'dist/types/' + f
-  writeFileSync(p, readFileSync(p, 'utf8').replace(/((?:from|import\()\s*(['"])\.\/[\w-]+)\.ts\2/g, '$1.js$2'))
-}
+// Imported (test/size.mjs reuses the options above): build nothing.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main()
 
-let over = 0
-for (const file of ['dist/onsite.js', 'dist/onsite.mjs', 'dist/shopify/onsite.js', 'dist/shopify-pixel.js', 'dist/collector.mjs', 'dist/demo-server.mjs']) {
-  const raw = readFileSync(file)
-  const gz = gzipSync(raw, { level: 9 }).length
-  const budget = BUDGETS[file]
-  const flag = budget ? (gz > budget ? `  OVER BUDGET ${budget} B` : `  (budget ${budget} B)`) : ''
-  if (budget && gz > budget) over++
-  if (!quiet || flag.includes('OVER')) console.log(`${file.padEnd(22)} ${String(raw.length).padStart(7)} B raw  ${String(gz).padStart(6)} B gzip${flag}`)
-}
-if (over && args.has('--check')) {
-  console.error('[onsite build] size budget exceeded: shrink the code or raise the budget in build.mjs with a reason')
-  process.exit(1)
+async function main() {
+  rmSync('dist', { recursive: true, force: true })
+  await Promise.all([
+    squeeze({ ...browser, entryPoints: ['src/global.ts'], outfile: 'dist/onsite.js', format: 'iife' }),
+    squeeze({ ...browser, entryPoints: ['src/index.ts'], outfile: 'dist/onsite.mjs', format: 'esm' }),
+    // The Shopify build: the same plus the cart capture; the theme snippet loads it (shopify/README.md).
+    squeeze({ ...browser, entryPoints: ['src/global-shopify.ts'], outfile: 'dist/shopify/onsite.js', format: 'iife' }),
+    // The Shopify checkout pixel: pasted as a custom pixel, it defines onsitePixel() (see src/shopify-pixel.ts).
+    squeeze({ ...browser, entryPoints: ['src/shopify-pixel.ts'], outfile: 'dist/shopify-pixel.js', format: 'iife' }),
+    build({
+      entryPoints: { collector: 'demo/collector.ts', 'demo-server': 'demo/server.ts', bench: 'test/bench.ts' },
+      outdir: 'dist', outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', packages: 'external', target: 'node20', sourcemap: true, logLevel: 'warning',
+    }),
+  ])
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', 'src/index.ts', '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types',
+    '--strict', '--target', 'es2020', '--module', 'esnext', '--moduleResolution', 'bundler', '--allowImportingTsExtensions', '--skipLibCheck', '--lib', 'es2022,dom'], { stdio: 'inherit' })
+  // tsc keeps the sources' './x.ts' specifiers in declarations; './x.js' is what every moduleResolution of a
+  // consumer maps to ./x.d.ts (test/unit/package.test.ts compiles the packed package as a consumer would).
+  for (const f of readdirSync('dist/types')) {
+    const p = 'dist/types/' + f
+    writeFileSync(p, readFileSync(p, 'utf8').replace(/((?:from|import\()\s*(['"])\.\/[\w-]+)\.ts\2/g, '$1.js$2'))
+  }
+
+  let over = 0
+  for (const file of ['dist/onsite.js', 'dist/onsite.mjs', 'dist/shopify/onsite.js', 'dist/shopify-pixel.js', 'dist/collector.mjs', 'dist/demo-server.mjs']) {
+    const raw = readFileSync(file)
+    const gz = gzipSync(raw, { level: 9 }).length
+    const budget = BUDGETS[file]
+    const flag = budget ? (gz > budget ? `  OVER BUDGET ${budget} B` : `  (budget ${budget} B)`) : ''
+    if (budget && gz > budget) over++
+    if (!quiet || flag.includes('OVER')) console.log(`${file.padEnd(22)} ${String(raw.length).padStart(7)} B raw  ${String(gz).padStart(6)} B gzip${flag}`)
+  }
+  if (over && args.has('--check')) {
+    console.error('[onsite build] size budget exceeded: shrink the code or raise the budget in build.mjs with a reason')
+    process.exit(1)
+  }
 }

@@ -1,0 +1,65 @@
+// `npm run size`: where the bytes of dist/onsite.js go, and what it would weigh without some of its parts.
+// Same esbuild + terser options as build.mjs; every row is a real build, gzip -9 like the budgets. The
+// counterfactual rows answer "what would it take to reach the 12 KB target" with numbers, not guesses.
+import { build } from 'esbuild'
+import { readFileSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
+import { minify } from 'terser'
+import ts from 'typescript'
+import { browser, terserOptions } from '../build.mjs'
+
+const ENTRY = 'src/global.ts'
+
+// Stand-ins with the same exports and no behaviour: the offer still decides and counts, nothing renders.
+const STUBS = {
+  'render.ts': 'export const renderOffer = (..._: unknown[]): undefined => undefined',
+  'wisepops.ts': "export const HANDOVER_EVENT = ''; export const segmentsValue = (_: unknown) => ''; export const connectWisepops = (..._: unknown[]): undefined => undefined",
+}
+
+/** Replaces the arguments of every error()/warn()/debug() call with '' (the console line stays, empty). */
+const silence = (path, src) => {
+  const sf = ts.createSourceFile(path, src, ts.ScriptTarget.Latest, true)
+  const cuts = []
+  const visit = (n) => {
+    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && ['error', 'warn', 'debug'].includes(n.expression.text) && n.arguments.length)
+      return void cuts.push([n.arguments[0].getStart(), n.arguments.at(-1).getEnd()])
+    ts.forEachChild(n, visit)
+  }
+  visit(sf)
+  return cuts.sort((a, b) => b[0] - a[0]).reduce((s, [from, to]) => s.slice(0, from) + "''" + s.slice(to), src)
+}
+
+const variant = async ({ stub = false, quiet = false } = {}) => {
+  const plugin = {
+    name: 'variant',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/][\w-]+\.ts$/ }, ({ path }) => {
+        const name = path.split(/[\\/]/).at(-1)
+        if (stub && STUBS[name]) return { contents: STUBS[name], loader: 'ts' }
+        const src = readFileSync(path, 'utf8')
+        return { contents: quiet ? silence(path, src) : src, loader: 'ts' }
+      })
+    },
+  }
+  const r = await build({ ...browser, sourcemap: false, entryPoints: [ENTRY], write: false, metafile: true, format: 'iife', outfile: 'x.js', plugins: [plugin] })
+  const code = (await minify(r.outputFiles[0].text, terserOptions)).code
+  return { gz: gzipSync(code, { level: 9 }).length, raw: code.length, meta: r.metafile }
+}
+
+const kb = (n) => (n / 1000).toFixed(1) + ' KB'
+const full = await variant()
+console.log(`dist/onsite.js (${ENTRY}): ${kb(full.raw)} raw, ${full.gz} B gzip (build.mjs counts its sourceMappingURL line too, ~26 B more)\n`)
+console.log('minified bytes per module, before terser (gzip works on the whole file, so shares are approximate):')
+const inputs = Object.values(full.meta.outputs)[0].inputs
+const total = Object.values(inputs).reduce((s, i) => s + i.bytesInOutput, 0)
+for (const [file, { bytesInOutput: n }] of Object.entries(inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)) {
+  if (n) console.log(`  ${String(n).padStart(6)} B  ${((100 * n) / total).toFixed(1).padStart(4)}%  ${file}`)
+}
+console.log('\nwhat-if builds (gzip -9):')
+const rows = [
+  ['as built', full],
+  ['without console message texts', await variant({ quiet: true })],
+  ['without the renderer and the Wisepops bridge', await variant({ stub: true })],
+  ['without both', await variant({ stub: true, quiet: true })],
+]
+for (const [what, v] of rows) console.log(`  ${String(v.gz).padStart(6)} B  ${(v.gz - full.gz).toString().padStart(6)} B  ${what}`)
