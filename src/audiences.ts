@@ -1,6 +1,7 @@
 // Audience flags fetched from `audiencesUrl` (a store endpoint that reads Customer.io segment membership),
 // with the visitor's ids filled in. Cached in localStorage for `ttlMs`; never blocks the page: the caller
 // waits at most `waitMs`, and an answer that comes later is cached for the next page.
+import { isObj } from './check.ts'
 import { error } from './log.ts'
 import { parseAudiences, type Audiences } from './offers.ts'
 import { loadJSON, saveJSON } from './storage.ts'
@@ -29,7 +30,9 @@ export const loadAudiences = (s: AudienceSource, url: string, ttlMs: number, wai
       const body = await res.text()
       if (body.length > 65536) throw new Error('answer over 64 KB')
       const json = JSON.parse(body)
-      if (Object.keys(json?.flags ?? {}).length > 1000) throw new Error('more than 1000 flags')
+      // `null` or `{"error": ...}` with a 200 would otherwise be cached as "no flags" for the whole TTL
+      if (!isObj(json?.flags)) throw new Error('answer has no "flags" object')
+      if (Object.keys(json.flags).length > 1000) throw new Error('more than 1000 flags')
       const audiences = parseAudiences(json)
       saveJSON(s.ls, KEY, { url, at: s.now(), audiences })
       return audiences

@@ -2,8 +2,10 @@
 // history, the page and the time: the same input always gives the same decision, with a reason for every
 // offer, so any decision can be logged, replayed in a test and explained to a merchant.
 //
-// - Fresh beats stale: an order seen here after audiences.syncedAt (or with no syncedAt at all) suppresses
-//   every suppressAfterPurchase offer whatever the synced flags say, since they predate the purchase.
+// - Fresh beats stale: an order seen here after audiences.syncedAt suppresses every suppressAfterPurchase
+//   offer whatever the synced flags say, since they predate the purchase. With no syncedAt the flags' age
+//   is unknown: an order within purchaseQuietDays suppresses them (not any order ever: a buyer of last
+//   year would never see a welcome bar again; found in QA, 2026-11-23).
 // - decide does not wait for triggers. A winner with one (delayMs, scrollPercent, exitIntent, inactivityMs)
 //   is 'waiting' and still takes the page, so a lower offer cannot flash first; the renderer shows it when
 //   the trigger fires (or records the holdout then, if `holdout`, so both groups are counted at the same
@@ -98,8 +100,8 @@ export const decide = (i: DecideInput): Decision => {
   const { governance: g, history: h, page, now } = i
   const on = (f: string) => i.flags[f] === true
   const session = h.session?.id === i.sessionId ? [...new Set(h.session.offers)] : []
-  // With no syncedAt the flags' age is unknown, so any order seen here is newer than them.
-  const stale = h.orderAt !== undefined && !(h.orderAt <= i.syncedAt!)
+  const quiet = within(h.orderAt, g.purchaseQuietDays * DAY, now)
+  const stale = i.syncedAt === undefined ? quiet && `purchase seen within ${g.purchaseQuietDays}d, no syncedAt` : h.orderAt! > i.syncedAt && 'purchase seen after audience sync'
   let win: Offer | undefined
   const cands = i.offers.map((o) => {
     const reasons: string[] = []
@@ -117,9 +119,9 @@ export const decide = (i: DecideInput): Decision => {
     if (any.length && !anyOn.length) reasons.push(`audience: any:[${any}] none set`)
     matched.push(...anyOn.map((f) => 'any:' + f))
     if (noneOn.length) reasons.push(`audience: none:[${none}] matched ${noneOn}`)
-    if (o.suppressAfterPurchase && stale) reasons.push('purchase seen after audience sync')
+    if (o.suppressAfterPurchase && stale) reasons.push(stale)
     if (o.incentive) {
-      if (within(h.orderAt, g.purchaseQuietDays * DAY, now)) reasons.push(`incentive: purchased within ${g.purchaseQuietDays}d`)
+      if (quiet) reasons.push(`incentive: purchased within ${g.purchaseQuietDays}d`)
       const last = h.incentive
       if (last && last.offerId !== o.id && within(last.at, g.incentiveCooldownDays * DAY, now))
         reasons.push(`incentive: ${last.offerId} shown within ${g.incentiveCooldownDays}d`)

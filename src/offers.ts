@@ -14,7 +14,7 @@
 //     maxViews 0 = no cap; everyHours 0 = the cap counts every view ever
 //   incentive false, suppressAfterPurchase true, holdoutPercent 0, variation "a"
 //   content: body "", form "none"; no cta, image, code or consentText; labels {email: "Email",
-//     phone: "Phone", thanks: "Thank you!", close: "Close"}
+//     phone: "Phone", thanks: "Thank you!", close: "Close", submit: "Sign up" (a form without cta)}
 //   position "bottom" (bars)
 //   governance {maxOffersPerSession: 1, incentiveCooldownDays: 14, purchaseQuietDays: 7}
 // Text (title, body, ...) is kept as given: it is text, and the renderer must treat it as such. URLs are
@@ -53,7 +53,7 @@ export interface Offer {
     form: Form
     consentText?: string
     /** The renderer's own words, for stores that are not in English. */
-    labels: { email: string; phone: string; thanks: string; close: string }
+    labels: { email: string; phone: string; thanks: string; close: string; submit: string }
   }
 }
 
@@ -107,7 +107,7 @@ export const parseOffers = (input: unknown): { offers: Offer[]; governance: Gove
           title: [text, 'a non-empty string', , 1], body: '', image: [url, 'an http(s) URL or a path'], code: S, consentText: S,
           cta: [(v) => text(v?.text) && (v.url === undefined || url(v.url)), '{ text, url } with a url that is http(s) or a path'],
           form: oneOf(['none', 'email', 'email_phone']),
-          labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close' },
+          labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up' },
         },
         name: id, priority: [Number.isFinite, 'a number', 0],
         audience: { all: strings(), any: strings(), none: strings() }, pages: { types: strings(), urls: strings() },

@@ -12,14 +12,16 @@
 // - The image box is fixed at 2:1 (`aspect-ratio`; Safari 15+) so its load does not shift the content.
 export const CSS =
   ':host{all:initial!important;display:block!important}' +
-  '.o{position:relative;padding:24px;font:15px/1.4 sans-serif;color:#111;background:#fff;text-align:center}' +
+  // a long word ("Sommerschlussverkaufsrabatt" at 390 px) wraps instead of widening the popup (QA)
+  '.o{position:relative;padding:24px;font:15px/1.4 sans-serif;color:#111;background:#fff;text-align:center;overflow-wrap:break-word}' +
   'dialog{padding:0;border:0;border-radius:8px;width:min(420px,90%);animation:a .3s}' +
   'dialog::backdrop{background:#0008}' +
   '@keyframes a{from{opacity:0;transform:translateY(9px)}}' +
   '@media (prefers-reduced-motion:reduce){dialog{animation:none}}' +
   '.bar{position:fixed;z-index:99999999;left:0;right:0;bottom:0;padding:8px 48px;box-shadow:0 0 9px #0004}' +
   '.top{top:0;bottom:auto}' +
-  'h2{margin:0}' +
+  // the close button sits top right, over the title's first line unless the title keeps clear of it
+  'h2{margin:0}dialog h2{padding:0 28px}' +
   // a bar's button stays one box on a narrow screen: it moves to the next line whole instead of breaking
   '.bar *{margin:0 8px;font-size:1em}.bar :not(a,button){display:inline}' +
   'img{width:100%;aspect-ratio:2;object-fit:cover}' +

@@ -107,7 +107,7 @@ export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' 
       field(c.labels.email, { type: 'email', name: 'email', required: true, autocomplete: 'email', pattern: EMAIL.source.slice(1, -1) })
       if (c.form === 'email_phone') field(c.labels.phone, { type: 'tel', name: 'phone', autocomplete: 'tel' })
       if (c.consentText) f.append(el('label', { className: 'c' }, el('input', { type: 'checkbox', name: 'email_consent' }), c.consentText))
-      f.append(el('button', { textContent: c.cta?.text || 'Sign up' }))
+      f.append(el('button', { textContent: c.cta?.text || c.labels.submit }))
       f.onsubmit = (e) => {
         e.preventDefault()
         // The submit button already validated; a script-triggered submit (requestSubmit) has too, but a

@@ -89,8 +89,11 @@ export const startOffers = (d: ShowDeps) => {
   if (!offers.length) return undefined
   const page = { type: pageType(d.w.location.pathname, d.input.pageType), path: d.w.location.pathname }
   let last: Decision | undefined
-  // the winner once it was shown or held out: what it became, and the trigger that let it
-  let fired: { id: string; outcome: Candidate['outcome']; trigger: string } | undefined
+  // decides again with what this browser has done since (see show())
+  let redecide: (() => Decision) | undefined
+  let paint: ((e: Explained) => void) | undefined
+  // the winner once it was shown, held out or could not be shown: what it became, and why (explain())
+  let fired: { id: string; outcome: Candidate['outcome']; why: string } | undefined
   let open: { offer: Offer; close(): void } | undefined
   type Props = Record<string, unknown> & { offer_id: string; incentive: boolean }
   // consent withdrawn: what is still on screen or armed records and sends nothing more
@@ -139,11 +142,17 @@ export const startOffers = (d: ShowDeps) => {
       incentive: o.incentive, holdout: c.holdout, trigger, page_type: page.type, source: 'onsite',
     }
     const act = (a: OfferAct, event: string) => record(props, a, event)
+    const done = (outcome: Candidate['outcome'], why = 'trigger fired: ' + trigger) => ((fired = { id: o.id, outcome, why }), paint?.(explain()!))
+    const fail = (why: string) => (done('blocked', 'not shown: ' + why), error(`offer "${o.id}" not shown: ${why}`))
+    // While it waited for its trigger (or for a Wisepops popup to close), a purchase here or another popup
+    // taking the session's slot may have ruled it out: decided again, it must still win (found in QA).
+    const now = redecide?.().candidates.find((x) => x.offerId === o.id)
+    if (now?.outcome === 'blocked') return done('blocked', `trigger fired: ${trigger}; then ${now.reasons.join('; ')}`)
     // The control group is counted once per session, like a first view: later pages show nothing more.
-    const done = (outcome: Candidate['outcome']) => (fired = { id: o.id, outcome, trigger })
-    if (c.holdout) return done('held_out'), d.history.get().session?.offers.includes(o.id) || act('hold', 'offer_held_out')
+    const ses = d.history.get().session
+    if (c.holdout) return done('held_out'), (ses?.id === d.session().id && ses.offers.includes(o.id)) || act('hold', 'offer_held_out')
     if (o.renderer === 'wisepops') {
-      if (!wp) return error(`offer "${o.id}" has renderer "wisepops" but config.wisepops is not true`)
+      if (!wp) return fail('renderer is "wisepops" but config.wisepops is not true')
       done('shown')
       handed = props
       wp.properties({ onsite_offer: o.id })
@@ -158,7 +167,7 @@ export const startOffers = (d: ShowDeps) => {
       onSubmit: (traits) => (d.identify({ ...traits }), act('submit', 'offer_submitted')),
       onDismiss: () => ((open = undefined), act('dismiss', 'offer_dismissed')),
     }, o.position)
-    if (!r) return error(`offer "${o.id}" could not be shown: ${o.kind === 'embed' ? `no element matches target ${JSON.stringify(o.target)}` : 'rendering failed'}`)
+    if (!r) return fail(o.kind === 'embed' ? `no element matches target ${JSON.stringify(o.target)}` : 'rendering failed')
     done('shown')
     open = { offer: o, close: r.close }
   }
@@ -176,32 +185,44 @@ export const startOffers = (d: ShowDeps) => {
         : error('config.audiencesUrl must be an https URL or a path on the store')
       if (got) (flags = { ...flags, ...got.flags }), (syncedAt = got.syncedAt ?? syncedAt)
     }
-    const s = d.session()
-    const history = d.history.get()
-    const now = d.now()
-    const local = localFlags(history, now, governance, s.returning)
-    const decision = (last = decide({ offers, governance, flags: { ...flags, ...local }, syncedAt, history, page, now, personKey: d.ids().anonymousId, sessionId: s.id }))
+    let all: Record<string, boolean> = flags
+    redecide = () => {
+      const s = d.session()
+      const history = d.history.get()
+      const now = d.now()
+      all = { ...flags, ...localFlags(history, now, governance, s.returning) }
+      return decide({ offers, governance, flags: all, syncedAt, history, page, now, personKey: d.ids().anonymousId, sessionId: s.id })
+    }
+    const decision = (last = redecide())
     debug('decision ' + JSON.stringify(decision))
-    if (d.overlay) overlay(d.w.document, decision)
-    wp?.properties({ onsite_segments: segmentsValue({ ...flags, ...local }), onsite_decision: decision.decisionId, onsite_offer: null })
+    const doc = d.w.document
+    // A cached script with the ids in a cookie can decide before the parser reaches <body> or an embed's
+    // target: the popup of a second page view failed to render (found by `npm run bench`, 2026-11-23).
+    await new Promise((r) => (doc.readyState == 'loading' ? doc.addEventListener('DOMContentLoaded', r) : r(0)))
+    if (d.overlay) (paint = overlay(doc))(explain()!)
+    wp?.properties({ onsite_segments: segmentsValue(all), onsite_decision: decision.decisionId, onsite_offer: null })
     const c = decision.candidates.find((x) => x.outcome !== 'blocked')
     const o = c && offers.find((x) => x.id === c.offerId)
     if (!c || !o) return
+    if (o.kind === 'embed') await appear(doc, o.target!)
     if (c.outcome === 'waiting') arm(d.w, o.trigger, (trigger) => show(o, c, decision.decisionId, trigger))
     else show(o, c, decision.decisionId, 'immediate')
   }
+
+  /** The last decision: which offer is shown and why every offer is or is not. */
+  const explain = (): Explained | undefined =>
+    last && {
+      decisionId: last.decisionId,
+      shown: fired?.outcome === 'shown' ? fired.id : null,
+      // the winner reads as what it became: shown or held out once its trigger fired, or blocked when it
+      // could not be shown or was ruled out meanwhile
+      candidates: last.candidates.map(({ offerId, outcome, reasons }) =>
+        fired?.id === offerId && outcome !== fired.outcome ? { offerId, outcome: fired.outcome, reasons: [...reasons, fired.why] } : { offerId, outcome, reasons }),
+    }
   void run().catch((e) => error('offers failed: ' + e))
 
   return {
-    /** The last decision: which offer is shown and why every offer is or is not. */
-    explain: (): Explained | undefined =>
-      last && {
-        decisionId: last.decisionId,
-        shown: fired?.outcome === 'shown' ? fired.id : null,
-        // a winner that waited for its trigger reads as what it became once the trigger fired
-        candidates: last.candidates.map(({ offerId, outcome, reasons }) =>
-          fired?.id === offerId && outcome === 'waiting' ? { offerId, outcome: fired.outcome, reasons: [...reasons, 'trigger fired: ' + fired.trigger] } : { offerId, outcome, reasons }),
-      },
+    explain,
     /** A purchase here closes an open offer that purchases suppress, before any audience sync catches up. */
     observe(event: string): void {
       if (event === 'Order Completed' && open?.offer.suppressAfterPurchase) open.close(), (open = undefined)
@@ -215,13 +236,35 @@ export const startOffers = (d: ShowDeps) => {
   }
 }
 
-/** `?onsite_debug=1`: a corner panel listing every offer and why it shows or not (text only). */
-const overlay = (doc: Document, dec: Decision): void => {
+/**
+ * Resolves once `sel` matches, or after `ms`: a theme that renders a section by script adds an embed's
+ * target after the document is parsed. A selector that cannot match (or throws) is left to the renderer's error.
+ */
+const appear = (doc: Document, sel: string, ms = 1e4) =>
+  new Promise<void>((r) => {
+    const has = () => {
+      try {
+        return !!doc.querySelector(sel)
+      } catch {
+        return true
+      }
+    }
+    if (has()) return r()
+    const o = new MutationObserver(() => has() && end())
+    const t = setTimeout(() => end(), ms)
+    const end = () => (o.disconnect(), clearTimeout(t), r())
+    o.observe(doc, { childList: true, subtree: true })
+  })
+
+/** `?onsite_debug=1`: a corner panel listing every offer and why it shows or not (text only), kept current. */
+const overlay = (doc: Document) => {
   const host = doc.createElement('div')
   const pre = doc.createElement('pre')
-  pre.textContent = `onsite ${dec.decisionId}\n` + dec.candidates.map((c) => `${c.offerId}: ${c.outcome} (${c.reasons.join('; ')})`).join('\n')
   // CSSOM, not a style attribute in markup: allowed under a strict Content-Security-Policy
   pre.style.cssText = 'position:fixed;left:8px;bottom:8px;z-index:2147483647;max-width:50vw;margin:0;padding:8px;font:11px/1.4 monospace;white-space:pre-wrap;background:#111;color:#eee;pointer-events:none'
   host.attachShadow({ mode: 'open' }).append(pre)
   doc.body.append(host)
+  return (e: Explained) => {
+    pre.textContent = `onsite ${e.decisionId}\n` + e.candidates.map((c) => `${c.offerId}: ${c.outcome} (${c.reasons.join('; ')})`).join('\n')
+  }
 }

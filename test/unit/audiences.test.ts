@@ -34,6 +34,10 @@ describe('loadAudiences', () => {
   it.each([
     ['over 64 KB', { flags: { vip: true }, pad: 'x'.repeat(70_000) }, 'answer over 64 KB'],
     ['over 1000 flags', { flags: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => ['f' + i, 'yes'])) }, 'more than 1000 flags'],
+    // a 200 that is not an answer: cached, it would read as "no flags" for the whole TTL
+    ['null', null, 'answer has no "flags" object'],
+    ['an error object', { error: 'segment service down' }, 'answer has no "flags" object'],
+    ['flags as a list', { flags: ['vip'] }, 'answer has no "flags" object'],
   ])('an answer %s is refused with one error and not cached', async (_label, body, why) => {
     const ls = new MemStorage()
     expect(await loadAudiences({ fetch: answer(body), ls, now: () => 1 }, 'https://x/a', 60000, 500)).toBeUndefined()

@@ -93,7 +93,9 @@ describe('fresh beats stale: purchases seen here', () => {
     ['purchase after sync suppresses the cart offer though the synced flag says abandoner', SYNC + H, SYNC, ['purchase seen after audience sync']],
     ['purchase before sync does not', SYNC - H, SYNC, ['won: priority 10']],
     ['purchase at the sync instant is in the sync', SYNC, SYNC, ['won: priority 10']],
-    ['with no syncedAt any purchase seen here is newer than the flags', NOW - 100 * D, undefined, ['purchase seen after audience sync']],
+    // with no syncedAt the flags' age is unknown: a recent order suppresses, last year's does not
+    ['with no syncedAt, a purchase within purchaseQuietDays suppresses', NOW - 6 * D, undefined, ['purchase seen within 7d, no syncedAt', 'incentive: purchased within 7d']],
+    ['with no syncedAt, an older purchase does not', NOW - 100 * D, undefined, ['won: priority 10']],
     ['no purchase', undefined, SYNC, ['won: priority 10']],
   ])('%s', (_label, orderAt, syncedAt, reasons) => {
     const history: History = orderAt === undefined ? {} : { orderAt }

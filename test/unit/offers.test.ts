@@ -20,9 +20,9 @@ const DEFAULTS: Offer = {
   trigger: { delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0 },
   frequency: { maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true },
   incentive: false, position: 'bottom', renderer: 'onsite', suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a',
-  content: { title: 'Hi', body: '', form: 'none', labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close' } },
+  content: { title: 'Hi', body: '', form: 'none', labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up' } },
 }
-const LABELS = { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close' }
+const LABELS = { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up' }
 const GOVERNANCE = { maxOffersPerSession: 1, incentiveCooldownDays: 14, purchaseQuietDays: 7 }
 
 // The example, verbatim: it must parse as given with no error.
@@ -52,7 +52,7 @@ const OfferSchema = z.strictObject({
   content: z.strictObject({
     title: z.string().min(1), body: z.string(), cta: z.object({ text: z.string().min(1), url: z.string().optional() }).optional(),
     image: z.string().optional(), code: z.string().optional(), form: z.enum(['none', 'email', 'email_phone']), consentText: z.string().optional(),
-    labels: z.strictObject({ email: z.string(), phone: z.string(), thanks: z.string(), close: z.string() }),
+    labels: z.strictObject({ email: z.string(), phone: z.string(), thanks: z.string(), close: z.string(), submit: z.string() }),
   }),
 })
 

@@ -128,9 +128,10 @@ describe('form', () => {
     expect($<HTMLInputElement>(r, 'input[type=checkbox]')!.name).toBe('email_consent')
   })
 
-  it("speaks the store's language: content.labels name the fields, the thanks and the close button", () => {
-    const labels = { email: 'E-Mail', phone: 'Telefon', thanks: 'Danke!', close: 'Schließen' }
+  it("speaks the store's language: content.labels name the fields, the submit button, the thanks and the close button", () => {
+    const labels = { email: 'E-Mail', phone: 'Telefon', thanks: 'Danke!', close: 'Schließen', submit: 'Anmelden' }
     const r = show(offer('popup', { form: 'email_phone', labels }))
+    expect($(r, 'form button')!.textContent).toBe('Anmelden')
     expect($(r, 'input[type=email]')!.closest('label')!.textContent).toContain('E-Mail')
     expect($(r, 'input[type=tel]')!.closest('label')!.textContent).toContain('Telefon')
     expect($(r, '.x')!.getAttribute('aria-label')).toBe('Schließen')

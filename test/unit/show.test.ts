@@ -131,6 +131,94 @@ describe('startOffers', () => {
     expect(String(ls.getItem('onsite:history'))).not.toContain('dismissedAt')
   })
 
+  it('decided while the page is still parsed: waits for DOMContentLoaded, then renders into the embed target', async () => {
+    document.body.innerHTML = ''
+    let state = 'loading'
+    Object.defineProperty(document, 'readyState', { configurable: true, get: () => state })
+    try {
+      const log = captureErrors()
+      const s = startOffers(deps({ offers: [{ id: 'e', kind: 'embed', target: '#slot', content: { title: 'Hi' } }] }))!
+      await vi.waitFor(() => expect(s.explain()?.candidates[0]?.outcome).toBe('shown'))
+      await new Promise((r) => setTimeout(r, 20))
+      expect(log.messages()).toEqual([])
+      expect(s.explain()!.shown).toBeNull()
+      // the parser reaches the target, then the document is parsed
+      document.body.innerHTML = '<div id="slot"></div>'
+      state = 'interactive'
+      document.dispatchEvent(new Event('DOMContentLoaded'))
+      await vi.waitFor(() => expect(document.querySelector('#slot onsite-offer')).toBeTruthy())
+      expect(s.explain()!.shown).toBe('e')
+      expect(log.messages()).toEqual([])
+    } finally {
+      delete (document as { readyState?: string }).readyState
+      document.body.innerHTML = ''
+    }
+  })
+
+  it('an embed target a script adds after the page is parsed is waited for', async () => {
+    document.body.innerHTML = ''
+    const log = captureErrors()
+    startOffers(deps({ offers: [{ id: 'e', kind: 'embed', target: '#late', content: { title: 'Hi' } }] }))
+    await new Promise((r) => setTimeout(r, 50))
+    document.body.append(Object.assign(document.createElement('section'), { id: 'late' }))
+    await vi.waitFor(() => expect(document.querySelector('#late onsite-offer')).toBeTruthy())
+    expect(log.messages()).toEqual([])
+    document.body.innerHTML = ''
+  })
+
+  it('explain(): an embed whose target never comes reads as blocked after 10 s, with why', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      document.body.innerHTML = ''
+      const log = captureErrors()
+      const s = startOffers(deps({ offers: [{ id: 'e', kind: 'embed', target: '#nowhere', content: { title: 'Hi' } }] }))!
+      await vi.advanceTimersByTimeAsync(9_900)
+      expect(log.messages()).toEqual([])
+      await vi.advanceTimersByTimeAsync(100)
+      expect(log.messages()).toEqual(['[onsite] offer "e" not shown: no element matches target "#nowhere"'])
+      expect(s.explain()).toMatchObject({ shown: null, candidates: [{ offerId: 'e', outcome: 'blocked', reasons: ['won: priority 0', 'not shown: no element matches target "#nowhere"'] }] })
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('a purchase while the winner waits for its trigger rules it out: nothing shown, explain() says why', async () => {
+    document.body.innerHTML = ''
+    const d = { ...deps({ offers: [{ id: 'cart', kind: 'popup', trigger: { delayMs: 30 }, content: { title: 'Hi' } }], audiences: { flags: {}, syncedAt: Date.now() - 36e5 } }), history: createHistory(new MemStorage()) }
+    const s = startOffers(d)!
+    await vi.waitFor(() => expect(s.explain()?.candidates[0]?.outcome).toBe('waiting'))
+    d.history.observe('Order Completed', Date.now())
+    s.observe('Order Completed')
+    await vi.waitFor(() => expect(s.explain()!.candidates[0]!.outcome).toBe('blocked'))
+    expect(s.explain()!.candidates[0]!.reasons).toEqual(['waiting for delayMs 30', 'trigger fired: delay; then purchase seen after audience sync'])
+    expect(document.querySelector('onsite-offer')).toBeNull()
+    expect(d.track).not.toHaveBeenCalled()
+  })
+
+  it('a held-out visitor is counted again in a new session, once per session', async () => {
+    const ls = new MemStorage()
+    const history = createHistory(ls)
+    let sid = 's1'
+    const page = () => {
+      const d = { ...deps({ offers: [{ id: 'pop', kind: 'popup', holdoutPercent: 100, content: { title: 'Hi' } }] }), history, session: () => ({ id: sid, returning: false }) }
+      const s = startOffers(d)!
+      return vi.waitFor(() => expect(s.explain()?.candidates[0]?.outcome).toBe('held_out')).then(() => d.track.mock.calls.map((c) => c[0]))
+    }
+    expect(await page()).toEqual(['offer_held_out'])
+    expect(await page()).toEqual([])
+    sid = 's2'
+    expect(await page()).toEqual(['offer_held_out'])
+  })
+
+  it('the debug overlay is kept current: a waiting offer reads as shown once its trigger fired', async () => {
+    document.body.innerHTML = ''
+    startOffers({ ...deps({ offers: [{ id: 'bar', kind: 'bar', trigger: { delayMs: 30 }, content: { title: 'Hi' } }] }), overlay: true })
+    const text = () => [...document.body.children].map((e) => e.shadowRoot?.querySelector('pre')?.textContent ?? '').join('')
+    await vi.waitFor(() => expect(text()).toContain('bar: waiting (waiting for delayMs 30)'), { interval: 1 })
+    await vi.waitFor(() => expect(text()).toContain('bar: shown (waiting for delayMs 30; trigger fired: delay)'))
+    document.body.innerHTML = ''
+  })
+
   it('a bar with position "top" is rendered at the top', async () => {
     document.body.innerHTML = ''
     startOffers(deps({ offers: [{ id: 'bar', kind: 'bar', position: 'top', content: { title: 'Hi' } }] }))

@@ -153,10 +153,23 @@ describe('startOffers with config.wisepops', () => {
     expect(events(d.track)).toEqual([['offer_seen', 'wisepops_abc', 'wisepops'], ['offer_dismissed', 'wisepops_abc', 'wisepops']])
   })
 
-  it('never two popups: ours waits while a Wisepops popup is on screen, and opens after it closes', async () => {
+  it("a Wisepops popup takes the session's slot: ours, waiting for its trigger, is then ruled out", async () => {
     const d = deps({ wisepops: true, offers: [offer({ id: 'ours', renderer: 'onsite', audience: {}, trigger: { delayMs: 20 } })] })
+    const s = startOffers(d)!
+    await vi.waitFor(() => expect(wp.properties()).toHaveLength(1), { interval: 1 })
+    wp.fire('before-popup-display', { detail: { popup: { id: 'theirs' } } })
+    wp.fire('after-popup-close')
+    await vi.waitFor(() => expect(s.explain()?.candidates[0]?.outcome).toBe('blocked'))
+    expect(s.explain()!.candidates[0]!.reasons).toEqual(['waiting for delayMs 20', 'trigger fired: delay; then session: max 1 reached by wisepops_theirs'])
+    expect(document.body.children).toHaveLength(0)
+    expect(events(d.track)).toEqual([['offer_seen', 'wisepops_theirs', 'wisepops'], ['offer_dismissed', 'wisepops_theirs', 'wisepops']])
+  })
+
+  it('never two popups: ours waits while a Wisepops popup is on screen, and opens after it closes', async () => {
+    const d = deps({ wisepops: true, governance: { maxOffersPerSession: 2 }, offers: [offer({ id: 'ours', renderer: 'onsite', audience: {}, trigger: { delayMs: 20 } })] })
     startOffers(d)
-    await vi.waitFor(() => expect(wp.properties()).toHaveLength(1))
+    // right after the decision, well before our 20 ms trigger
+    await vi.waitFor(() => expect(wp.properties()).toHaveLength(1), { interval: 1 })
     wp.fire('before-popup-display', { detail: { popup: { id: 'theirs' } } })
     await new Promise((r) => setTimeout(r, 60))
     expect(document.body.children).toHaveLength(0)
@@ -184,7 +197,7 @@ describe('startOffers with config.wisepops', () => {
     const log = captureErrors()
     const d = deps({ offers: [offer()], audiences: { flags: { vip: true } } })
     startOffers(d)
-    await vi.waitFor(() => expect(log.messages()).toEqual(['[onsite] offer "vip_gift" has renderer "wisepops" but config.wisepops is not true']))
+    await vi.waitFor(() => expect(log.messages()).toEqual(['[onsite] offer "vip_gift" not shown: renderer is "wisepops" but config.wisepops is not true']))
     expect(wp.calls).toEqual([])
   })
 })
