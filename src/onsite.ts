@@ -10,6 +10,7 @@ import { createDelivery } from './delivery.ts'
 import { isOtherPerson, planIdentify, resolveUserId, type IdentifyInput } from './identify.ts'
 import { createHistory } from './history.ts'
 import { createIdentity, type Traits } from './identity.ts'
+import { stringify } from './json.ts'
 import { createLeases, createLock } from './lock.ts'
 import { debug, error, warn } from './log.ts'
 import { createOutbox, type Call } from './outbox.ts'
@@ -88,10 +89,13 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
       const userId = identity.userId()
       if (userId) call.userId = userId
       // The API answers 200 and silently drops calls over 32 KB, so they never leave the page.
-      const size = byteLength(JSON.stringify(call))
+      const text = stringify(call)
+      const size = byteLength(text)
       if (size > MAX_CALL_BYTES) return error(`${type} ${String(fields.event ?? '')} dropped: ${size} bytes, over Customer.io's 32 KB per call`)
       debug(`${type} ${String(fields.event ?? '')}`.trim() + ' queued')
-      return delivery.add({ call, seq: order })
+      // Stored as it will be sent: plain JSON. A function, DOM node or Symbol in the properties made
+      // IndexedDB refuse the call (DataCloneError), which marked the tier full mid-write (QA, 2026-11-23).
+      return delivery.add({ call: JSON.parse(text), seq: order })
     }).catch((e) => error(`${type} ${String(fields.event ?? '')} dropped: ${e}`)) // a BigInt, a throwing toJSON: never an unhandled rejection
   }
 

@@ -143,8 +143,9 @@ export const createKV = (name: string, b: Backends): KV => {
         if (full.has(t)) continue
         try {
           await t.set(key, value)
-          // Reads take the first tier that has the key: a stale copy in a full tier above would win.
-          for (const f of full) await f.del([key]).catch(() => {})
+          // Reads take the first tier that has the key: a stale copy in a full tier above would win. Not
+          // this tier: it can be marked full by another write that failed while this one was under way.
+          for (const f of full) if (f !== t) await f.del([key]).catch(() => {})
           return
         } catch {
           if (t !== tiers[tiers.length - 1]) full.add(t)

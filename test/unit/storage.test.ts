@@ -122,6 +122,19 @@ describe('createKV on localStorage', () => {
     expect(await kv.get('aid')).toBe('second')
   })
 
+  // A write that failed while another was under way in the same tier marked the tier full; the other
+  // write then "cleaned" its own fresh copy out of it, and the value was nowhere (QA, 2026-11-23: an
+  // event tracked right after one IndexedDB could not clone was lost without a word).
+  it('a write that succeeds while another one fails in the same tier keeps its value', async () => {
+    const ls = new MemStorage()
+    ls.failWrite = (k) => k.endsWith(':bad')
+    const kv = createKV('q', { localStorage: ls })
+    await Promise.all([kv.set('bad', 1), kv.set('good', 2)])
+    expect(await kv.get('good')).toBe(2)
+    expect(await kv.get('bad')).toBe(1)
+    expect(ls.getItem('onsite:q:good')).toBe('2')
+  })
+
   it('localTier reads of a corrupt value do not throw out of the KV', async () => {
     const ls = new MemStorage()
     ls.setItem('onsite:q:bad', '{not json')
