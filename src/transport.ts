@@ -61,16 +61,21 @@ export const createTransport = (fetchFn: typeof fetch, apiHost: string, now: () 
     async send(c: Chunk, keepalive: boolean): Promise<Outcome> {
       if (keepalive) inFlightKeepalive += c.bytes
       const abort = typeof AbortController === 'function' ? new AbortController() : undefined
-      const timer = setTimeout(() => abort?.abort(), TIMEOUT_MS)
+      let timer: ReturnType<typeof setTimeout> | undefined
       try {
-        const res = await fetchFn(apiHost + '/b', {
-          method: 'POST',
-          body: c.body,
-          headers: { 'Content-Type': 'text/plain' },
-          keepalive,
-          credentials: 'omit',
-          signal: abort?.signal ?? null,
-        })
+        // Not only aborted but also given up on: a page's fetch wrapper that ignores the signal and never
+        // settles held every later send of the page (QA, 2026-11-23).
+        const res = await Promise.race([
+          fetchFn(apiHost + '/b', {
+            method: 'POST',
+            body: c.body,
+            headers: { 'Content-Type': 'text/plain' },
+            keepalive,
+            credentials: 'omit',
+            signal: abort?.signal ?? null,
+          }),
+          new Promise<never>((_, fail) => (timer = setTimeout(() => (abort?.abort(), fail()), TIMEOUT_MS))),
+        ])
         const status = res.status
         if (status >= 200 && status < 300) return { ok: true }
         const out: Outcome = { ok: false, retry: status === 408 || status === 429 || status >= 500, status }

@@ -168,6 +168,20 @@ describe('createTransport.send', () => {
     expect(outcome).toEqual({ ok: false, retry: true, status: 0 })
   })
 
+  // A page's fetch wrapper that never settles and ignores the signal held every later send of the page
+  // (QA, 2026-11-23): the send gives up waiting on it too.
+  it('gives up after 15 s on a fetch that never settles and ignores the abort', async () => {
+    vi.useFakeTimers()
+    const fetchFn = vi.fn<typeof fetch>(() => new Promise(() => {}))
+    const t = createTransport(fetchFn, 'https://h/v1', Date.now)
+    let outcome: unknown
+    void t.send(body, true).then((o) => (outcome = o))
+    expect(t.keepaliveRoom()).toBeLessThan(KEEPALIVE_BUDGET)
+    await vi.advanceTimersByTimeAsync(15000)
+    expect(outcome).toEqual({ ok: false, retry: true, status: 0 })
+    expect(t.keepaliveRoom()).toBe(KEEPALIVE_BUDGET)
+  })
+
   it('keepaliveRoom() shrinks while a keepalive send is in flight and recovers after', async () => {
     const answers = [deferred<Response>(), deferred<Response>(), deferred<Response>()]
     let n = 0
