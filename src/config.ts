@@ -1,6 +1,6 @@
 // Config is checked key by key (see check.ts): a bad optional key gets one `[onsite]` error naming the key
 // and the fix, and its default is used; only a missing or secret writeKey is fatal (nothing stored or sent).
-import { check, isObj, num, oneOf, str } from './check.ts'
+import { check, isObj, num, oneOf, own, str } from './check.ts'
 import { error } from './log.ts'
 
 export interface Config {
@@ -63,7 +63,7 @@ export const parseConfig = (input: unknown, base: string, extraKeys: readonly st
   c.apiHost = resolveHost(c.apiHost, base) || `https://cdp${c.region == 'eu' ? '-eu' : ''}.customer.io/v1`
   c.cioUserId ||= ''
   // A guest renders {"id": null, "email": null}: no customer, no identify.
-  let { id, email } = c.customer || {}
+  let { id, email } = own(c.customer)
   id = (typeof id == 'number' || str(id)) && ('' + id).trim()
   email = str(email) && email
   delete c.region

@@ -2,6 +2,7 @@
 // a different person (reset first, so two people on one device are never merged), and which traits
 // actually changed (an identical identify on every page is not sent).
 // https://customer.io/docs/cdp/sources/source-spec/identify-spec/
+import { own } from './check.ts'
 import type { Person, Traits } from './identity.ts'
 
 export interface IdentifyInput {
@@ -13,7 +14,7 @@ export interface IdentifyInput {
 }
 
 const differ = (a: unknown, b: unknown): boolean => !!a && !!b && a !== b
-const emailOf = (t: Traits | undefined): string | undefined => t?.email as string | undefined
+const emailOf = (t: Traits | undefined): string | undefined => own(t).email
 
 /**
  * The userId an input resolves to: its own, or with `identifyBy: "email"` the email. A soft id (from a

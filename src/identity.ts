@@ -3,6 +3,7 @@
 // survives: Safari caps script-written cookies at 7 days and may wipe storage, rarely all at once.
 // Reads and writes of the in-memory state are synchronous, so calls made one after another see the
 // identity in the order they were made; persisting is asynchronous and never blocks a call.
+import { own } from './check.ts'
 import type { Cookies } from './cookie.ts'
 import { loadJSON, saveJSON, type KV } from './storage.ts'
 
@@ -43,7 +44,7 @@ export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: Identit
   anonymousId ||= newId()
   const who = loadJSON<Person>(ls, LS_WHO)
   const stored = who && typeof who === 'object' ? who : undefined
-  let person: Person = stored ?? {}
+  let person: Person = own(stored)
 
   const save = (): Promise<void> => {
     cookies.set(AID_COOKIE, anonymousId)
@@ -59,7 +60,7 @@ export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: Identit
     async restore(): Promise<void> {
       const [aid, who] = await Promise.all([known ? '' : kv.get<string>(AID), stored ? undefined : kv.get<Person>(WHO)])
       if (aid) anonymousId = aid
-      if (who && typeof who === 'object') person = who
+      if (who && typeof who === 'object') person = own(who)
       // Mirroring needs no waiting: calls and the offer decision only need the ids in memory.
       void save()
     },
@@ -69,13 +70,13 @@ export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: Identit
     userId: () => person.userId,
     person: (): Person => person,
     setPerson(p: Person): Promise<void> {
-      person = p
+      person = own(p)
       return save()
     },
     /** A new person on this browser: new anonymous id, nothing carried over. */
     reset(): Promise<void> {
       anonymousId = newId()
-      person = {}
+      person = own(0)
       return save()
     },
     /** Consent withdrawn: every copy of the ids is removed. */

@@ -1,5 +1,6 @@
 // The public API. `onsite` is the same object as the global of the script-tag build.
 import { watchCaptureForms } from './capture.ts'
+import { own } from './check.ts'
 import { parseConfig, type Config } from './config.ts'
 import { CONSENT_STATES, followShopify, shopifyOf, wipeStorage, type ConsentState } from './consent.ts'
 import { createCookies } from './cookie.ts'
@@ -162,7 +163,7 @@ export const createOnsite = (addons: readonly Addon[] = []): Onsite => {
     }
     config = parsed
     // own keys only, as check() reads them (show.ts and the add-ons read this copy)
-    raw = Object.assign(Object.create(null), given)
+    raw = own(given)
     setVerbose(config.debug || /[?&]onsite_debug=1/.test(location.search))
     // From init, not from consent: a form submitted while consent is pending is an identify that waits in
     // memory like any other call (and is discarded if consent is denied).

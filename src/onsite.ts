@@ -2,7 +2,7 @@
 // Nothing runs until init(): importing is free.
 import { nanoid } from 'nanoid'
 import { takeCioId } from './capture.ts'
-import { isObj } from './check.ts'
+import { isObj, own } from './check.ts'
 import type { Config } from './config.ts'
 import { callContext, pageInfo } from './context.ts'
 import { createCookies, ORDER_COOKIE } from './cookie.ts'
@@ -108,6 +108,8 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
 
   const identify = (input: IdentifyInput) =>
     void emit('identify', { traits: {} }, (call) => {
+      // own keys only: an Object.prototype.userId set by the page must not become this shopper's userId
+      input = own(input) as IdentifyInput
       const userId = resolveUserId(identity.person(), input, config.identifyBy)
       if (userId === null) return debug('a tracked link id was ignored: a known customer is signed in'), false
       if (isOtherPerson(identity.person(), userId, input)) {

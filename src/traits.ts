@@ -1,6 +1,6 @@
 // Pure helpers for identity data: email and phone normalisation for identify traits, and the scrub
 // that keeps emails and phone numbers out of track/page properties (identity belongs in traits only).
-import { str } from './check.ts'
+import { own, str } from './check.ts'
 import { warn } from './log.ts'
 import type { Props } from './validate.ts'
 
@@ -86,7 +86,7 @@ export const scrubPII = (props: Props): [Props, string[]] => {
 
 /** Traits with the email and phone normalised; one that cannot be is left out, with a warning. */
 export const cleanTraits = (traits: Props, country: string): Props => {
-  const t = { ...traits }
+  const t = own(traits)
   const fix = (key: string, norm: (v: unknown) => string, fix: string) => {
     if (t[key] == null) return
     const v = norm(t[key])

@@ -1,7 +1,11 @@
 // The identity and consent keys of the config: consent, identifyBy, defaultCountry, cioUserId, customer.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/config.ts'
-import { captureErrors } from './fakes.ts'
+import { isOtherPerson, resolveUserId } from '../../src/identify.ts'
+import { createIdentity } from '../../src/identity.ts'
+import { createKV } from '../../src/storage.ts'
+import { cleanTraits } from '../../src/traits.ts'
+import { captureErrors, MemStorage } from './fakes.ts'
 
 const BASE = 'https://shop.example/'
 const parse = (extra: Record<string, unknown>, shopify = false) => parseConfig({ writeKey: 'pk_1', ...extra }, BASE, [], shopify)
@@ -192,4 +196,29 @@ it('a misspelt identity key is reported as unknown, listing the known ones', () 
   expect(log.messages()).toHaveLength(1)
   expect(log.messages()[0]).toMatch(/^\[onsite\] config\.identify_by is unknown and ignored \(known: /)
   for (const k of ['consent', 'identifyBy', 'defaultCountry', 'cioUserId', 'customer']) expect(log.messages()[0]).toContain(k)
+})
+
+// A script of the page (or an attacker's) that puts email, id or userId on Object.prototype must not make
+// onsite identify the shopper as that person (QA, 2026-11-23: every call carried the inherited userId).
+describe('a polluted Object.prototype', () => {
+  const proto = Object.prototype as Record<string, unknown>
+  const keys = { email: 'attacker@evil.example', id: 'attacker-123', userId: 'attacker-123', phone: '+14155550123' }
+  beforeEach(() => void Object.assign(proto, keys))
+  afterEach(() => Object.keys(keys).forEach((k) => delete proto[k]))
+
+  it('config.customer {} (or a guest) is no customer', () => {
+    expect(Object.keys(parse({ customer: {} })!)).not.toContain('customer')
+    expect(Object.keys(parse({})!)).not.toContain('customer')
+  })
+
+  it('identify traits without an email or phone get none', () => {
+    expect({ ...cleanTraits({ first_name: 'Jane' }, 'US') }).toEqual({ first_name: 'Jane' })
+    expect(resolveUserId({}, { userId: undefined, traits: cleanTraits({}, 'US') }, 'email')).toBeUndefined()
+  })
+
+  it('a new visitor has no userId', () => {
+    const id = createIdentity({ cookies: { get: () => '', set: () => {}, del: () => {} }, kv: createKV('id', {}), localStorage: new MemStorage(), newId: () => 'a1' })
+    expect(id.userId()).toBeUndefined()
+    expect(isOtherPerson(id.person(), undefined, { traits: { email: 'jane@example.com' } })).toBe(false)
+  })
 })

@@ -29,6 +29,29 @@ afterEach(() => {
 })
 
 describe('createOnsite', () => {
+  it('a polluted Object.prototype (email, id, userId) names nobody: no userId, no email, no customer identify', async () => {
+    const proto = Object.prototype as Record<string, unknown>
+    const keys = { email: 'attacker@evil.example', id: 'attacker-123', userId: 'attacker-123' }
+    Object.assign(proto, keys)
+    try {
+      const api = createOnsite()
+      api.init({ writeKey: 'wk_proto', customer: {} })
+      api.page()
+      api.identify({ first_name: 'Jane' })
+      await waitForCalls('wk_proto', 2)
+      await pause(50)
+      const [page, identify] = calls('wk_proto')
+      // own keys: toHaveProperty would see the polluted prototype
+      expect(Object.keys(page!)).not.toContain('userId')
+      expect(identify!.type).toBe('identify')
+      expect(Object.keys(identify!)).not.toContain('userId')
+      expect(identify!.traits).toEqual({ first_name: 'Jane' })
+      expect(calls('wk_proto')).toHaveLength(2)
+    } finally {
+      Object.keys(keys).forEach((k) => delete proto[k])
+    }
+  })
+
   it('replays calls made before init with their original time, in order, in the wire format', async () => {
     const T0 = 1_700_000_000_000
     vi.useFakeTimers({ toFake: ['Date'] })
