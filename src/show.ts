@@ -3,9 +3,9 @@
 // sends what the visitor does with it back as offer_* events. Every decision stays explainable.
 import { audiencesUrl, loadAudiences } from './audiences.ts'
 import { resolveHost } from './config.ts'
-import { decide, localFlags, type Candidate, type Decision } from './decide.ts'
+import { decide, localFlags, type Candidate, type Decision, type History } from './decide.ts'
 import type { HistoryStore, OfferAct } from './history.ts'
-import { debug, error } from './log.ts'
+import { debug, error, warn } from './log.ts'
 import { parseAudiences, parseOffers, type Offer } from './offers.ts'
 import { renderOffer } from './render.ts'
 import { connectWisepops, HANDOVER_EVENT, segmentsValue } from './wisepops.ts'
@@ -188,10 +188,19 @@ export const startOffers = (d: ShowDeps) => {
     let all: Record<string, boolean> = flags
     redecide = () => {
       const s = d.session()
-      const history = d.history.get()
       const now = d.now()
-      all = { ...flags, ...localFlags(history, now, governance, s.returning) }
-      return decide({ offers, governance, flags: all, syncedAt, history, page, now, personKey: d.ids().anonymousId, sessionId: s.id })
+      const go = (history: History) => {
+        all = { ...flags, ...localFlags(history, now, governance, s.returning) }
+        return decide({ offers, governance, flags: all, syncedAt, history, page, now, personKey: d.ids().anonymousId, sessionId: s.id })
+      }
+      try {
+        return go(d.history.get())
+      } catch {
+        // a history another script or a hand edit left in the wrong shape ({"session": {"offers": 5}})
+        warn('offer history of the wrong shape: starting over')
+        d.history.clear()
+        return go({})
+      }
     }
     const decision = (last = redecide())
     debug('decision ' + JSON.stringify(decision))
@@ -205,7 +214,15 @@ export const startOffers = (d: ShowDeps) => {
     const o = c && offers.find((x) => x.id === c.offerId)
     if (!c || !o) return
     if (o.kind === 'embed') await appear(doc, o.target!)
-    if (c.outcome === 'waiting') arm(d.w, o.trigger, (trigger) => show(o, c, decision.decisionId, trigger))
+    // from a timer or a listener: a throw would reach the page
+    if (c.outcome === 'waiting')
+      arm(d.w, o.trigger, (trigger) => {
+        try {
+          show(o, c, decision.decisionId, trigger)
+        } catch (e) {
+          error('offers failed: ' + e)
+        }
+      })
     else show(o, c, decision.decisionId, 'immediate')
   }
 

@@ -95,6 +95,24 @@ describe('watchCaptureForms', () => {
     expect(identified).toEqual([{ email: 'jane@example.com', email_consent: true }])
   })
 
+  // A named input hides the form's own method of that name (form.matches is the input): onsite threw into
+  // the page on every submit of such a form and lost the identify (QA, 2026-11-23).
+  it.each(['matches', 'querySelector'])('a form with an input named %j: identifies, never throws', (name) => {
+    // as browsers do it (happy-dom does not): the named input shadows the method
+    const clobber = (f: HTMLFormElement) => Object.defineProperty(f, name, { value: f.querySelector(`[name=${name}]`) })
+    const f = clobber(form(`<input name="${name}" value="x"><input type="email" value="jane@example.com">`))
+    expect(() => submit(f)).not.toThrow()
+    expect(identified).toEqual([{ email: 'jane@example.com' }])
+    const plain = clobber(form(`<input name="${name}">`, 'action="/search"'))
+    expect(() => submit(plain)).not.toThrow()
+    expect(identified).toHaveLength(1)
+  })
+
+  it('a submit from something that is not an element is ignored', () => {
+    expect(() => document.dispatchEvent(new Event('submit'))).not.toThrow()
+    expect(identified).toEqual([])
+  })
+
   it('ignores forms without data-onsite-capture', () => {
     const f = form('<input type="email" value="jane@example.com">', 'action="/search"')
     submit(f)

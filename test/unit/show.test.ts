@@ -219,6 +219,19 @@ describe('startOffers', () => {
     document.body.innerHTML = ''
   })
 
+  it('a history of the wrong shape is one warning and starts over; the offer still shows when its trigger fires', async () => {
+    document.body.innerHTML = ''
+    const ls = new MemStorage()
+    ls.setItem('onsite:history', JSON.stringify({ session: { id: 's', offers: 5 }, productViews: [1, 2] }))
+    const log = captureErrors()
+    const warned = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const s = startOffers({ ...deps({ offers: [{ id: 'bar', kind: 'bar', trigger: { delayMs: 20 }, content: { title: 'Hi' } }] }), history: createHistory(ls) })!
+    await vi.waitFor(() => expect(s.explain()!.shown).toBe('bar'))
+    expect(warned.mock.calls.map((c) => String(c[0]))).toEqual(['[onsite] offer history of the wrong shape: starting over'])
+    expect(log.messages()).toEqual([])
+    document.body.innerHTML = ''
+  })
+
   it('a bar with position "top" is rendered at the top', async () => {
     document.body.innerHTML = ''
     startOffers(deps({ offers: [{ id: 'bar', kind: 'bar', position: 'top', content: { title: 'Hi' } }] }))
