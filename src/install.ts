@@ -13,8 +13,11 @@ export const install = (onsite: Onsite): void => {
     const queue: QueuedCall[] = Array.isArray(prior)
       ? prior.filter(Array.isArray).map((c) => [String(c[0]), c.slice(1)])
       : Array.isArray(prior?._q)
-        ? prior._q
+        ? prior._q.filter((c) => Array.isArray(c) && Array.isArray(c[1]))
         : []
+    // Code that kept a reference to the stub (`const o = window.onsite` before the script came) calls
+    // the script from now on, instead of a queue nobody reads (QA, 2026-11-23).
+    if (prior && !Array.isArray(prior)) for (const m in onsite) if (typeof (prior as Record<string, unknown>)[m] == 'function') (prior as Record<string, unknown>)[m] = onsite[m as keyof Onsite]
     const given = queue.some((c) => c[0] === 'init')
     const found = () => !!document.querySelector('script#onsite-config')
     if (!given && found()) queue.push(['init', []])

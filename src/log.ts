@@ -9,7 +9,9 @@ export const setVerbose = (on: boolean): void => {
 
 const out = (level: Level, msg: string): void => {
   try {
-    console[level]('[onsite] ' + msg)
+    // shopper or page text inside a message (an event name, an exception's text) may hold line breaks
+    // or be 40 KB long: one line, cut at 2000 characters (QA, 2026-11-23)
+    console[level](('[onsite] ' + msg).replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').slice(0, 2000))
   } catch {
     // a hostile console must not break the host page
   }

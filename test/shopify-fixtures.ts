@@ -10,7 +10,7 @@ export const SNIPPET = readFileSync(SNIPPET_PATH, 'utf8')
 
 /** The static loader stub of README "Install on a store", byte for byte. */
 export const STUB =
-  '!function(w,s){if(w.onsite)return;s=w.onsite={_q:[],anonymousId:function(){return""},explain:function(){}};"init page track identify reset flush consent".split(" ").forEach(function(m){s[m]=function(){s._q.push([m,[].slice.call(arguments),Date.now()]);return Promise.resolve()}})}(window);onsite.page();'
+  '!function(w,s){s=w.onsite;if(s&&(s._q||s.version||s.push))return;s=w.onsite={_q:[],anonymousId:function(){return""},explain:function(){}};"init page track identify reset flush consent".split(" ").forEach(function(m){s[m]=function(){s._q.push([m,[].slice.call(arguments),Date.now()]);if(m=="flush")return Promise.resolve()}})}(window);onsite.page();'
 
 export const SHOP_HOST = 'shop.example'
 /** What `'onsite.js' | asset_url` gives: a protocol-relative CDN URL with a version. */

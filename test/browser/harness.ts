@@ -181,7 +181,7 @@ export function loaderPage({ config, before = '', after = '' }: LoaderOptions): 
   const json = JSON.stringify(config).replace(/</g, '\\u003c');
   return `<!doctype html><html><head><title>Test store</title>
 <script type="application/json" id="onsite-config">${json}</script>
-<script>!function(w,s){if(w.onsite)return;s=w.onsite={_q:[],anonymousId:function(){return""},explain:function(){}};"init page track identify reset flush consent".split(" ").forEach(function(m){s[m]=function(){s._q.push([m,[].slice.call(arguments),Date.now()]);return Promise.resolve()}})}(window);</script>
+<script>!function(w,s){s=w.onsite;if(s&&(s._q||s.version||s.push))return;s=w.onsite={_q:[],anonymousId:function(){return""},explain:function(){}};"init page track identify reset flush consent".split(" ").forEach(function(m){s[m]=function(){s._q.push([m,[].slice.call(arguments),Date.now()]);if(m=="flush")return Promise.resolve()}})}(window);</script>
 ${before}
 <script async src="/dist/onsite.js"></script></head><body>${after}</body></html>`;
 }

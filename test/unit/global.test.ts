@@ -156,4 +156,46 @@ describe('global entry', () => {
     await api.flush()
     await vi.waitFor(() => expect(calls('wk_readme_stub').map((c) => c.type + ' ' + (c.event ?? ''))).toEqual(['page ', 'track Stubbed']), { timeout: 2000, interval: 10 })
   })
+
+  const readmeStub = () => new Function(/<script>(!function\(w,s\)[^<]*)<\/script>/.exec(readFileSync('README.md', 'utf8'))![1]!)()
+
+  it("the README's stub answers like the script: a Promise from flush() only", async () => {
+    readmeStub()
+    const early = w.onsite as Record<string, (...a: unknown[]) => unknown>
+    expect(early.track!('X')).toBeUndefined()
+    expect(early.flush!()).toBeInstanceOf(Promise)
+    delete w.onsite
+    const api = (await load()) as unknown as Record<string, (...a: unknown[]) => unknown>
+    expect(api.track!('X')).toBeUndefined()
+    expect(api.flush!()).toBeInstanceOf(Promise)
+  })
+
+  it('code holding the stub from before the script came calls the script afterwards', async () => {
+    readmeStub()
+    const held = w.onsite as Record<string, (...a: unknown[]) => unknown>
+    held.init!({ writeKey: 'wk_held' })
+    const api = await load()
+    expect(held.track).toBe((api as unknown as Record<string, unknown>).track)
+    held.track!('Through the old reference')
+    await api.flush()
+    await vi.waitFor(() => expect(calls('wk_held').map((c) => c.event ?? c.type)).toEqual(['page', 'Through the old reference']), { timeout: 2000, interval: 10 })
+  })
+
+  it('a malformed entry in the stub queue is skipped; onsite still starts and replays the rest', async () => {
+    readmeStub()
+    const q = (w.onsite as { _q: unknown[] })._q
+    ;(w.onsite as Record<string, (...a: unknown[]) => unknown>).init!({ writeKey: 'wk_garbage' })
+    q.push(null, 'track', ['track'], ['track', 'not an array'])
+    ;(w.onsite as Record<string, (...a: unknown[]) => unknown>).track!('Kept')
+    const api = await load()
+    await api.flush()
+    await vi.waitFor(() => expect(calls('wk_garbage').map((c) => c.event ?? c.type)).toEqual(['page', 'Kept']), { timeout: 2000, interval: 10 })
+    expect(log.messages()).toEqual([])
+  })
+
+  it('the README stub is not fooled by an element with id="onsite" (browsers expose it as window.onsite)', () => {
+    w.onsite = document.createElement('meta')
+    readmeStub()
+    expect((w.onsite as { _q?: unknown[] })._q).toEqual([['page', [], expect.any(Number)]])
+  })
 })

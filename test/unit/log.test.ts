@@ -25,6 +25,14 @@ describe('log', () => {
     expect(spy).toHaveBeenCalledExactlyOnceWith('[onsite] loud')
   })
 
+  it('one line, at most 2000 characters, whatever the text inside', () => {
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
+    error('track refused: "Order\nCompleted" \r\n  is bad\u2028x')
+    error('x'.repeat(40_000))
+    expect(spy.mock.calls[0]![0]).toBe('[onsite] track refused: "Order Completed" is bad x')
+    expect(spy.mock.calls[1]![0]).toHaveLength(2000)
+  })
+
   it('a console that throws does not throw out of the logger', () => {
     vi.spyOn(console, 'error').mockImplementation(() => {
       throw new Error('patched by an error tracker')
