@@ -43,8 +43,15 @@ export const normalizePhone = (v: unknown, country: string): string => {
   return s.length >= 9 && s.length <= 16 ? s : ''
 }
 
-const PII_KEY = /^(customer_?)?(e-?mail|email_?address|phone|phone_?number|mobile|mobile_?phone|telephone|tel|sms|cell)$/i
+// A key that names an email or phone, prefixed or not (shipping_phone, contactPhone, billingEmail,
+// phone_number) but not one about it (email_consent, phone_type, emailed).
+const PII_KEY = /(e-?mail|phone|mobile)(_?(address|number))?$|^(customer_?)?(tel|sms|cell)$/i
 const PHONE_VALUE = /^\+\d[\d\s().-]{6,}$/
+// An international number inside text or a URL ("call me at +1 415 555 0123", "?to=%2B14155550123"), and
+// the value of a phone-named query parameter, national format included ("?shipping_phone=4155550123").
+// Bounded quantifiers: linear on any input. National numbers inside free text are not recognised.
+const PHONE_IN = /(?:\+|%2B)\d(?:[\d\s().-]|%20){6,24}\d/gi
+const PHONE_PARAM = /([?&](?:[\w-]{0,40}[_-])?(?:phone|mobile|tel|sms|cell)(?:_?number)?=)[^&#]+/gi
 
 /**
  * A copy of track/page properties without emails and phone numbers: a PII key or a value that is one is
@@ -57,7 +64,7 @@ export const scrubPII = (props: Props): [Props, string[]] => {
     if (str(v)) {
       if (PHONE_VALUE.test(v.trim())) return removed.push(path), undefined
       // most strings hold no @ at all: no regex run for them
-      const cut = /@|%(25)?40/i.test(v) ? v.replace(EMAIL_IN, '') : v
+      const cut = (/@|%(25)?40/i.test(v) ? v.replace(EMAIL_IN, '') : v).replace(PHONE_IN, '').replace(PHONE_PARAM, '$1')
       if (cut === v) return v
       removed.push(path)
       // "hi a@b.io there" -> "hi there"; nothing left but the email: the property goes

@@ -133,6 +133,30 @@ describe('scrubPII', () => {
     expect(removed).toEqual([])
   })
 
+  // QA, 2026-11-23: these were all delivered as they were
+  it('drops prefixed phone and email keys, and cuts phone numbers out of text and URLs', () => {
+    const [out, removed] = scrubPII({
+      shipping_phone: '(415) 555-0123',
+      contactPhone: '415.555.0123',
+      billingEmail: 'nobody',
+      note: 'call me at +1 415 555 0123 please',
+      url: 'https://shop.example/thanks?phone=%2B14155550123&order=1001',
+      search: '?shipping_phone=4155550123&tel=0612345678&hotel=ritz',
+      stamp: '2026-11-23T10:00:00+01:00',
+      sku: 'TEE-1001+2',
+      phone_type: 'mobile',
+    })
+    expect(out).toEqual({
+      note: 'call me at please',
+      url: 'https://shop.example/thanks?phone=&order=1001',
+      search: '?shipping_phone=&tel=&hotel=ritz',
+      stamp: '2026-11-23T10:00:00+01:00',
+      sku: 'TEE-1001+2',
+      phone_type: 'mobile',
+    })
+    expect(removed).toEqual(['shipping_phone', 'contactPhone', 'billingEmail', 'note', 'url', 'search'])
+  })
+
   it('removes a value that is a whole email or an international phone number, under any key', () => {
     const [out, removed] = scrubPII({ contact: '  Jane.Doe@Example.com ', whatsapp: '+1 (555) 555-0123', note: 'hello', n: 3 })
     expect(out).toEqual({ note: 'hello', n: 3 })
