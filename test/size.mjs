@@ -42,7 +42,7 @@ const variant = async ({ stub = false, quiet = false } = {}) => {
     },
   }
   const r = await build({ ...browser, sourcemap: false, entryPoints: [ENTRY], write: false, metafile: true, format: 'iife', outfile: 'x.js', plugins: [plugin] })
-  const code = (await minify(r.outputFiles[0].text, terserOptions)).code
+  const code = (await minify(r.outputFiles[0].text, terserOptions())).code
   return { gz: gzipSync(code, { level: 9 }).length, raw: code.length, meta: r.metafile }
 }
 
