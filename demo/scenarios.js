@@ -60,8 +60,9 @@
           return { go: '/' }
         },
         async () => {
-          const d = await QA.explainReady()
           const open = await QA.waitFor(QA.dialog, 5000, 'the cart popup').catch(() => null)
+          // read once it is on screen: explain().shown names an offer once it is rendered
+          const d = await QA.explainReady()
           const seen = await QA.waitEvents((e) => e.event === 'offer_seen' && cart(e) && e.anonymousId === QA.ids().anonymousId, 1, 6000).catch(() => [])
           const added = await QA.waitEvents((e) => e.event === 'Product Added' && e.anonymousId === QA.ids().anonymousId, 1, 6000).catch(() => [])
           return {

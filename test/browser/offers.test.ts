@@ -124,6 +124,31 @@ describe('offers in Chromium', () => {
     expect((await explain(page)).candidates[0].reasons).toContain('incentive: cart_recovery shown within 14d')
   })
 
+  // The script in <head> runs while the parser waits on a slow theme script: it decided before <body>
+  // existed and the offer was lost with "rendering failed" (QA, 2026-11-23; `npm run bench` found the same on
+  // a second page view). Rendering now waits for the parsed document.
+  it.each([
+    ['popup', {}],
+    ['embed', { kind: 'embed', target: '#slot' }],
+  ])('decided before <body> is parsed (a slow script in <head>): the %s still shows, with no error', async (kind, extra) => {
+    await suite.ctx.route('**/slow.js', async (r) => {
+      await new Promise((ok) => setTimeout(ok, 1500))
+      await r.fulfill({ body: 'window.slowDone = 1', contentType: 'text/javascript' })
+    })
+    const html = loaderPage({ config: config({ offers: [cart(extra)] }), after: '<main><div id="slot"></div></main>' })
+      .replace('</head>', '<script src="/slow.js"></script></head>')
+    const page = await suite.ctx.newPage()
+    const errors: string[] = []
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
+    await page.goto(suite.stack.page('/slow-head', html))
+    await waitFor(() => page.evaluate(() => !!document.querySelector('onsite-offer')))
+    expect(await page.evaluate(() => (window as any).slowDone)).toBe(1)
+    expect((await explain(page)).shown).toBe('cart_recovery')
+    if (kind === 'embed') expect(await page.evaluate(() => !!document.querySelector('#slot > onsite-offer'))).toBe(true)
+    else expect(await dialogOpen(page)).toBe(true)
+    expect(errors).toEqual([])
+  })
+
   it('a hostile title is shown as text, never parsed as HTML', async () => {
     const title = '<img src=x onerror="window.pwned=1">'
     const page = await suite.open('/products/tee', loaderPage({ config: config({ offers: [cart({ content: { title } })] }) }))
