@@ -7,7 +7,9 @@ import { decide, localFlags, type Candidate, type Decision, type History } from 
 import type { HistoryStore, OfferAct } from './history.ts'
 import { debug, error, warn } from './log.ts'
 import { parseAudiences, parseOffers, type Offer } from './offers.ts'
+import { overlay } from './overlay.ts'
 import { renderOffer } from './render.ts'
+import { appear, arm, domReady } from './wait.ts'
 import { connectWisepops, HANDOVER_EVENT, segmentsValue } from './wisepops.ts'
 
 /** Config keys read here, beside the core's. */
@@ -38,43 +40,6 @@ export const pageType = (path: string, given: unknown): string =>
   typeof given === 'string' && given
     ? given
     : path === '/' ? 'home' : (/^\/(products|collections|cart|search|blogs|pages|account)\b/.exec(path)?.[1]?.replace(/s$/, '') ?? 'other')
-
-const NAMES: Record<string, string> = { delayMs: 'delay', scrollPercent: 'scroll', exitIntent: 'exit_intent', inactivityMs: 'inactivity' }
-
-/** Calls `fire` once every configured condition of the trigger has been met, then stops listening. */
-export const arm = (w: Window, t: Offer['trigger'], fire: (trigger: string) => void) => {
-  const keys = (Object.keys(t) as (keyof Offer['trigger'])[]).filter((k) => t[k])
-  const left = new Set<string>(keys)
-  const offs: (() => void)[] = []
-  const done = (k: string) => {
-    if (left.delete(k) && !left.size) offs.forEach((f) => f()), fire(keys.map((x) => NAMES[x]).join('+'))
-  }
-  const on = (target: EventTarget, type: string, fn: (e: Event) => void) => {
-    target.addEventListener(type, fn, { passive: true })
-    offs.push(() => target.removeEventListener(type, fn))
-  }
-  if (t.delayMs) {
-    const id = setTimeout(() => done('delayMs'), t.delayMs)
-    offs.push(() => clearTimeout(id))
-  }
-  if (t.scrollPercent) {
-    const check = () => {
-      const h = w.document.documentElement.scrollHeight
-      if (!h || ((w.scrollY + w.innerHeight) / h) * 100 >= t.scrollPercent) done('scrollPercent')
-    }
-    on(w, 'scroll', check)
-    check()
-  }
-  // Desktop exit intent: the pointer leaves through the top edge, towards the tabs and the address bar.
-  if (t.exitIntent) on(w.document, 'mouseout', (e) => !(e as MouseEvent).relatedTarget && (e as MouseEvent).clientY <= 0 && done('exitIntent'))
-  if (t.inactivityMs) {
-    let id: ReturnType<typeof setTimeout> | undefined
-    const again = () => (clearTimeout(id), (id = setTimeout(() => done('inactivityMs'), t.inactivityMs)))
-    for (const type of ['scroll', 'pointermove', 'keydown', 'touchstart']) on(w, type, again)
-    offs.push(() => clearTimeout(id))
-    again()
-  }
-}
 
 export const startOffers = (d: ShowDeps) => {
   let parsed: ReturnType<typeof parseOffers>
@@ -205,9 +170,7 @@ export const startOffers = (d: ShowDeps) => {
     const decision = (last = redecide())
     debug('decision ' + JSON.stringify(decision))
     const doc = d.w.document
-    // A cached script with the ids in a cookie can decide before the parser reaches <body> or an embed's
-    // target: the popup of a second page view failed to render (found by `npm run bench`, 2026-11-23).
-    await new Promise((r) => (doc.readyState == 'loading' ? doc.addEventListener('DOMContentLoaded', r) : r(0)))
+    await domReady(doc)
     if (d.overlay) (paint = overlay(doc))(explain()!)
     wp?.properties({ onsite_segments: segmentsValue(all), onsite_decision: decision.decisionId, onsite_offer: null })
     const c = decision.candidates.find((x) => x.outcome !== 'blocked')
@@ -250,38 +213,5 @@ export const startOffers = (d: ShowDeps) => {
       open?.close()
       open = undefined
     },
-  }
-}
-
-/**
- * Resolves once `sel` matches, or after `ms`: a theme that renders a section by script adds an embed's
- * target after the document is parsed. A selector that cannot match (or throws) is left to the renderer's error.
- */
-const appear = (doc: Document, sel: string, ms = 1e4) =>
-  new Promise<void>((r) => {
-    const has = () => {
-      try {
-        return !!doc.querySelector(sel)
-      } catch {
-        return true
-      }
-    }
-    if (has()) return r()
-    const o = new MutationObserver(() => has() && end())
-    const t = setTimeout(() => end(), ms)
-    const end = () => (o.disconnect(), clearTimeout(t), r())
-    o.observe(doc, { childList: true, subtree: true })
-  })
-
-/** `?onsite_debug=1`: a corner panel listing every offer and why it shows or not (text only), kept current. */
-const overlay = (doc: Document) => {
-  const host = doc.createElement('div')
-  const pre = doc.createElement('pre')
-  // CSSOM, not a style attribute in markup: allowed under a strict Content-Security-Policy
-  pre.style.cssText = 'position:fixed;left:8px;bottom:8px;z-index:2147483647;max-width:50vw;margin:0;padding:8px;font:11px/1.4 monospace;white-space:pre-wrap;background:#111;color:#eee;pointer-events:none'
-  host.attachShadow({ mode: 'open' }).append(pre)
-  doc.body.append(host)
-  return (e: Explained) => {
-    pre.textContent = `onsite ${e.decisionId}\n` + e.candidates.map((c) => `${c.offerId}: ${c.outcome} (${c.reasons.join('; ')})`).join('\n')
   }
 }
