@@ -26,7 +26,10 @@ const quiet = args.has('--quiet')
  * Offers QA (2026-11-23, second pass): offers wait for the parsed document and for an embed's target
  * (10 s), a waiting winner is decided again when its trigger fires (a purchase or a Wisepops popup in the
  * meantime rules it out), held-out counted per session, a live debug panel, labels.submit, long words
- * wrap, the title clears the close button +0.33 KB.
+ * wrap, the title clears the close button +0.33 KB. Hostile-page QA (same day): calls stored as the JSON
+ * they are sent as, identity read from own keys, capture forms and triggers that never throw, the stub's
+ * held references forwarded and bad queue entries skipped, one-line console messages, phone numbers cut
+ * from text and URLs, a send that gives up on a fetch that never settles +0.25 KB.
  * The Shopify build adds the cart capture (+2.8 KB), which generic stores do not load; selling plans in its
  * line keys +0.03 KB.
  */
