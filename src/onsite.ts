@@ -28,14 +28,26 @@ import { validateEvent, type Props } from './validate.ts'
  */
 export type Addon = (w: Window, raw: Record<string, unknown>, track: (event: string, props: Record<string, unknown>) => void) => (() => void) | void
 
+/**
+ * nanoid needs crypto.getRandomValues; a page (or a very old WebView) without it must not stop onsite at
+ * init: ids then come from Math.random, unique enough for ids and messageIds (QA, 2026-11-23).
+ */
+const newId = (): string => {
+  try {
+    return nanoid()
+  } catch {
+    return (Date.now().toString(36) + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2)).slice(0, 21)
+  }
+}
+
 /** Starts everything for one page. `when()` is the time the shopper acted (replayed calls keep theirs). */
 export const start = (w: Window, config: Config, when: () => number, raw: Record<string, unknown> = {}, addons: readonly Addon[] = []) => {
   const now = () => Date.now()
   const backends = browserBackends(w)
   const ls = backends.localStorage
   const cookies = createCookies(w.document, w.location.hostname, w.location.protocol === 'https:')
-  const identity = createIdentity({ cookies, kv: createKV('id', backends), localStorage: ls, newId: nanoid })
-  const sessions = createSession(ls, nanoid, identity.known())
+  const identity = createIdentity({ cookies, kv: createKV('id', backends), localStorage: ls, newId })
+  const sessions = createSession(ls, newId, identity.known())
   // Every call waits for the ids to be settled; `.then` callbacks on one promise run in the order they
   // were added, so calls keep their order and see the identity as it was when they were made.
   const ready = identity.restore().catch((e) => error('could not restore ids: ' + e))
@@ -77,7 +89,7 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
     const context = callContext(w)
     // An email in the URL (`?email=...` after a newsletter form) is cut out of the page context too.
     context.page = scrubPII(context.page as Props)[0]
-    const call = { type, ...fields, messageId: 'onsite-' + nanoid(), timestamp: new Date(at).toISOString(), context } as Call
+    const call = { type, ...fields, messageId: 'onsite-' + newId(), timestamp: new Date(at).toISOString(), context } as Call
     const order = ++seq
     return ready.then(() => {
       // consent withdrawn since the call was made: it is discarded with the rest

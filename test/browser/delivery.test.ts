@@ -70,6 +70,18 @@ describe('delivery in Chromium', () => {
     await noDuplicates()
   })
 
+  it('a page without crypto.getRandomValues still gets an id and delivers, with unique messageIds', async () => {
+    const before = '<script>Object.defineProperty(window, "crypto", { value: undefined, configurable: true })</script>'
+    const page = await open('/nocrypto', loaderPage({ config: config(), before }))
+    expect(await page.evaluate(() => typeof (window as any).crypto)).toBe('undefined')
+    await page.evaluate(() => ['A', 'B'].forEach((e) => (window as any).onsite.track(e)))
+    await waitFor(async () => (await tracks()).length === 2)
+    const got = await tracks()
+    expect(new Set(got.map((e) => e.messageId)).size).toBe(2)
+    expect(got[0]!.anonymousId).toMatch(/^[\w-]{10,}$/)
+    await noDuplicates()
+  })
+
   it('a plain array of [method, ...args] in window.onsite is replayed', async () => {
     const before = `<script>window.onsite=[["init",${JSON.stringify(config())}],["track","Queued",{"n":1}]]</script>`
     const html = loaderPage({ config: {}, before }).replace(/<script type="application\/json"[^]*?<\/script>/, '').replace(/<script>!function[^]*?<\/script>/, '')
