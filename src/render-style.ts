@@ -21,7 +21,7 @@ export const CSS =
   '.bar{position:fixed;z-index:99999999;left:0;right:0;bottom:0;padding:8px 48px;box-shadow:0 0 9px #0004}' +
   '.top{top:0;bottom:auto}' +
   // the close button sits top right, over the title's first line unless the title keeps clear of it
-  'h2{margin:0}dialog h2{padding:0 28px}' +
+  'h2{margin:0;outline:0}dialog h2{padding:0 28px}' +
   // a bar's button stays one box on a narrow screen: it moves to the next line whole instead of breaking
   '.bar *{margin:0 8px;font-size:1em}.bar :not(a,button){display:inline}' +
   'img{width:100%;aspect-ratio:2;object-fit:cover}' +

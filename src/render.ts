@@ -97,7 +97,8 @@ export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' 
 
     const src = safe(c.image)
     if (src && kind !== 'bar') box.append(el('img', { src, alt: '' }))
-    box.append(el('h2', { id: 't', textContent: c.title }))
+    const title = el('h2', { id: 't', textContent: c.title })
+    box.append(title)
     if (c.body) box.append(el('p', { textContent: c.body }))
     if (c.form !== 'none') {
       const f = el('form')
@@ -166,6 +167,10 @@ export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' 
     if (popup) {
       prev = doc.activeElement
       ;(frame as HTMLDialogElement).showModal()
+      // Taller than the screen: focus on the first field would scroll the title out of view, so the title
+      // takes it (WAI-ARIA APG, dialog pattern: https://www.w3.org/WAI/ARIA/apg/patterns/dialog-modal/).
+      // (tabIndex set only then: a focusable title would also be the dialog's first pick when it fits)
+      if (frame.scrollHeight > frame.clientHeight) (title.tabIndex = -1), title.focus()
     }
 
     // Seen = visible tab and half the offer in the viewport; without IntersectionObserver, visible tab only.

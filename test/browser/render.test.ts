@@ -96,6 +96,19 @@ it('keyboard: focus moves into the popup, Tab stays inside, Esc dismisses and fo
   expect(await focused(page)).toBe('opener')
 })
 
+// QA, 2026-11-23: on a phone, a popup with an image, a long body and a form opened scrolled to the email
+// field, its title out of view. Taller than the screen, the title takes the focus (APG dialog pattern).
+it('a popup taller than the screen focuses its title, not the first field; Tab then reaches the field', async () => {
+  const page = await load('/tall', '<p>Store</p>')
+  await page.setViewportSize({ width: 390, height: 500 })
+  await show(page, offer('popup', { form: 'email_phone', consentText: 'Email me offers', body: 'Lorem ipsum dolor sit amet. '.repeat(40) }))
+  expect(await focused(page)).toBe('offer:Ten percent off')
+  const top = await page.evaluate(() => document.querySelector('onsite-offer')!.shadowRoot!.querySelector('h2')!.getBoundingClientRect().top)
+  expect(top).toBeGreaterThanOrEqual(0)
+  await page.keyboard.press('Tab')
+  expect(await focused(page)).toBe('offer:email')
+})
+
 it('form: the browser validates the email; a valid one submits, thanks and shows the code', async () => {
   const page = await load('/form', '<p>Store</p>')
   await show(page, offer('popup', { form: 'email', consentText: 'Yes please', code: 'SAVE10' }))
