@@ -20,7 +20,8 @@ export interface CartDeps {
 
 const KEY = 'onsite:cart'
 // A locale/market root (`/en-ca/`) may prefix the route; themes also hard-code `/cart/add` under one.
-const CART_PATH = /^(?:\/[^/]+)?\/cart\/(?:add|change|update|clear)(?:\.js)?\/?$/i
+// `.json` too: older themes and apps post to /cart/add.json, which Shopify answers like .js (QA).
+const CART_PATH = /^(?:\/[^/]+)?\/cart\/(?:add|change|update|clear)(?:\.js(?:on)?)?\/?$/i
 // A hung cart.js would hold the cross-tab lock for every tab; give up on it after this long.
 const FETCH_TIMEOUT_MS = 10_000
 // Another tab's copy of localStorage sees a write a few ms late (one copy per renderer process); the lock
@@ -49,6 +50,9 @@ const snapshots = (ls: Storage | undefined) => {
     },
   }
 }
+
+const sameLines = (a: Snapshot, b: Snapshot): boolean =>
+  a.lines.length == b.lines.length && a.lines.every((l, i) => l.k == b.lines[i]!.k && l.q == b.lines[i]!.q)
 
 const read = (o: unknown, k: string): unknown => (o && typeof o == 'object' ? (o as Props)[k] : undefined)
 
@@ -81,15 +85,12 @@ export const watchShopifyCart = (deps: CartDeps): (() => void) => {
     }
   const emit = guard((event: string, props: Props) => stopped || track(event, props))
 
-  // Product Viewed, once per product on this page. A view without a variant and one with it are the same
-  // view (the snippet knows the variant, a standard event may not).
-  const viewed = new Map<string, Set<string>>()
+  // Product Viewed, once per product on this page, whatever variant: a theme that announces each variant
+  // switch would otherwise count one product as several views (and set local.viewed_product_2plus; QA).
+  const viewed = new Set<string>()
   const view = (p: Props | undefined) => {
-    if (!p) return
-    const variants = viewed.get(String(p.product_id)) ?? new Set<string>()
-    const v = p.variant_id == null ? '' : String(p.variant_id)
-    if (variants.size && (!v || variants.has(v) || variants.has(''))) return
-    viewed.set(String(p.product_id), variants.add(v))
+    if (!p || viewed.has(String(p.product_id))) return
+    viewed.add(String(p.product_id))
     emit('Product Viewed', p)
   }
 
@@ -125,14 +126,19 @@ export const watchShopifyCart = (deps: CartDeps): (() => void) => {
     // Read after the fetch: another tab may have saved what we fetched, and then there is nothing to say.
     const raw = store.raw()
     const json = stringify(next)
-    const changes = diffCarts(readSnapshot(raw), next)
-    store.save(json)
+    const prev = readSnapshot(raw)
+    const changes = diffCarts(prev, next)
+    // Saved only when what the diff reads changed (token, lines, quantities): two tabs on two locales (/ and
+    // /fr/) got names and urls in their own language and saved them in turn, each save (a storage event)
+    // making the other tab fetch again, forever (QA, 2026-11-23).
+    const changed = changes.length || !prev || prev.token != next.token || !sameLines(prev, next)
+    if (changed) store.save(json)
     for (const c of changes) emit(c.event, c.props)
     if (wantCartView && !cartViewed) {
       cartViewed = true
       emit('Cart Viewed', cartViewedProps(next))
     }
-    if (deps.locks && json !== raw) await new Promise((r) => setTimeout(r, SETTLE_MS))
+    if (deps.locks && changed) await new Promise((r) => setTimeout(r, SETTLE_MS))
   }
 
   // fetch+diff+save in one tab at a time across tabs, so two tabs never both announce one change. Without

@@ -233,8 +233,7 @@ export const startPixel = (env: PixelEnv, input: unknown): Pixel | undefined => 
       if (why) error(`${event} not sent: ${why}`)
       else calls.push(make('track', `onsite-px-${kind > 1 ? 'order-' + (orderId ?? key) : 'checkout-' + key}`, { event, properties }))
     }
-    // For the storefront; the full cookie string, as browser.cookie.set takes one (path=/ reaches every page).
-    if (kind > 1 && allowed) invoke(cookie, 'set', `${ORDER_COOKIE}=${ms}; path=/; max-age=2592000; SameSite=Lax`).catch(() => {})
+    if (kind > 1) (orderAt = ms), orderCookie()
     for (const call of calls) {
       const size = byteLength(JSON.stringify(call))
       if (size > MAX_CALL_BYTES) error(`${call.event ?? call.type} dropped: ${size} bytes, over Customer.io's 32 KB per call`)
@@ -247,12 +246,17 @@ export const startPixel = (env: PixelEnv, input: unknown): Pixel | undefined => 
     await flush()
   }
 
+  // For the storefront's offers ("fresh beats stale"); the full cookie string, as browser.cookie.set takes
+  // one (path=/ reaches every page). Set once consent allows, also when it comes after the order (QA).
+  let orderAt: number | undefined
+  const orderCookie = () => orderAt && allowed && invoke(cookie, 'set', `${ORDER_COOKIE}=${orderAt}; path=/; max-age=2592000; SameSite=Lax`).catch(() => {})
+
   const onConsent = (e: unknown) => {
     const v = at(e, 'customerPrivacy', 'analyticsProcessingAllowed')
     if (typeof v != 'boolean' || v == allowed) return
     allowed = v
     debug(`analytics consent ${v ? 'given: sending' : 'withdrawn: queued calls discarded'}`)
-    if (v) return save(), void flush()
+    if (v) return orderCookie(), save(), void flush()
     queue = []
     clearTimeout(timer)
     timer = undefined

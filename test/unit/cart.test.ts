@@ -144,9 +144,14 @@ const createShop = () => {
       if (mode === '500') return new Response('{"error":"Internal Server Error"}', { status: 500 })
       if (mode === 'garbage') return new Response('{"token":"t","items":[{"id":', { headers: { 'Content-Type': 'application/json' } })
       if (mode === 'wrong') return json({ token: token, items: 'none' })
+      // a /fr/ storefront answers with its own language in names and urls, as Shopify Markets does
+      if (path.startsWith('/fr/')) {
+        const c = cart()
+        return json({ ...c, items: c.items.map((i) => ({ ...i, product_title: 'FR ' + i.product_title, title: 'FR ' + i.title, url: '/fr' + i.url })) })
+      }
       return json(cart())
     }
-    const op = /^(?:\/[^/]+)?\/cart\/(add|change|update|clear)(?:\.js)?$/.exec(path)?.[1]
+    const op = /^(?:\/[^/]+)?\/cart\/(add|change|update|clear)(?:\.js(?:on)?)?$/.exec(path)?.[1]
     if (!op) return new Response('Not found', { status: 404 })
     const b = await read(input, init)
     if (op === 'add') {
@@ -323,6 +328,18 @@ describe('Dawn: fetch POST of the product form to /cart/add', () => {
     expect(t.names()).toEqual(['Product Added 111 x1'])
   })
 
+  // QA, 2026-11-23: older themes and apps post to the .json forms; an add right before checkout was lost
+  it.each(['/cart/add.json', '/fr/cart/add.json'])('an add through %s is one Product Added', async (path) => {
+    const shop = createShop()
+    const t = tab(shop)
+    await idle()
+    await t.w.fetch(path, jsonPost({ id: 111, quantity: 2 }))
+    await idle()
+    await t.w.fetch('/cart/change.json', jsonPost({ id: 111, quantity: 1 }))
+    await idle()
+    expect(t.names()).toEqual(['Product Added 111 x2', 'Product Removed 111 x1'])
+  })
+
   it('reads /cart.js with the pre-patch fetch, same-origin, uncached', async () => {
     const shop = createShop()
     const t = tab(shop)
@@ -496,6 +513,19 @@ describe('Horizon: standard storefront events', () => {
     expect(t.events[1]![1]).toEqual({ product_id: '2002', name: 'Mug', url: 'http://localhost:3000/products/mug' })
   })
 
+  it('a theme that announces each variant switch: still one Product Viewed for the product', () => {
+    const shop = createShop()
+    const product = { product_id: '1001', variant_id: '111', name: 'Tee', variant: 'S', price: 19.99, currency: 'USD' }
+    const t = onWindow(shop, { product })
+    const el = document.createElement('s-view-event')
+    document.body.append(el)
+    for (const [id, title] of [['112', 'M'], ['111', 'S'], ['112', 'M']]) {
+      const tee = { id: 'gid://shopify/Product/1001', title: 'Tee', handle: 'tee', selectedVariant: { id: 'gid://shopify/ProductVariant/' + id, title, price: { amount: '19.99', currencyCode: 'USD' } } }
+      el.dispatchEvent(Object.assign(new Event('shopify:product:view', { bubbles: true }), { context: 'page', selectedOptions: [], product: tee }))
+    }
+    expect(t.events.map(([e, p]) => `${e} ${p.product_id} ${p.variant_id}`)).toEqual(['Product Viewed 1001 111'])
+  })
+
   it('no Product Viewed from the snippet off product pages', () => {
     const t = tab(createShop(), { pageType: 'collection', product: { product_id: '1001' } })
     expect(t.events).toEqual([])
@@ -547,6 +577,34 @@ describe('tabs sharing one snapshot', () => {
     await idle()
     expect(a.names()).toEqual(['Product Added 112 x1'])
     expect(b.events).toEqual([])
+  })
+
+  // QA, 2026-11-23: each tab saved its own language's names, each save a storage event that made the other
+  // tab fetch and save again: ~2.4 cart.js reads a second per tab, forever.
+  it('two tabs on two locales do not wake each other forever', async () => {
+    fakeTimers()
+    const shop = createShop()
+    shop.add(111, 1)
+    const [la, lb] = [new MemStorage(), new MemStorage()]
+    const { locks } = fakeLocks()
+    const a = tab(shop, { ls: la, locks })
+    const b = tab(shop, { ls: lb, locks, root: '/fr/', path: '/fr/products/tee' })
+    // one localStorage: a write is seen by the other tab, with a storage event there
+    ;[[la, lb, b], [lb, la, a]].forEach(([from, to, other]) => {
+      const f = from as MemStorage
+      f.setItem = (k: string, v: string) => {
+        MemStorage.prototype.setItem.call(f, k, v)
+        MemStorage.prototype.setItem.call(to as MemStorage, k, v)
+        ;(other as typeof a).w.dispatchEvent(Object.assign(new Event('storage'), { key: k }))
+      }
+    })
+    await idle()
+    visible(b.w)
+    await idle()
+    const reads = shop.cartReads()
+    for (let i = 0; i < 10; i++) await idle()
+    expect(shop.cartReads() - reads).toBe(0)
+    expect([...a.events, ...b.events].filter(([e]) => e !== 'Product Viewed')).toEqual([])
   })
 
   it('a change made with no tab looking is emitted by the first tab that refetches, only', async () => {

@@ -446,6 +446,9 @@ describe('checkout pixel in a simulated Shopify sandbox', () => {
     px.consent(true)
     await until(() => collector.events().length === 2)
     expect(collector.events().map((c) => c.event ?? c.type)).toEqual(['identify', 'Order Completed'])
+    // the purchase cookie for the storefront's offers comes with the consent, not never (QA, 2026-11-23)
+    await until(() => px.cookieSets.length === 1)
+    expect(px.cookieSets[0]![0]).toMatch(/^onsite_order=\d+; path=\/; max-age=2592000; SameSite=Lax$/)
   })
 
   it('consent withdrawn: queued calls are discarded and the stored queue removed', async () => {
