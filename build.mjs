@@ -30,7 +30,9 @@ const quiet = args.has('--quiet')
  * they are sent as, identity read from own keys, capture forms and triggers that never throw, the stub's
  * held references forwarded and bad queue entries skipped, one-line console messages, phone numbers cut
  * from text and URLs, a send that gives up on a fetch that never settles +0.25 KB; ids without
- * crypto.getRandomValues +0.03 KB.
+ * crypto.getRandomValues +0.03 KB; a popup taller than the screen focuses its title +0.02 KB.
+ * Shopify QA: .json cart endpoints, a snapshot saved only when lines change, one Product Viewed per
+ * product (Shopify build +0.05 KB); the pixel's purchase cookie after a late consent (+0.02 KB).
  * The Shopify build adds the cart capture (+2.8 KB), which generic stores do not load; selling plans in its
  * line keys +0.03 KB.
  */
