@@ -43,15 +43,22 @@ export const normalizePhone = (v: unknown, country: string): string => {
   return s.length >= 9 && s.length <= 16 ? s : ''
 }
 
-// A key that names an email or phone, prefixed or not (shipping_phone, contactPhone, billingEmail,
-// phone_number) but not one about it (email_consent, phone_type, emailed).
-const PII_KEY = /(e-?mail|phone|mobile)(_?(address|number))?$|^(customer_?)?(tel|sms|cell)$/i
+// A key whose last word names an email or phone (shipping_phone, contactPhone, billingEmail, phone_number,
+// e-mail), read in snake_case so camelCase words count; not one about it (email_consent, phone_type) and
+// not a word that merely ends so (microphone, headphone, automobile: QA, 2026-11-23). Booleans are kept:
+// is_mobile: true or consent_email: true name no one.
+const PII_KEY = /(^|_)(e-?mail|phone|mobile)(_?(address|number))?$|^(customer_)?(tel|telephone|sms|cell)$/
+const snake = (k: string) => k.replace(/([a-z\d])([A-Z])/g, '$1_$2').toLowerCase()
 const PHONE_VALUE = /^\+\d[\d\s().-]{6,}$/
-// An international number inside text or a URL ("call me at +1 415 555 0123", "?to=%2B14155550123"), and
-// the value of a phone-named query parameter, national format included ("?shipping_phone=4155550123").
-// Bounded quantifiers: linear on any input. National numbers inside free text are not recognised.
-const PHONE_IN = /(?:\+|%2B)\d(?:[\d\s().-]|%20){6,24}\d/gi
-const PHONE_PARAM = /([?&](?:[\w-]{0,40}[_-])?(?:phone|mobile|tel|sms|cell)(?:_?number)?=)[^&#]+/gi
+// An international number inside text or a URL ("call me at +1 415 555 0123", "?to=%2B14155550123"): the +
+// must start the text or follow a space, "(", "=", ":" or ",", since in a query string "ean+4006381333931"
+// is a word and a number, and "BNDL+2024-12-25" or "2.3.0+20241123" are not phones; no dots inside, so a
+// coordinate (+40.712776) is not one either. And a query parameter named like a phone whose value looks
+// like one, national format included (?shipping_phone=4155550123, ?checkout[shipping_address][phone]=...),
+// but not ?compatible-phone=iphone-15. Bounded quantifiers: linear on any input. National numbers inside
+// free text are not recognised: they cannot be told from order numbers.
+const PHONE_IN = /(^|[\s(=:,]|%20|%28)(?:\+|%2B)\d(?:[\d\s()-]|%20|%28|%29){6,24}\d/gi
+const PHONE_PARAM = /([?&][\w\-[\]%]{0,80}?(?:phone|mobile|tel|sms|cell)(?:_?number)?(?:\]|%5D)?=)(?:\+|%2B)?(?:[\d().\s-]|%20|%28|%29){7,30}(?=[&#]|$)/gi
 
 /**
  * A copy of track/page properties without emails and phone numbers: a PII key or a value that is one is
@@ -62,9 +69,10 @@ export const scrubPII = (props: Props): [Props, string[]] => {
   const removed: string[] = []
   const walk = (v: unknown, path: string): unknown => {
     if (str(v)) {
-      if (PHONE_VALUE.test(v.trim())) return removed.push(path), undefined
+      // at most 15 digits (E.164): "+40.712776-074.005974" is a place, not a phone
+      if (PHONE_VALUE.test(v.trim()) && v.replace(/\D/g, '').length < 16) return removed.push(path), undefined
       // most strings hold no @ at all: no regex run for them
-      const cut = (/@|%(25)?40/i.test(v) ? v.replace(EMAIL_IN, '') : v).replace(PHONE_IN, '').replace(PHONE_PARAM, '$1')
+      const cut = (/@|%(25)?40/i.test(v) ? v.replace(EMAIL_IN, '') : v).replace(PHONE_IN, '$1').replace(PHONE_PARAM, '$1')
       if (cut === v) return v
       removed.push(path)
       // "hi a@b.io there" -> "hi there"; nothing left but the email: the property goes
@@ -78,10 +86,11 @@ export const scrubPII = (props: Props): [Props, string[]] => {
       const out: Props = {}
       for (const k of Object.keys(v as Props)) {
         const p = path ? `${path}.${k}` : k
-        if (PII_KEY.test(k) && (v as Props)[k] != null) removed.push(p)
+        const x = (v as Props)[k]
+        if (PII_KEY.test(snake(k)) && x != null && typeof x != 'boolean') removed.push(p)
         else {
-          const x = walk((v as Props)[k], p)
-          if (x !== undefined) out[k] = x
+          const y = walk(x, p)
+          if (y !== undefined) out[k] = y
         }
       }
       return out

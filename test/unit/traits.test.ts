@@ -157,6 +157,36 @@ describe('scrubPII', () => {
     expect(removed).toEqual(['shipping_phone', 'contactPhone', 'billingEmail', 'note', 'url', 'search'])
   })
 
+  // The second QA pass (2026-11-23) found the first version of the cuts above eating product and search
+  // data: all of this must arrive as it is.
+  it('keeps product, search and flag data that only looks like a phone or a PII key', () => {
+    const props = {
+      url: 'https://shop.example/search?q=ean+4006381333931&view-mobile=1&is_mobile=1&grid_cell=3',
+      search: '?q=order+100234567',
+      sku: 'BNDL+2024-12-25',
+      app_version: '2.3.0+20241123',
+      link: '/products/case?compatible-phone=iphone-15',
+      token: '?t=ab%2B12345678cd',
+      geo: '+40.712776-074.005974',
+      microphone: true,
+      headphone: 'USB-C',
+      smartphone: 'Pixel 9',
+      iphone: '15 Pro',
+      automobile: 'no',
+      is_mobile: true,
+      consent_email: true,
+      opt_in_email: false,
+      email_consent: true,
+    }
+    expect(scrubPII(props)).toEqual([props, []])
+  })
+
+  it('cuts a phone in a bracketed checkout parameter, encoded or not', () => {
+    const [out, removed] = scrubPII({ a: '/x?checkout[shipping_address][phone]=(415)%20555-0123&y=1', b: '/x?checkout%5Bphone%5D=%2B14155550123' })
+    expect(out).toEqual({ a: '/x?checkout[shipping_address][phone]=&y=1', b: '/x?checkout%5Bphone%5D=' })
+    expect(removed).toEqual(['a', 'b'])
+  })
+
   it('removes a value that is a whole email or an international phone number, under any key', () => {
     const [out, removed] = scrubPII({ contact: '  Jane.Doe@Example.com ', whatsapp: '+1 (555) 555-0123', note: 'hello', n: 3 })
     expect(out).toEqual({ note: 'hello', n: 3 })
