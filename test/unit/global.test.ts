@@ -193,6 +193,26 @@ describe('global entry', () => {
     expect(log.messages()).toEqual([])
   })
 
+  it('a frozen stub still starts onsite and replays its queue', async () => {
+    readmeStub()
+    ;(w.onsite as Record<string, (...a: unknown[]) => unknown>).init!({ writeKey: 'wk_frozen' })
+    Object.freeze(w.onsite)
+    const api = await load()
+    expect(api.version).toBe(VERSION)
+    await api.flush()
+    await vi.waitFor(() => expect(calls('wk_frozen').map((c) => c.type)).toEqual(['page']), { timeout: 2000, interval: 10 })
+    expect(log.messages()).toEqual([])
+  })
+
+  it('without a stub, an element exposed as window.onsite (<form id="onsite">) keeps its own methods', async () => {
+    const form = document.createElement('form')
+    w.onsite = form
+    const reset = form.reset
+    const api = await load()
+    expect(api.version).toBe(VERSION)
+    expect(form.reset).toBe(reset)
+  })
+
   it('the README stub is not fooled by an element with id="onsite" (browsers expose it as window.onsite)', () => {
     w.onsite = document.createElement('meta')
     readmeStub()
