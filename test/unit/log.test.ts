@@ -33,6 +33,13 @@ describe('log', () => {
     expect(spy.mock.calls[1]![0]).toHaveLength(2000)
   })
 
+  it('debug lines (asked for) are one line but whole: a decision over many offers keeps its end', () => {
+    const spy = vi.spyOn(console, 'info').mockImplementation(() => {})
+    setVerbose(true)
+    debug('decision ' + 'x'.repeat(5000) + '\nend')
+    expect(spy.mock.calls[0]![0]).toBe('[onsite] decision ' + 'x'.repeat(5000) + ' end')
+  })
+
   it('a console that throws does not throw out of the logger', () => {
     vi.spyOn(console, 'error').mockImplementation(() => {
       throw new Error('patched by an error tracker')
