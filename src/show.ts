@@ -110,9 +110,11 @@ export const startOffers = (d: ShowDeps) => {
     const done = (outcome: Candidate['outcome'], why = 'trigger fired: ' + trigger) => ((fired = { id: o.id, outcome, why }), paint?.(explain()!))
     const fail = (why: string) => (done('blocked', 'not shown: ' + why), error(`offer "${o.id}" not shown: ${why}`))
     // While it waited for its trigger (or for a Wisepops popup to close), a purchase here or another popup
-    // taking the session's slot may have ruled it out: decided again, it must still win (found in QA).
-    const now = redecide?.().candidates.find((x) => x.offerId === o.id)
-    if (now?.outcome === 'blocked') return done('blocked', `trigger fired: ${trigger}; then ${now.reasons.join('; ')}`)
+    // taking the session's slot may have ruled it out, or an offer above it come in: decided again, it must
+    // still win, or the new decision is followed instead (QA, 2026-11-23).
+    const again = redecide?.()
+    const now = again?.candidates.find((x) => x.offerId === o.id)
+    if (now?.outcome === 'blocked') return now.reasons.unshift(`trigger fired: ${trigger}; decided again`), follow(again!).catch((e) => error('offers failed: ' + e))
     // The control group is counted once per session, like a first view: later pages show nothing more.
     const ses = d.history.get().session
     if (c.holdout) return done('held_out'), (ses?.id === d.session().id && ses.offers.includes(o.id)) || act('hold', 'offer_held_out')
@@ -168,25 +170,36 @@ export const startOffers = (d: ShowDeps) => {
       }
     }
     const decision = (last = redecide())
-    debug('decision ' + JSON.stringify(decision))
     const doc = d.w.document
     await domReady(doc)
-    if (d.overlay) (paint = overlay(doc))(explain()!)
+    if (d.overlay) paint = overlay(doc)
     wp?.properties({ onsite_segments: segmentsValue(all), onsite_decision: decision.decisionId, onsite_offer: null })
-    const c = decision.candidates.find((x) => x.outcome !== 'blocked')
+    return follow(decision)
+  }
+
+  /** Acts on a decision: its winner waits for its embed target and its trigger, then shows or is held out. */
+  const follow = async (dec: Decision): Promise<void> => {
+    debug('decision ' + JSON.stringify(dec))
+    last = dec
+    fired = undefined
+    paint?.(explain()!)
+    const c = dec.candidates.find((x) => x.outcome !== 'blocked')
     const o = c && offers.find((x) => x.id === c.offerId)
     if (!c || !o) return
-    if (o.kind === 'embed') await appear(doc, o.target!)
+    if (o.kind === 'embed') {
+      fired = { id: o.id, outcome: 'waiting', why: 'waiting for its target ' + JSON.stringify(o.target) }
+      await appear(d.w.document, o.target!)
+    }
     // from a timer or a listener: a throw would reach the page
     if (c.outcome === 'waiting')
       arm(d.w, o.trigger, (trigger) => {
         try {
-          show(o, c, decision.decisionId, trigger)
+          show(o, c, dec.decisionId, trigger)
         } catch (e) {
           error('offers failed: ' + e)
         }
       })
-    else show(o, c, decision.decisionId, 'immediate')
+    else show(o, c, dec.decisionId, 'immediate')
   }
 
   /** The last decision: which offer is shown and why every offer is or is not. */

@@ -124,7 +124,7 @@ describe('startOffers', () => {
     d.history.observe('Order Completed', Date.now())
     s.observe('Order Completed')
     await vi.waitFor(() => expect(s.explain()!.candidates[0]!.outcome).toBe('blocked'))
-    expect(s.explain()!.candidates[0]!.reasons).toEqual(['waiting for delayMs 30', 'trigger fired: delay; then purchase seen after audience sync'])
+    expect(s.explain()!.candidates[0]!.reasons).toEqual(['trigger fired: delay; decided again', 'purchase seen after audience sync'])
     expect(document.querySelector('onsite-offer')).toBeNull()
     expect(d.track).not.toHaveBeenCalled()
   })
@@ -150,6 +150,26 @@ describe('startOffers', () => {
     const text = () => [...document.body.children].map((e) => e.shadowRoot?.querySelector('pre')?.textContent ?? '').join('')
     await vi.waitFor(() => expect(text()).toContain('bar: waiting (waiting for delayMs 30)'), { interval: 1 })
     await vi.waitFor(() => expect(text()).toContain('bar: shown (waiting for delayMs 30; trigger fired: delay)'))
+    document.body.innerHTML = ''
+  })
+
+  // QA, 2026-11-23: an offer above the waiting one came in meanwhile; the waiting one was dropped and the
+  // new winner never shown, and explain() mixed the two decisions.
+  it('an offer above the waiting winner comes in meanwhile: the new decision is followed, and explained', async () => {
+    document.body.innerHTML = ''
+    const d = { ...deps({ offers: [
+      { id: 'cart', kind: 'bar', priority: 10, audience: { all: ['local.cart_active_4h'] }, content: { title: 'Your cart' } },
+      { id: 'welcome', kind: 'bar', trigger: { delayMs: 30 }, content: { title: 'Welcome' } },
+    ] }), history: createHistory(new MemStorage()) }
+    const s = startOffers(d)!
+    await vi.waitFor(() => expect(s.explain()?.candidates.map((c) => c.outcome)).toEqual(['blocked', 'waiting']))
+    d.history.observe('Product Added', Date.now())
+    await vi.waitFor(() => expect(s.explain()!.shown).toBe('cart'))
+    expect(s.explain()!.candidates).toEqual([
+      { offerId: 'cart', outcome: 'shown', reasons: ['won: priority 10'] },
+      { offerId: 'welcome', outcome: 'blocked', reasons: ['trigger fired: delay; decided again', 'lower priority than cart'] },
+    ])
+    expect(document.querySelectorAll('onsite-offer')).toHaveLength(1)
     document.body.innerHTML = ''
   })
 

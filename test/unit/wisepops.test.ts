@@ -160,7 +160,7 @@ describe('startOffers with config.wisepops', () => {
     wp.fire('before-popup-display', { detail: { popup: { id: 'theirs' } } })
     wp.fire('after-popup-close')
     await vi.waitFor(() => expect(s.explain()?.candidates[0]?.outcome).toBe('blocked'))
-    expect(s.explain()!.candidates[0]!.reasons).toEqual(['waiting for delayMs 20', 'trigger fired: delay; then session: max 1 reached by wisepops_theirs'])
+    expect(s.explain()!.candidates[0]!.reasons).toEqual(['trigger fired: delay; decided again', 'session: max 1 reached by wisepops_theirs'])
     expect(document.body.children).toHaveLength(0)
     expect(events(d.track)).toEqual([['offer_seen', 'wisepops_theirs', 'wisepops'], ['offer_dismissed', 'wisepops_theirs', 'wisepops']])
   })
