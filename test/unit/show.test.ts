@@ -108,6 +108,7 @@ describe('startOffers', () => {
       const s = startOffers(deps({ offers: [{ id: 'e', kind: 'embed', target: '#nowhere', content: { title: 'Hi' } }] }))!
       await vi.advanceTimersByTimeAsync(9_900)
       expect(log.messages()).toEqual([])
+      expect(s.explain()).toMatchObject({ shown: null, candidates: [{ outcome: 'waiting', reasons: ['won: priority 0', 'waiting for its target "#nowhere"'] }] })
       await vi.advanceTimersByTimeAsync(100)
       expect(log.messages()).toEqual(['[onsite] offer "e" not shown: no element matches target "#nowhere"'])
       expect(s.explain()).toMatchObject({ shown: null, candidates: [{ offerId: 'e', outcome: 'blocked', reasons: ['won: priority 0', 'not shown: no element matches target "#nowhere"'] }] })
