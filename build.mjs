@@ -33,6 +33,10 @@ const quiet = args.has('--quiet')
  * crypto.getRandomValues +0.03 KB; a popup taller than the screen focuses its title +0.02 KB.
  * Shopify QA: .json cart endpoints, a snapshot saved only when lines change, one Product Viewed per
  * product (Shopify build +0.05 KB); the pixel's purchase cookie after a late consent (+0.02 KB).
+ * Regression QA (same day): the PII scrub without its false positives (whole key words, booleans kept, a +
+ * only after a space or "=", phone-like parameter values; pixel +0.1 KB), only a real stub forwarded and a
+ * frozen one tolerated, whole debug lines, a waiting offer that no longer wins hands over to the new
+ * decision, an embed reads waiting for its target +0.2 KB.
  * The Shopify build adds the cart capture (+2.8 KB), which generic stores do not load; selling plans in its
  * line keys +0.03 KB.
  */
