@@ -43,22 +43,41 @@ export const normalizePhone = (v: unknown, country: string): string => {
   return s.length >= 9 && s.length <= 16 ? s : ''
 }
 
-// A key whose last word names an email or phone (shipping_phone, contactPhone, billingEmail, phone_number,
-// e-mail), read in snake_case so camelCase words count; not one about it (email_consent, phone_type) and
-// not a word that merely ends so (microphone, headphone, automobile: QA, 2026-11-23). Booleans are kept:
-// is_mobile: true or consent_email: true name no one.
-const PII_KEY = /(^|_)(e-?mail|phone|mobile)(_?(address|number))?$|^(customer_)?(tel|telephone|sms|cell)$/
-const snake = (k: string) => k.replace(/([a-z\d])([A-Z])/g, '$1_$2').toLowerCase()
+// Key names, read as lowercase words (camelCase, "Shipping Phone", contact[phone], customer.phone all split):
+// one whose last words name an email (billingEmail, e-mail, email_address) or a phone (shipping_phone,
+// telephone_number, smsNumber, cell_no, homephone), but not a word that merely ends so (microphone,
+// smartphone, automobile, hotel) or one about it (email_consent, phone_type). Two QA passes on 2026-11-23
+// found leaks on one side and eaten product data on the other; test/unit/traits.test.ts holds both lists.
+const words = (k: string) => k.replace(/%5[bd]/gi, '_').replace(/([a-z\d])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z\d]+/g, '_').replace(/^_|_$/g, '')
+const EMAIL_KEY = /(^|_)e_?mail(_address)?$/
+const PHONE_KEY = /((^|_)((tele)?phone|mobile|cell|sms|tel)|[a-z]phone)(_?(number|no|phone))?$/
+const NOT_PHONE = /(micro|head|smart|ear|saxo|xylo|mega|speaker|^i)phone$/
+/**
+ * A property the key alone condemns: an email key with any text, a phone key with a value holding 6+ digits
+ * (`mobile: "ios"`, `sms: "subscribed"`, `grid_cell: 3` name no one). Booleans never (is_mobile: true).
+ */
+const piiByKey = (k: string, v: unknown): boolean => {
+  const w = words(k)
+  return typeof v != 'boolean' && v != null && (EMAIL_KEY.test(w) || (PHONE_KEY.test(w) && !NOT_PHONE.test(w) && String(v).replace(/\D/g, '').length > 5))
+}
 const PHONE_VALUE = /^\+\d[\d\s().-]{6,}$/
-// An international number inside text or a URL ("call me at +1 415 555 0123", "?to=%2B14155550123"): the +
-// must start the text or follow a space, "(", "=", ":" or ",", since in a query string "ean+4006381333931"
-// is a word and a number, and "BNDL+2024-12-25" or "2.3.0+20241123" are not phones; no dots inside, so a
-// coordinate (+40.712776) is not one either. And a query parameter named like a phone whose value looks
-// like one, national format included (?shipping_phone=4155550123, ?checkout[shipping_address][phone]=...),
-// but not ?compatible-phone=iphone-15. Bounded quantifiers: linear on any input. National numbers inside
-// free text are not recognised: they cannot be told from order numbers.
-const PHONE_IN = /(^|[\s(=:,]|%20|%28)(?:\+|%2B)\d(?:[\d\s()-]|%20|%28|%29){6,24}\d/gi
-const PHONE_PARAM = /([?&][\w\-[\]%]{0,80}?(?:phone|mobile|tel|sms|cell)(?:_?number)?(?:\]|%5D)?=)(?:\+|%2B)?(?:[\d().\s-]|%20|%28|%29){7,30}(?=[&#]|$)/gi
+// 8 to 15 digits (E.164 allows 15; fewer than 8 is no mobile number anywhere)
+const phoneDigits = (s: string) => {
+  const n = s.replace(/%[\da-f]{2}/gi, ' ').replace(/\D/g, '').length
+  return n > 7 && n < 16
+}
+// An international number inside text or a URL ("call me at +1 415 555 0123", {"phone":"+14155550123"},
+// ?to=%2B44+20+7946+0958 where + is a space): its + follows no letter, digit or dot, since
+// "ean+4006381333931" is a word and a number in a query, and "BNDL+2024-12-25" or "2.3.0+20241123" are no
+// phones; no dots inside, so +40.7128 -74.0060 is a place. Bounded quantifiers: linear on any input.
+const PHONE_IN = /(^|[^\w.%]|%20|%28|%3A)((?:\+|%2B)\d(?:[\d\s()+-]|%20|%28|%29){6,24}\d)/gi
+// A query parameter named like a phone whose value looks like one, national format included
+// (?shipping_phone=4155550123, ?checkout[shipping_address][phone]=(415)+555-0123), not ?compatible-phone=iphone-15.
+const PARAM = /([?&]([^=&#\s]{1,100})=)([^&#\s/]{1,60})/g
+// National numbers inside free text are not recognised: they cannot be told from order numbers.
+const cutPhones = (s: string) =>
+  s.replace(PHONE_IN, (m, pre: string, num: string) => (phoneDigits(num) ? pre : m))
+    .replace(PARAM, (m, head: string, name: string, val: string) => (piiByKey(name, val) && /^(?:[\d\s().+-]|%2B|%20|%28|%29)+$/i.test(val) && phoneDigits(val) ? head : m))
 
 /**
  * A copy of track/page properties without emails and phone numbers: a PII key or a value that is one is
@@ -70,9 +89,9 @@ export const scrubPII = (props: Props): [Props, string[]] => {
   const walk = (v: unknown, path: string): unknown => {
     if (str(v)) {
       // at most 15 digits (E.164): "+40.712776-074.005974" is a place, not a phone
-      if (PHONE_VALUE.test(v.trim()) && v.replace(/\D/g, '').length < 16) return removed.push(path), undefined
+      if (PHONE_VALUE.test(v.trim()) && phoneDigits(v)) return removed.push(path), undefined
       // most strings hold no @ at all: no regex run for them
-      const cut = (/@|%(25)?40/i.test(v) ? v.replace(EMAIL_IN, '') : v).replace(PHONE_IN, '$1').replace(PHONE_PARAM, '$1')
+      const cut = cutPhones(/@|%(25)?40/i.test(v) ? v.replace(EMAIL_IN, '') : v)
       if (cut === v) return v
       removed.push(path)
       // "hi a@b.io there" -> "hi there"; nothing left but the email: the property goes
@@ -87,7 +106,7 @@ export const scrubPII = (props: Props): [Props, string[]] => {
       for (const k of Object.keys(v as Props)) {
         const p = path ? `${path}.${k}` : k
         const x = (v as Props)[k]
-        if (PII_KEY.test(snake(k)) && x != null && typeof x != 'boolean') removed.push(p)
+        if (piiByKey(k, x)) removed.push(p)
         else {
           const y = walk(x, p)
           if (y !== undefined) out[k] = y

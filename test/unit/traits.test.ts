@@ -104,21 +104,26 @@ describe('normalizePhone', () => {
 })
 
 describe('scrubPII', () => {
-  it('removes PII keys whatever their value, and reports their paths', () => {
+  it('removes email keys with any text and phone keys with a number in them, and reports their paths', () => {
     const [out, removed] = scrubPII({
       email: 'jane@example.com',
       'e-mail': 'x',
       Email_Address: 'typo',
-      phone: 'n/a',
+      phone: '555 0100 12',
       phone_number: 5555550123,
       mobile: '+447700900123',
-      telephone: '1',
-      tel: '2',
-      SMS: '3',
+      telephone: '0612345678',
+      tel: '0612345678',
+      SMS: '0612345678',
       product_id: 'p1',
     })
     expect(out).toEqual({ product_id: 'p1' })
     expect(removed).toEqual(['email', 'e-mail', 'Email_Address', 'phone', 'phone_number', 'mobile', 'telephone', 'tel', 'SMS'])
+  })
+
+  it('a phone key whose value holds no number names no one: kept', () => {
+    const props = { phone: 'n/a', mobile: 'ios', sms: 'subscribed', grid_cell: 3, is_mobile: true, tel: '1' }
+    expect(scrubPII(props)).toEqual([props, []])
   })
 
   it('a PII key that is null or undefined is not reported', () => {
@@ -170,6 +175,12 @@ describe('scrubPII', () => {
       geo: '+40.712776-074.005974',
       microphone: true,
       headphone: 'USB-C',
+      headphones: 'over-ear',
+      hotel: '12345678',
+      query: '/search?hotel=12345678&grid_cell=3',
+      big: 'serial +4000000000000000001',
+      discount: 'Rabatt: +1 234 567,00 €',
+      small: '+1000000',
       smartphone: 'Pixel 9',
       iphone: '15 Pro',
       automobile: 'no',
@@ -212,6 +223,10 @@ describe('scrubPII', () => {
     ['percent-encoded filler', '%41'.repeat(33_000)],
     ['a long dotted domain', 'a@' + 'b.'.repeat(50_000) + 'c'],
     ['many @', 'a@'.repeat(50_000)],
+    ['many almost-phones', ' +1 2'.repeat(20_000)],
+    ['many encoded almost-phones', '=%2B1%20'.repeat(12_500)],
+    ['many phone parameters', '?phone=12&'.repeat(10_000)],
+    ['one long phone-ish run', '+' + '1 '.repeat(50_000)],
   ])('scans adversarial 100 KB strings in linear time: %s', (_label, input) => {
     const t0 = performance.now()
     scrubPII({ url: input })
@@ -229,8 +244,34 @@ describe('scrubPII', () => {
     }
   })
 
-  it.each(['customer_email', 'customerEmail', 'emailAddress', 'phoneNumber', 'mobile_phone', 'cell', 'Customer_Phone'])('drops the PII key %s', (key) => {
-    expect(scrubPII({ [key]: 'x', keep: 1 })).toEqual([{ keep: 1 }, [key]])
+  it.each([
+    'customer_email', 'customerEmail', 'emailAddress', 'phoneNumber', 'mobile_phone', 'cell', 'Customer_Phone',
+    // the review of 2026-11-23: compound and separated names
+    'telephone_number', 'billingTelephone', 'shipping_telephone', 'cellphone', 'homephone', 'billingphone',
+    'shipping-phone', 'Shipping Phone', 'mobile-phone', 'customer.phone', 'contact[phone]', 'smsNumber', 'phone_no', 'cell_number',
+  ])('drops the PII key %s', (key) => {
+    expect(scrubPII({ [key]: '0612345678', keep: 1 })).toEqual([{ keep: 1 }, [key]])
+  })
+
+  // the review of 2026-11-23: + as a space in queries, form-serialised names, a + after any punctuation
+  it.each([
+    ['/x?phone=%2B44+20+7946+0958&y=1', '/x?phone=&y=1'],
+    ['/x?shipping_phone=415+555+0123', '/x?shipping_phone='],
+    ['/x?phone=+1+415+555+0123', '/x?phone='],
+    ['/x?phone=(415)+555-0123', '/x?phone='],
+    ['/x?contact%5Bphone%5D=%2B1+%28415%29+555-0123', '/x?contact%5Bphone%5D='],
+    ['/x?customer%5Bphone%5D=415+555+0123', '/x?customer%5Bphone%5D='],
+    ['/x?note=call+me+%2B1+415+555+0123', '/x?note=call+me+'],
+    ['see https://x.io/?phone=4155550123 now', 'see https://x.io/?phone= now'],
+    ['/x?phone=4155550123/', '/x?phone=/'],
+    ['{"phone":"+14155550123"}', '{"phone":""}'],
+    ['<b>+14155550123</b>', '<b></b>'],
+    ['a;+14155550123', 'a;'],
+    ['[+14155550123]', '[]'],
+    ['https://x/p/+14155550123', 'https://x/p/'],
+    ['call%20me%20%2B14155550123', 'call%20me%20'],
+  ])('cuts the phone out of %s', (input, want) => {
+    expect(scrubPII({ s: input })).toEqual([{ s: want }, ['s']])
   })
 
   it('cuts a double-encoded email (a return_to URL inside a query) out of a URL', () => {
