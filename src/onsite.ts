@@ -143,6 +143,8 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
   const history = createHistory(ls)
   let offers: ReturnType<typeof startOffers>
   void ready.then(() => {
+    // consent withdrawn while the ids were read: no offer, and nothing written after the wipe (review)
+    if (stopped) return
     // Shopify's checkout runs no theme script: the checkout pixel leaves the order time in this cookie so
     // offers here learn of the purchase before any audience sync does ("fresh beats stale").
     const order = +cookies.get(ORDER_COOKIE)

@@ -54,6 +54,8 @@ export const startOffers = (d: ShowDeps) => {
   if (!offers.length) return undefined
   const page = { type: pageType(d.w.location.pathname, d.input.pageType), path: d.w.location.pathname }
   let last: Decision | undefined
+  // the flags of the last decision (synced and local), for Wisepops
+  let all: Record<string, boolean> = {}
   // decides again with what this browser has done since (see show())
   let redecide: (() => Decision) | undefined
   let paint: ((e: Explained) => void) | undefined
@@ -101,6 +103,14 @@ export const startOffers = (d: ShowDeps) => {
 
   const show = (o: Offer, c: Candidate, decisionId: string, trigger: string): unknown => {
     if (stopped) return
+    // While it waited for its trigger (or for a Wisepops popup to close), a purchase here or another popup
+    // taking the session's slot may have ruled it out, or an offer above it come in: decided again, it must
+    // still win, or the new decision is followed instead (QA, 2026-11-23). Its holdout and matched flags are
+    // the new decision's too (the anonymous id may have changed meanwhile).
+    const again = redecide?.()
+    const now = again?.candidates.find((x) => x.offerId === o.id)
+    if (now?.outcome === 'blocked') return now.reasons.unshift(`trigger fired: ${trigger}; decided again`), follow(again!).catch((e) => error('offers failed: ' + e))
+    if (now) c = now
     const props: Props = {
       offer_id: o.id, offer_name: o.name, variation: o.variation, kind: o.kind, decision_id: decisionId,
       audiences: c.matched.filter((m) => /^(all|any):/.test(m)).map((m) => m.slice(4)),
@@ -109,15 +119,9 @@ export const startOffers = (d: ShowDeps) => {
     const act = (a: OfferAct, event: string) => record(props, a, event)
     const done = (outcome: Candidate['outcome'], why = 'trigger fired: ' + trigger) => ((fired = { id: o.id, outcome, why }), paint?.(explain()!))
     const fail = (why: string) => (done('blocked', 'not shown: ' + why), error(`offer "${o.id}" not shown: ${why}`))
-    // While it waited for its trigger (or for a Wisepops popup to close), a purchase here or another popup
-    // taking the session's slot may have ruled it out, or an offer above it come in: decided again, it must
-    // still win, or the new decision is followed instead (QA, 2026-11-23).
-    const again = redecide?.()
-    const now = again?.candidates.find((x) => x.offerId === o.id)
-    if (now?.outcome === 'blocked') return now.reasons.unshift(`trigger fired: ${trigger}; decided again`), follow(again!).catch((e) => error('offers failed: ' + e))
     // The control group is counted once per session, like a first view: later pages show nothing more.
     const ses = d.history.get().session
-    if (c.holdout) return done('held_out'), (ses?.id === d.session().id && ses.offers.includes(o.id)) || act('hold', 'offer_held_out')
+    if (c.holdout) return done('held_out'), (ses?.id === d.session().id && Array.isArray(ses.offers) && ses.offers.includes(o.id)) || act('hold', 'offer_held_out')
     if (o.renderer === 'wisepops') {
       if (!wp) return fail('renderer is "wisepops" but config.wisepops is not true')
       done('shown')
@@ -152,7 +156,6 @@ export const startOffers = (d: ShowDeps) => {
         : error('config.audiencesUrl must be an https URL or a path on the store')
       if (got) (flags = { ...flags, ...got.flags }), (syncedAt = got.syncedAt ?? syncedAt)
     }
-    let all: Record<string, boolean> = flags
     redecide = () => {
       const s = d.session()
       const now = d.now()
@@ -173,7 +176,6 @@ export const startOffers = (d: ShowDeps) => {
     const doc = d.w.document
     await domReady(doc)
     if (d.overlay) paint = overlay(doc)
-    wp?.properties({ onsite_segments: segmentsValue(all), onsite_decision: decision.decisionId, onsite_offer: null })
     return follow(decision)
   }
 
@@ -183,6 +185,8 @@ export const startOffers = (d: ShowDeps) => {
     last = dec
     fired = undefined
     paint?.(explain()!)
+    // Wisepops targets on these: the decision being followed, and the flags it was made with
+    wp?.properties({ onsite_segments: segmentsValue(all), onsite_decision: dec.decisionId, onsite_offer: null })
     const c = dec.candidates.find((x) => x.outcome !== 'blocked')
     const o = c && offers.find((x) => x.id === c.offerId)
     if (!c || !o) return

@@ -301,6 +301,22 @@ describe('purchase hand-off from the Shopify checkout pixel', () => {
     expect(document.querySelectorAll('body > *')).toHaveLength(0)
   })
 
+  // review, 2026-11-23: denied ~5 ms after granted, the offer still rendered and wrote its history after
+  // the wipe
+  it('consent denied right after it was granted: no offer, and nothing of onsite left in localStorage', async () => {
+    document.body.innerHTML = ''
+    localStorage.clear()
+    const api = createOnsite()
+    api.init({ ...config('wk_flip'), consent: 'pending' })
+    api.consent('granted')
+    api.consent('denied')
+    await pause(300)
+    expect(api.explain()).toBeUndefined()
+    expect(document.querySelector('onsite-offer')).toBeNull()
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('onsite'))).toEqual([])
+    expect(calls('wk_flip')).toEqual([])
+  })
+
   it('without the cookie, or with a garbage or far-future one, the offer shows', async () => {
     for (const value of ['', 'abc', String(Date.now() + 10 * 86_400_000)]) {
       document.body.innerHTML = ''

@@ -187,6 +187,17 @@ describe('startOffers', () => {
     document.body.innerHTML = ''
   })
 
+  it("a history whose session of today has no offers list: the held-out visitor is still counted, nothing thrown", async () => {
+    const ls = new MemStorage()
+    ls.setItem('onsite:history', JSON.stringify({ session: { id: 's' } }))
+    const log = captureErrors()
+    const d = { ...deps({ offers: [{ id: 'pop', kind: 'popup', holdoutPercent: 100, content: { title: 'Hi' } }] }), history: createHistory(ls) }
+    const s = startOffers(d)!
+    await vi.waitFor(() => expect(s.explain()?.candidates[0]?.outcome).toBe('held_out'))
+    await vi.waitFor(() => expect(d.track.mock.calls.map((c) => c[0])).toEqual(['offer_held_out']))
+    expect(log.messages()).toEqual([])
+  })
+
   it('a bar with position "top" is rendered at the top', async () => {
     document.body.innerHTML = ''
     startOffers(deps({ offers: [{ id: 'bar', kind: 'bar', position: 'top', content: { title: 'Hi' } }] }))

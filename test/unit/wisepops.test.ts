@@ -165,6 +165,18 @@ describe('startOffers with config.wisepops', () => {
     expect(events(d.track)).toEqual([['offer_seen', 'wisepops_theirs', 'wisepops'], ['offer_dismissed', 'wisepops_theirs', 'wisepops']])
   })
 
+  it('a decision followed after a trigger is the one Wisepops hears of (onsite_decision, onsite_segments)', async () => {
+    const d = deps({ wisepops: true, offers: [offer({ id: 'ours', renderer: 'onsite', audience: {}, trigger: { delayMs: 20 } })] })
+    const s = startOffers(d)!
+    await vi.waitFor(() => expect(wp.properties()).toHaveLength(1), { interval: 1 })
+    const first = s.explain()!.decisionId
+    wp.fire('before-popup-display', { detail: { popup: { id: 'theirs' } } })
+    wp.fire('after-popup-close')
+    await vi.waitFor(() => expect(s.explain()!.decisionId).not.toBe(first))
+    const pushed = wp.properties().map((p) => (p[1] as { onsite_decision?: string }).onsite_decision).filter(Boolean)
+    expect(pushed).toEqual([first, s.explain()!.decisionId])
+  })
+
   it('never two popups: ours waits while a Wisepops popup is on screen, and opens after it closes', async () => {
     const d = deps({ wisepops: true, governance: { maxOffersPerSession: 2 }, offers: [offer({ id: 'ours', renderer: 'onsite', audience: {}, trigger: { delayMs: 20 } })] })
     startOffers(d)
