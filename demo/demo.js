@@ -161,6 +161,12 @@
       showDecision()
     } catch {}
   }
+  // the sync time as local time like the event times (the ISO value stays in the tooltip)
+  const synced = $('qa-synced')
+  if (synced && Number.isFinite(Date.parse(synced.textContent))) {
+    synced.title = synced.textContent
+    synced.textContent = new Date(synced.title).toLocaleString()
+  }
   tick()
   setInterval(tick, 400)
 })()

@@ -14,14 +14,16 @@
   const open = new Set()
 
   const mine = ({ anonymousId, userId }) => (e) => (anonymousId && e.anonymousId === anonymousId) || (userId && e.userId === userId)
-  const label = (e) => e.event || e.name || (e.type === 'page' ? e.properties?.path : '') || (e.type === 'identify' ? 'identify ' + (e.userId || e.traits?.email || '') : '')
+  const label = (e) => e.event || e.name || (e.type === 'page' ? e.properties?.path : '') || (e.type === 'identify' ? e.userId || e.traits?.email || '' : '')
   const el = (tag, props) => Object.assign(document.createElement(tag), props)
 
   const draw = () => {
     const every = $('qa-all').checked
     const list = (every ? all : all.filter(mine(QA.ids()))).slice(-SHOW).reverse()
     const dups = Object.values(duplicates).reduce((n, k) => n + k, 0)
-    $('qa-counts').textContent = `${list.length}${every ? '' : ' of ' + all.length} · ${dups} resent copies dropped`
+    // a copy comes when a page left mid-send and a later page sent the call again: delivered once all the same
+    $('qa-counts').textContent = `${list.length}${every ? '' : ' of ' + all.length}` + (dups ? ` · ${dups} resent ${dups > 1 ? 'copies' : 'copy'} dropped by messageId` : '')
+    $('qa-counts').title = 'A page that left while sending leaves its calls for the next page, which sends them again; the collector (like Customer.io) keeps one per messageId.'
     const key = every + '|' + list.map((e) => e.messageId).join()
     if (key === drawn) return
     drawn = key

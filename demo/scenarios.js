@@ -164,7 +164,7 @@
               check(now.anonymousId !== s.data.first.anonymousId, 'each device has its own anonymous id'),
               check(aids.has(now.anonymousId) && aids.has(s.data.first.anonymousId), 'identify calls carry both anonymous ids: Customer.io merges them into one person'),
             ],
-            next: 'Person: the userId joins two anonymous ids (device 1 and this one). Events: two identify calls with the same userId and traits.email jane@example.com, one per anonymous id.',
+            next: 'Person: the userId joins this run\'s two anonymous ids (device 1 and this one; earlier runs\' ids stay listed until "Clear collector"). Events: two identify calls with the same userId and traits.email jane@example.com, one per anonymous id.',
           }
         },
       ],
