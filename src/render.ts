@@ -47,15 +47,16 @@ export interface Rendered {
 let sheet: CSSStyleSheet | undefined
 
 /**
- * Renders `offer` and returns its handle, or undefined when it cannot be shown: an embed whose target is not
- * on the page, a popup in a browser without <dialog>, or any DOM error. `at` places a bar.
+ * Renders `offer` and returns its handle, or why it cannot be shown (for the `[onsite]` error and explain()):
+ * an embed whose target is not on the page, a popup in a browser without <dialog>, any DOM error. `at`
+ * places a bar.
  */
-export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' | 'bottom' = 'bottom'): Rendered | undefined => {
+export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' | 'bottom' = 'bottom'): Rendered | string => {
   let host: HTMLElement | undefined
   try {
     const { kind, content: c } = offer
     const parent = kind === 'embed' ? doc.querySelector(offer.target || '') : doc.body
-    if (!parent) return
+    if (!parent) return kind === 'embed' ? 'no element matches target ' + JSON.stringify(offer.target) : 'the page has no <body>'
     const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props?: Partial<HTMLElementTagNameMap[K]>, ...kids: Array<Node | string>) => {
       const e = doc.createElement(tag)
       Object.assign(e, props)
@@ -197,8 +198,9 @@ export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' 
     doc.addEventListener('visibilitychange', look)
     look()
     return { host, close: () => end(false) }
-  } catch {
+  } catch (e) {
     host?.remove()
-    return
+    // "TypeError: ...showModal is not a function" says more than "rendering failed"
+    return 'rendering failed: ' + e
   }
 }

@@ -138,7 +138,7 @@ export const startOffers = (d: ShowDeps) => {
       onSubmit: (traits) => (d.identify({ ...traits }), act('submit', 'offer_submitted')),
       onDismiss: () => ((open = undefined), act('dismiss', 'offer_dismissed')),
     }, o.position)
-    if (!r) return fail(o.kind === 'embed' ? `no element matches target ${JSON.stringify(o.target)}` : 'rendering failed')
+    if (typeof r == 'string') return fail(r)
     done('shown')
     open = { offer: o, close: r.close }
   }

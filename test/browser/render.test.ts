@@ -18,7 +18,7 @@ const offer = (kind: Offer['kind'], content: Partial<Offer['content']> = {}, ext
 
 /** What the test pages hold: the built module, the last handle, and every handler call in order. */
 interface Win {
-  onsiteRender: { renderOffer(doc: Document, o: Offer, h: Handlers, at?: 'top' | 'bottom'): Rendered | undefined }
+  onsiteRender: { renderOffer(doc: Document, o: Offer, h: Handlers, at?: 'top' | 'bottom'): Rendered | string }
   r?: Rendered | undefined
   events: string[]
   show(o: Offer, at?: 'top' | 'bottom'): boolean
@@ -43,11 +43,12 @@ const load = async (path: string, body: string, headers: Record<string, string> 
     w.events = []
     const log = (e: string) => () => w.events.push(e)
     w.show = (o, at) => {
-      w.r = w.onsiteRender.renderOffer(document, o, {
+      const r = w.onsiteRender.renderOffer(document, o, {
         onSeen: log('seen'), onDismiss: log('dismiss'),
         onClick: (url) => w.events.push(`click ${url}`),
         onSubmit: (t) => w.events.push(`submit ${JSON.stringify(t)}`),
       }, at)
+      w.r = typeof r == 'object' ? r : undefined
       return !!w.r
     }
   })

@@ -14,7 +14,7 @@ const handlers = () => ({ onSeen: vi.fn(), onClick: vi.fn(), onSubmit: vi.fn(), 
 let h: ReturnType<typeof handlers>
 const show = (o: Offer, at?: 'top' | 'bottom'): Rendered => {
   const r = renderOffer(document, o, h, at)
-  if (!r) throw new Error('not rendered')
+  if (typeof r == 'string') throw new Error('not rendered: ' + r)
   return r
 }
 const rootOf = (r: Rendered) => r.host.shadowRoot!
@@ -251,11 +251,11 @@ describe('popup', () => {
     expect(document.activeElement).toBe(opener)
   })
 
-  it('returns undefined and leaves nothing behind when the browser has no modal dialog', () => {
+  it('says why and leaves nothing behind when the browser has no modal dialog', () => {
     vi.spyOn(HTMLDialogElement.prototype, 'showModal').mockImplementation(() => {
       throw new TypeError('showModal is not a function')
     })
-    expect(renderOffer(document, offer('popup'), h)).toBeUndefined()
+    expect(renderOffer(document, offer('popup'), h)).toBe('rendering failed: TypeError: showModal is not a function')
     expect(document.body.children).toHaveLength(0)
   })
 })
@@ -286,8 +286,11 @@ describe('embed', () => {
     expect($(r, '.x')).toBeNull()
   })
 
-  it.each(['#missing', ':::not a selector'])('returns undefined without throwing for the target %j', (target) => {
-    expect(renderOffer(document, offer('embed', {}, { target }), h)).toBeUndefined()
+  it.each([
+    ['#missing', 'no element matches target "#missing"'],
+    [':::not a selector', /^rendering failed: .*selector/],
+  ])('says why, without throwing, for the target %j', (target, why) => {
+    expect(renderOffer(document, offer('embed', {}, { target }), h)).toMatch(why)
     expect(document.body.innerHTML).toBe('')
   })
 })
@@ -359,7 +362,7 @@ describe('styles', () => {
       throw new TypeError('Illegal constructor')
     })
     const fresh = await import('../../src/render.ts')
-    const r = fresh.renderOffer(document, offer('popup'), h)!
+    const r = fresh.renderOffer(document, offer('popup'), h) as Rendered
     expect(rootOf(r).querySelector('style')!.textContent).toContain(':host')
   })
 })
