@@ -125,14 +125,13 @@ export const watchShopifyCart = (deps: CartDeps): (() => void) => {
     if (!next || stopped) return
     // Read after the fetch: another tab may have saved what we fetched, and then there is nothing to say.
     const raw = store.raw()
-    const json = stringify(next)
     const prev = readSnapshot(raw)
     const changes = diffCarts(prev, next)
     // Saved only when what the diff reads changed (token, lines, quantities): two tabs on two locales (/ and
     // /fr/) got names and urls in their own language and saved them in turn, each save (a storage event)
     // making the other tab fetch again, forever (QA, 2026-11-23).
     const changed = changes.length || !prev || prev.token != next.token || !sameLines(prev, next)
-    if (changed) store.save(json)
+    if (changed) store.save(stringify(next))
     for (const c of changes) emit(c.event, c.props)
     if (wantCartView && !cartViewed) {
       cartViewed = true

@@ -75,8 +75,9 @@ const PHONE_IN = /(^|[^\w.%]|%20|%28|%3A)((?:\+|%2B)\d(?:[\d\s()+-]|%20|%28|%29)
 // (?shipping_phone=4155550123, ?checkout[shipping_address][phone]=(415)+555-0123), not ?compatible-phone=iphone-15.
 const PARAM = /([?&]([^=&#\s]{1,100})=)([^&#\s/]{1,60})/g
 // National numbers inside free text are not recognised: they cannot be told from order numbers.
+// Runs on every string property and the page URL of every call: most hold no + and no =, and skip both scans.
 const cutPhones = (s: string) =>
-  s.replace(PHONE_IN, (m, pre: string, num: string) => (phoneDigits(num) ? pre : m))
+  !/[+=]|%2b/i.test(s) ? s : s.replace(PHONE_IN, (m, pre: string, num: string) => (phoneDigits(num) ? pre : m))
     .replace(PARAM, (m, head: string, name: string, val: string) => (piiByKey(name, val) && /^(?:[\d\s().+-]|%2B|%20|%28|%29)+$/i.test(val) && phoneDigits(val) ? head : m))
 
 /**
