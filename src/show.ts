@@ -101,6 +101,8 @@ export const startOffers = (d: ShowDeps) => {
     },
   }) : undefined
 
+  const failed = (e: unknown) => error('offers failed: ' + e)
+
   const show = (o: Offer, c: Candidate, decisionId: string, trigger: string): unknown => {
     if (stopped) return
     // While it waited for its trigger (or for a Wisepops popup to close), a purchase here or another popup
@@ -109,7 +111,7 @@ export const startOffers = (d: ShowDeps) => {
     // the new decision's too (the anonymous id may have changed meanwhile).
     const again = redecide?.()
     const now = again?.candidates.find((x) => x.offerId === o.id)
-    if (now?.outcome === 'blocked') return now.reasons.unshift(`trigger fired: ${trigger}; decided again`), follow(again!).catch((e) => error('offers failed: ' + e))
+    if (now?.outcome === 'blocked') return now.reasons.unshift(`trigger fired: ${trigger}; decided again`), follow(again!).catch(failed)
     if (now) c = now
     const props: Props = {
       offer_id: o.id, offer_name: o.name, variation: o.variation, kind: o.kind, decision_id: decisionId,
@@ -200,7 +202,7 @@ export const startOffers = (d: ShowDeps) => {
         try {
           show(o, c, dec.decisionId, trigger)
         } catch (e) {
-          error('offers failed: ' + e)
+          failed(e)
         }
       })
     else show(o, c, dec.decisionId, 'immediate')
@@ -216,7 +218,7 @@ export const startOffers = (d: ShowDeps) => {
       candidates: last.candidates.map(({ offerId, outcome, reasons }) =>
         fired?.id === offerId && outcome !== fired.outcome ? { offerId, outcome: fired.outcome, reasons: [...reasons, fired.why] } : { offerId, outcome, reasons }),
     }
-  void run().catch((e) => error('offers failed: ' + e))
+  void run().catch(failed)
 
   return {
     explain,
