@@ -1,6 +1,7 @@
 // What the script-tag builds do when they load: install the global and replay what the loader stub recorded.
 import type { Onsite, QueuedCall } from './index.ts'
 import { warn } from './log.ts'
+import { domReady } from './wait.ts'
 
 export const install = (onsite: Onsite): void => {
   try {
@@ -38,7 +39,7 @@ export const install = (onsite: Onsite): void => {
     // document is parsed; then say what is missing instead of waiting in silence.
     const later = () =>
       o._inited || (found() ? onsite.init() : warn('no config yet: add #onsite-config or call onsite.init(); calls wait'))
-    document.readyState == 'loading' ? document.addEventListener('DOMContentLoaded', later) : later()
+    void domReady(document).then(later)
   } catch (e) {
     try {
       console.error('[onsite] failed to start: ' + e)
