@@ -50,7 +50,7 @@ export const parseConfig = (input: unknown, base: string, extraKeys: readonly st
     region: oneOf(['us', 'eu']),
     apiHost: [(v) => str(v) && !!resolveHost(v, base), 'an https URL or a path', ''],
     flushAt: num(20, 1, 100, 1),
-    flushIntervalMs: num(1000, 1, 60000),
+    flushIntervalMs: num(100, 1, 60000),
     debug: false,
     // Fails closed: a typo ("pendng") must not store and send as if consent were given.
     consent: oneOf(['granted', 'pending', 'denied', 'shopify'], shopify ? 3 : 0, 0, 'pending'),

@@ -18,35 +18,40 @@ export const createLock = (name: string, nav: Navigator | undefined): Lock => {
 }
 
 /**
- * Calls being sent right now, by any tab, and calls sent at pagehide whose answer no page will read.
- * Kept in localStorage because pagehide must decide synchronously what not to send twice.
+ * Ids with an expiry, shared by the tabs through localStorage because pagehide must decide synchronously:
+ * the calls being sent right now or sent at pagehide (leases), and the calls delivered (receipts, which keep
+ * a delivered call from being sent again when its removal from IndexedDB did not happen: a hung database, a
+ * tab closed mid-write). An expiry further away than `maxMs` was written by a clock that has since been set
+ * back: it is not trusted, so a wall-clock jump never stalls delivery. `cap` bounds how many are kept.
  */
-export const createLeases = (ls: Storage | undefined, now: () => number) => {
-  const key = 'onsite:leases'
+export const createLeases = (ls: Storage | undefined, now: () => number, key = 'onsite:leases', maxMs = Infinity, cap = 2000) => {
   let memory: Record<string, number> = {}
   // This tab's copy stands in when storage is missing, refuses reads, or never took a write (quota).
   const load = (): Record<string, number> => loadJSON(ls, key) ?? memory
+  const valid = (until: number, t: number) => until > t && until <= t + maxMs
   const save = (m: Record<string, number>) => {
     const t = now()
-    for (const id in m) if (m[id]! <= t) delete m[id]
-    saveJSON(ls, key, (memory = m))
+    let ids = Object.keys(m).filter((id) => valid(m[id]!, t))
+    if (ids.length > cap) ids = ids.sort((a, b) => m[a]! - m[b]!).slice(-cap)
+    memory = Object.fromEntries(ids.map((id) => [id, m[id]!]))
+    saveJSON(ls, key, memory)
   }
   return {
     take(ids: string[], ms: number): void {
+      if (!ids.length) return
       const m = load()
       for (const id of ids) m[id] = now() + ms
       save(m)
     },
     release(ids: string[]): void {
       const m = load()
-      for (const id of ids) delete m[id]
-      save(m)
+      if (ids.some((id) => id in m)) ids.forEach((id) => delete m[id]), save(m)
     },
-    /** Leases not expired: id -> when it expires. */
+    /** Not expired: id -> when it expires. */
     held(): Map<string, number> {
       const t = now()
       const m = load()
-      return new Map(Object.keys(m).filter((id) => m[id]! > t).map((id) => [id, m[id]!]))
+      return new Map(Object.keys(m).filter((id) => valid(m[id]!, t)).map((id) => [id, m[id]!]))
     },
   }
 }

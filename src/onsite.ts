@@ -6,7 +6,7 @@ import { isObj, own } from './check.ts'
 import type { Config } from './config.ts'
 import { callContext, pageInfo } from './context.ts'
 import { createCookies, ORDER_COOKIE } from './cookie.ts'
-import { createDelivery } from './delivery.ts'
+import { createDelivery, SEND_LEASE_MS, UNLOAD_LEASE_MS } from './delivery.ts'
 import { isOtherPerson, planIdentify, resolveUserId, type IdentifyInput } from './identify.ts'
 import { createHistory } from './history.ts'
 import { createIdentity, type Traits } from './identity.ts'
@@ -21,6 +21,8 @@ import { MAX_CALL_BYTES } from './taxonomy.ts'
 import { cleanTraits, scrubPII } from './traits.ts'
 import { byteLength, createTransport } from './transport.ts'
 import { validateEvent, type Props } from './validate.ts'
+
+const LEASES_KEY = 'onsite:leases'
 
 /**
  * Something a build adds beside the core, started with the page: it gets the raw config and the core's
@@ -48,34 +50,58 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
   const cookies = createCookies(w.document, w.location.hostname, w.location.protocol === 'https:')
   const identity = createIdentity({ cookies, kv: createKV('id', backends), localStorage: ls, newId })
   const sessions = createSession(ls, newId, identity.known())
-  // Every call waits for the ids to be settled; `.then` callbacks on one promise run in the order they
-  // were added, so calls keep their order and see the identity as it was when they were made.
+  // Every call waits for the ids to be settled, in the order the calls were made, so each sees the identity
+  // as it was when it was made. A page that goes away first settles them at once with the ids it has
+  // (cookie and localStorage): a call made before storage answered is still in the pagehide send.
   const ready = identity.restore().catch((e) => error('could not restore ids: ' + e))
+  let settled = false
+  const pending: (() => void)[] = []
+  const later = (fn: () => void) => (settled ? fn() : void pending.push(fn))
+  const settle = () => {
+    settled = true
+    for (const fn of pending.splice(0)) fn()
+  }
+  void ready.then(settle)
   const outbox = createOutbox(createKV('queue', backends))
+  if (!backends.indexedDB && !ls) warn('no IndexedDB or localStorage on this page: calls not yet delivered can be lost when the page unloads')
   let channel: BroadcastChannel | undefined
   try {
     channel = new BroadcastChannel('onsite')
     channel.onmessage = (e) => Array.isArray(e.data) && outbox.forget(e.data)
   } catch {}
-  const fetchFn: typeof fetch = (...a) => w.fetch(...a)
-  const leases = createLeases(ls, now)
+  const nav = w.navigator
   const delivery = createDelivery({
     outbox,
-    transport: createTransport(fetchFn, config.apiHost, now),
-    lock: createLock('onsite-send', w.navigator),
-    leases,
+    transport: createTransport({
+      fetch: (...a) => w.fetch(...a),
+      beacon: (url, body) => nav.sendBeacon(url, body),
+      apiHost: config.apiHost,
+      now,
+    }),
+    lock: createLock('onsite-send', nav),
+    leases: createLeases(ls, now, LEASES_KEY, SEND_LEASE_MS + UNLOAD_LEASE_MS),
+    receipts: createLeases(ls, now, 'onsite:sent'),
     writeKey: config.writeKey,
+    apiHost: config.apiHost,
     flushAt: config.flushAt,
     flushIntervalMs: config.flushIntervalMs,
     now,
+    clock: typeof performance == 'object' && performance.now ? () => performance.now() : now,
     random: Math.random,
     announce: (ids) => channel?.postMessage(ids),
   })
   // Calls left by earlier pages (a crash, a closed tab, a failed send) go first.
   void ready.then(() => delivery.flush())
-  const onHide = () => w.document.visibilityState === 'hidden' && delivery.sendNow()
-  const onPagehide = () => delivery.sendNow()
-  w.addEventListener('pagehide', onPagehide)
+  const leave = () => (settle(), delivery.hide())
+  const onHide = () => {
+    const hidden = w.document.visibilityState === 'hidden'
+    delivery.visible(!hidden)
+    if (hidden) leave()
+  }
+  // another tab took or released leases: if it dies holding them, this tab takes over when they expire
+  const onStorage = (e: StorageEvent) => e.key === LEASES_KEY && delivery.wake()
+  w.addEventListener('pagehide', leave)
+  w.addEventListener('storage', onStorage)
   w.document.addEventListener('visibilitychange', onHide)
 
   let seq = 0
@@ -91,24 +117,34 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
     context.page = scrubPII(context.page as Props)[0]
     const call = { type, ...fields, messageId: 'onsite-' + newId(), timestamp: new Date(at).toISOString(), context } as Call
     const order = ++seq
-    return ready.then(() => {
-      // consent withdrawn since the call was made: it is discarded with the rest
-      if (stopped || prepare?.(call) === false) return
-      const session = sessions.touch(at)
-      ;(call.context as Props).session = session
-      if (type === 'page') (call.properties as Props).returning = session.returning
-      call.anonymousId = identity.anonymousId()
-      const userId = identity.userId()
-      if (userId) call.userId = userId
-      // The API answers 200 and silently drops calls over 32 KB, so they never leave the page.
-      const text = stringify(call)
-      const size = byteLength(text)
-      if (size > MAX_CALL_BYTES) return error(`${type} ${String(fields.event ?? '')} dropped: ${size} bytes, over Customer.io's 32 KB per call`)
-      debug(`${type} ${String(fields.event ?? '')}`.trim() + ' queued')
-      // Stored as it will be sent: plain JSON. A function, DOM node or Symbol in the properties made
-      // IndexedDB refuse the call (DataCloneError), which marked the tier full mid-write (QA, 2026-11-23).
-      return delivery.add({ call: JSON.parse(text), seq: order })
-    }).catch((e) => error(`${type} ${String(fields.event ?? '')} dropped: ${e}`)) // a BigInt, a throwing toJSON: never an unhandled rejection
+    later(() => {
+      try {
+        queue(call, at, order, prepare)
+      } catch (e) {
+        // a BigInt, a throwing toJSON: never an exception into the page
+        error(`${type} ${String(fields.event ?? '')} dropped: ${e}`)
+      }
+    })
+  }
+
+  /** Completes a call with the identity and session as they are in its turn, and hands it to delivery. */
+  const queue = (call: Call, at: number, order: number, prepare?: (call: Call) => boolean | void) => {
+    const name = `${call.type} ${String(call.event ?? '')}`.trim()
+    // consent withdrawn since the call was made: it is discarded with the rest
+    if (stopped || prepare?.(call) === false) return
+    const session = sessions.touch(at)
+    ;(call.context as Props).session = session
+    if (call.type === 'page') (call.properties as Props).returning = session.returning
+    call.anonymousId = identity.anonymousId()
+    const userId = identity.userId()
+    if (userId) call.userId = userId
+    // The API answers 200 and silently drops calls over 32 KB, so they never leave the page.
+    const text = stringify(call)
+    const size = byteLength(text)
+    if (size > MAX_CALL_BYTES) return error(`${name} dropped: ${size} bytes, over Customer.io's 32 KB per call`)
+    debug(name + ' queued')
+    // Stored as it will be sent, plain JSON: IndexedDB cannot clone a function, a DOM node or a Symbol.
+    void delivery.add({ call: JSON.parse(text), seq: order }).catch((e) => error(`${name} dropped: ${e}`))
   }
 
   /** Emails and phone numbers belong in identify traits, never in event properties. */
@@ -182,11 +218,12 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
       identify({ userId: userId == null ? undefined : String(userId).trim(), traits: cleanTraits((traits ?? {}) as Traits, config.defaultCountry) })
     },
     reset() {
-      void ready.then(() => {
+      // in the calls' order: a call made right after reset() carries the new id
+      later(() => {
         if (stopped) return
         sessions.end()
         history.clear()
-        return identity.reset()
+        void identity.reset()
       })
     },
     flush: (): Promise<void> => ready.then(() => delivery.flush()),
@@ -195,7 +232,8 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
     /** Consent withdrawn: stop, and remove the ids, the queue and the session from this browser. */
     async stop(): Promise<void> {
       stopped = true
-      w.removeEventListener('pagehide', onPagehide)
+      w.removeEventListener('pagehide', leave)
+      w.removeEventListener('storage', onStorage)
       w.document.removeEventListener('visibilitychange', onHide)
       stopAddons.forEach((f) => f?.())
       offers?.stop()

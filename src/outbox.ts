@@ -18,11 +18,22 @@ export const createOutbox = (kv: KV) => {
   const mine = new Map<string, Entry>()
   const stored = new Set<string>()
   return {
-    async add(entry: Entry): Promise<void> {
+    /** Resolves true once the call is in storage that outlives the page, false when only memory has it. */
+    async add(entry: Entry): Promise<boolean> {
       const id = entry.call.messageId
       mine.set(id, entry)
-      await kv.set(id, entry)
-      stored.add(id)
+      const durable = await kv.set(id, entry)
+      if (durable && mine.has(id)) stored.add(id)
+      return durable
+    },
+    /**
+     * The page is going away: this tab's calls whose write has not finished (IndexedDB commits after
+     * pagehide, or never) are written to localStorage now, synchronously. Returns how many could not be.
+     */
+    spill(): number {
+      let lost = 0
+      for (const [id, e] of mine) if (!stored.has(id)) kv.spill(id, e) ? stored.add(id) : lost++
+      return lost
     },
     owns: (id: string): boolean => mine.has(id),
     /** This tab's undelivered calls, synchronously. */

@@ -122,7 +122,7 @@ export const startPixel = (env: PixelEnv, input: unknown): Pixel | undefined => 
   if (!config) return
   setVerbose(config.debug)
   if (typeof at(analytics, 'subscribe') != 'function') return void error("pixel: Shopify's analytics API is missing: paste this code as a custom pixel (Settings > Customer events)")
-  const transport = createTransport(env.fetch, config.apiHost, env.now)
+  const transport = createTransport({ fetch: env.fetch, apiHost: config.apiHost, now: env.now })
   const storage = at(browser, 'localStorage')
   const cookie = at(browser, 'cookie')
   // Shopify runs a custom pixel only with the permission the merchant chose for it; a pixel set to "not
@@ -169,7 +169,7 @@ export const startPixel = (env: PixelEnv, input: unknown): Pixel | undefined => 
     if (!allowed || timer || !queue.length) return
     for (const c of chunk(queue, config.writeKey, new Date(env.now()).toISOString())) {
       const r = await transport.send(c, c.bytes <= transport.keepaliveRoom())
-      if (!r.ok && r.retry) {
+      if (!r.ok && (r.kind == 'retry' || r.kind == 'config')) {
         if (++failures >= MAX_TRIES) return warn(`sending failed ${failures}x (${r.status ? 'HTTP ' + r.status : 'network error'}); ${queue.length} call(s) kept for the next page`)
         const wait = Math.min(60000, r.retryAfterMs ?? 1000 * 2 ** (failures - 1))
         debug(`send failed; next try in ${wait} ms`)

@@ -7,11 +7,16 @@ import { stringify } from './json.ts'
 
 export interface KV {
   get<T>(key: string): Promise<T | undefined>
-  set(key: string, value: unknown): Promise<void>
+  /** Resolves true when the value reached storage that outlives the page, false when only memory took it. */
+  set(key: string, value: unknown): Promise<boolean>
   del(keys: string[]): Promise<void>
   entries<T>(): Promise<[string, T][]>
   /** Drops every value in every tier (consent withdrawn). */
   clear(): Promise<void>
+  /** Writes to localStorage synchronously (pagehide cannot wait for IndexedDB); false when it refused. */
+  spill(key: string, value: unknown): boolean
+  /** Whether any tier outlives the page. */
+  durable: boolean
 }
 
 interface Tier {
@@ -115,9 +120,11 @@ export const browserBackends = (w: Window): Backends => {
 
 export const createKV = (name: string, b: Backends): KV => {
   const tiers: Tier[] = []
+  const prefix = `onsite:${name}:`
   if (b.indexedDB) tiers.push(idbTier('onsite-' + name))
-  if (b.localStorage) tiers.push(localTier(b.localStorage, `onsite:${name}:`))
-  tiers.push(memoryTier())
+  if (b.localStorage) tiers.push(localTier(b.localStorage, prefix))
+  const memory = memoryTier()
+  tiers.push(memory)
   // A tier whose write failed (quota, private mode) takes no more writes this page; reads still merge it,
   // so what it held before is not forgotten.
   const full = new Set<Tier>()
@@ -128,7 +135,7 @@ export const createKV = (name: string, b: Backends): KV => {
       try {
         out.push(await fn(t))
       } catch {
-        if (t !== tiers[tiers.length - 1]) full.add(t)
+        if (t !== memory) full.add(t)
       }
     }
     return out
@@ -146,11 +153,12 @@ export const createKV = (name: string, b: Backends): KV => {
           // Reads take the first tier that has the key: a stale copy in a full tier above would win. Not
           // this tier: it can be marked full by another write that failed while this one was under way.
           for (const f of full) if (f !== t) await f.del([key]).catch(() => {})
-          return
+          return t !== memory
         } catch {
-          if (t !== tiers[tiers.length - 1]) full.add(t)
+          if (t !== memory) full.add(t)
         }
       }
+      return false
     },
     // A delete that fails in any tier rejects, after trying them all: a delivered call that is still
     // stored must not be reported gone (the sender would release its lease and another page resend it).
@@ -166,6 +174,15 @@ export const createKV = (name: string, b: Backends): KV => {
       return [...seen]
     },
     clear: async () => kv.del((await kv.entries()).map(([k]) => k)),
+    spill(key, value) {
+      try {
+        b.localStorage!.setItem(prefix + key, stringify(value))
+        return true
+      } catch {
+        return false
+      }
+    },
+    durable: tiers.length > 1,
   }
   return kv
 }
