@@ -14,15 +14,23 @@ import { readBody } from './http.ts'
 
 export type StoredCall = Record<string, unknown> & { type: string; messageId: string; receivedAt: string }
 export interface Faults {
-  /** How many upcoming ingest requests fail. Omitted: with `status` or `hang: true`, all of them until changed or reset; else none. */
+  /** How many upcoming ingest requests fail. Omitted: with `status`, `hang`, `reset` or `forMs`, all of them until changed or reset; else none. */
   fail?: number
   status?: number
   /** Seconds, sent as Retry-After on the failed responses. */
   retryAfter?: number
   /** Never answer the failed requests (their sockets close when the collector does). */
   hang?: boolean
+  /** Destroy the failed requests' sockets without an answer (a connection reset). */
+  reset?: boolean
+  /** The failure (status, hang or reset) lasts this many ms from when it was set, then stops. */
+  forMs?: number
   /** Delays every ingest response, until reset; calls are stored when answered. */
   delayMs?: number
+  /** A proxy's limit: 413 to any ingest request whose body is larger, whatever the failures; 0 = off. Until reset. */
+  maxBodyBytes?: number
+  /** false: ingest answers carry no Cache-Control header (default `no-store`). Until reset. */
+  cacheControl?: boolean
 }
 export interface Snapshot {
   events: StoredCall[]
@@ -61,12 +69,58 @@ for (const t of Object.values(TYPES)) TYPES[t] = t
 const MAX_READ = 8 * MAX_BATCH_BYTES
 const CORS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Retry-After' }
 
-const send = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}, cors = true) => {
+// A header given as undefined is left out (an ingest answer without Cache-Control).
+const send = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string | undefined> = {}, cors = true) => {
   if (res.headersSent || res.destroyed) return
   const json = body === undefined ? '' : JSON.stringify(body)
-  res.writeHead(status, { ...(cors ? CORS : {}), ...(json ? { 'Content-Type': 'application/json' } : {}), 'Cache-Control': 'no-store', ...headers })
+  const all = { ...(cors ? CORS : {}), ...(json ? { 'Content-Type': 'application/json' } : {}), 'Cache-Control': 'no-store', ...headers }
+  res.writeHead(status, Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined)))
   res.end(json)
 }
+
+const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0
+const isMs = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0
+const isBool = (v: unknown) => typeof v === 'boolean'
+const FAULT_RULES: Record<keyof Faults, [(v: unknown) => boolean, string]> = {
+  fail: [isCount, 'an integer >= 0'],
+  status: [(v) => Number.isInteger(v) && (v as number) >= 200 && (v as number) <= 599, 'an HTTP status from 200 to 599'],
+  retryAfter: [isMs, 'a number of seconds >= 0'],
+  hang: [isBool, 'a boolean'],
+  reset: [isBool, 'a boolean'],
+  forMs: [isMs, 'a number of ms >= 0'],
+  delayMs: [isMs, 'a number of ms >= 0'],
+  maxBodyBytes: [isCount, 'an integer >= 0 (0: off)'],
+  cacheControl: [isBool, 'a boolean'],
+}
+
+/** Throws naming the first field that is unknown or of the wrong kind: a typo must not pass as "no fault". */
+export const checkFaults = (f: unknown): Faults => {
+  if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new Error('expected an object')
+  for (const [k, v] of Object.entries(f)) {
+    if (!Object.hasOwn(FAULT_RULES, k)) throw new Error(`unknown field ${k}`)
+    const [ok, what] = FAULT_RULES[k as keyof Faults]
+    if (!ok(v)) throw new Error(`${k} must be ${what}`)
+  }
+  const out = f as Faults
+  if (out.hang && out.reset) throw new Error('hang and reset exclude each other')
+  return out
+}
+
+interface Failure {
+  status: number
+  hang: boolean
+  reset: boolean
+  retryAfter?: number
+}
+const noFaults = () => ({
+  failLeft: 0,
+  /** Date.now() after which no request fails (forMs). */
+  failUntil: Infinity,
+  failure: { status: 500, hang: false, reset: false } as Failure,
+  delayMs: 0,
+  maxBodyBytes: 0,
+  cacheControl: true,
+})
 
 /** The write key as the user name of HTTP Basic auth (Customer.io's server-side form). */
 const basicUser = (header: string | undefined): string => {
@@ -121,9 +175,7 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
   let seen = new Set<string>()
   let duplicates: Record<string, number> = {}
   let requests = 0
-  let failLeft = 0
-  let failure: Required<Pick<Faults, 'status' | 'hang'>> & { retryAfter?: number } = { status: 500, hang: false }
-  let delayMs = 0
+  let fx = noFaults()
   const hanging = new Set<ServerResponse>()
   const timers = new Set<NodeJS.Timeout>()
 
@@ -155,32 +207,46 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
     seen.add(c.messageId)
   }
 
+  const tooBig = (n: number) => fx.maxBodyBytes > 0 && n > fx.maxBodyBytes
+  const answer = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
+    send(res, status, body, { ...headers, ...(fx.cacheControl ? {} : { 'Cache-Control': undefined }) })
+  const overLimit = (res: ServerResponse, n: number) => answer(res, 413, { error: `body is ${n} bytes, over the proxy limit of ${fx.maxBodyBytes}` })
+
   const ingest = async (path: string, req: IncomingMessage, res: ServerResponse) => {
     requests++
+    // A proxy in front refuses by size before the server sees the request: no failure is used up.
+    const declared = Number(req.headers['content-length'])
+    if (tooBig(declared)) return readBody(req, MAX_READ).then(() => overLimit(res, declared))
     // The fault is chosen on arrival so concurrent requests take the failures in arrival order.
-    const fault = failLeft > 0 ? { ...failure } : undefined
-    if (fault) failLeft--
+    const fault = fx.failLeft > 0 && Date.now() < fx.failUntil ? { ...fx.failure } : undefined
+    if (fault) fx.failLeft--
     let gone = false
     res.on('close', () => (gone = true))
     const raw = await readBody(req, MAX_READ)
+    // A chunked body has no length to judge on arrival: the failure it took goes back.
+    if (raw && tooBig(raw.length)) {
+      if (fault) fx.failLeft++
+      return overLimit(res, raw.length)
+    }
+    if (fault?.reset) return void req.socket.destroy()
     if (fault?.hang) {
       hanging.add(res)
       res.on('close', () => hanging.delete(res))
       return
     }
-    if (delayMs > 0) {
+    if (fx.delayMs > 0) {
       await new Promise<void>((done) => {
-        const t = setTimeout(() => (timers.delete(t), done()), delayMs)
+        const t = setTimeout(() => (timers.delete(t), done()), fx.delayMs)
         timers.add(t)
       })
       // Stored only when answered: a client that gave up meanwhile will send it again.
       if (gone) return
     }
-    if (fault) return send(res, fault.status, { error: `injected fault ${fault.status}` }, fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) })
+    if (fault) return answer(res, fault.status, { error: `injected fault ${fault.status}` }, fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) })
     const r = raw ? check(path, raw, basicUser(req.headers.authorization)) : bad(`body over ${MAX_READ} bytes`, 413)
     if (r.calls) store(r.calls)
     else if (!opts.quiet) console.warn(`[collector] ${r.status} /${path}: ${(r.body as { error: string }).error}`)
-    send(res, r.status, r.body)
+    answer(res, r.status, r.body)
   }
 
   const handler: CollectorHandler = {
@@ -224,19 +290,23 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
       events = []
       seen = new Set()
       duplicates = {}
-      requests = failLeft = delayMs = 0
-      failure = { status: 500, hang: false }
+      requests = 0
+      fx = noFaults()
       writeFileSync(file, '')
     },
-    faults(f) {
-      if (typeof f !== 'object' || f === null) throw new Error('expected an object')
-      if (f.status !== undefined && !(Number.isInteger(f.status) && f.status >= 200 && f.status <= 599)) throw new Error('status must be an HTTP status from 200 to 599')
-      if (f.delayMs !== undefined) delayMs = Math.max(0, Number(f.delayMs) || 0)
-      if (f.fail === undefined && f.status === undefined && f.hang === undefined && f.retryAfter === undefined) return
-      failure = { status: f.status ?? 500, hang: f.hang === true }
-      if (f.retryAfter !== undefined) failure.retryAfter = f.retryAfter
-      // {hang: false} or {fail: 0} ends the failures; a status or hang without a count lasts until changed.
-      failLeft = f.fail !== undefined ? Math.max(0, Number(f.fail) || 0) : f.hang === true || f.status !== undefined ? Infinity : 0
+    faults(input) {
+      const f = checkFaults(input)
+      if (f.delayMs !== undefined) fx.delayMs = f.delayMs
+      if (f.maxBodyBytes !== undefined) fx.maxBodyBytes = f.maxBodyBytes
+      if (f.cacheControl !== undefined) fx.cacheControl = f.cacheControl
+      const { fail, status, hang, reset, retryAfter, forMs } = f
+      if ([fail, status, hang, reset, retryAfter, forMs].every((v) => v === undefined)) return
+      fx.failure = { status: status ?? 500, hang: hang === true, reset: reset === true }
+      if (retryAfter !== undefined) fx.failure.retryAfter = retryAfter
+      // {hang: false} or {fail: 0} ends the failures; a status, hang, reset or forMs without a count lasts
+      // until changed (or until forMs has passed).
+      fx.failLeft = fail ?? (hang || reset || status !== undefined || forMs !== undefined ? Infinity : 0)
+      fx.failUntil = forMs === undefined ? Infinity : Date.now() + forMs
     },
     dispose() {
       for (const res of hanging) res.destroy()

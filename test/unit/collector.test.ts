@@ -190,12 +190,92 @@ describe('faults', () => {
     expect((await snapshot()).events).toHaveLength(1);
   });
 
+  it('a failure with forMs stops that long after it was set', async () => {
+    await faults({ status: 503, forMs: 400 });
+    expect((await batch([call()])).status).toBe(503);
+    expect((await batch([call()])).status).toBe(503);
+    await new Promise((r) => setTimeout(r, 450));
+    expect((await batch([call()])).status).toBe(200);
+    // a hang for a while: requests after the window are answered
+    await faults({ hang: true, forMs: 300 });
+    const hung = batch([call()]).then((r) => r.status, () => 'closed');
+    expect(await Promise.race([hung, new Promise((r) => setTimeout(() => r('hung'), 350))])).toBe('hung');
+    expect((await batch([call()])).status).toBe(200);
+  });
+
+  it('reset: true drops the connection without an answer, and stores nothing', async () => {
+    await faults({ fail: 1, reset: true });
+    await expect(batch([call()])).rejects.toThrow();
+    expect((await batch([call()])).status).toBe(200);
+    const snap = await snapshot();
+    expect(snap.events).toHaveLength(1);
+    expect(snap.requests).toBe(2);
+  });
+
+  it('maxBodyBytes answers 413 to larger bodies only, without using up a failure', async () => {
+    await faults({ maxBodyBytes: 2000 });
+    await faults({ fail: 1, status: 500 });
+    const big = await batch([call({ properties: { product_id: 'p', name: 'x'.repeat(3000) } })]);
+    expect(big.status).toBe(413);
+    expect((await big.json()).error).toMatch(/2000/);
+    expect((await batch([call()])).status).toBe(500);
+    expect((await batch([call()])).status).toBe(200);
+    expect((await snapshot()).events).toHaveLength(1);
+    await faults({ maxBodyBytes: 0 });
+    expect((await batch([call({ properties: { product_id: 'p', name: 'x'.repeat(3000) } })])).status).toBe(200);
+  });
+
+  it('cacheControl: false leaves Cache-Control out of ingest answers, failed ones too; reset brings it back', async () => {
+    expect((await batch([call()])).headers.get('cache-control')).toBe('no-store');
+    await faults({ cacheControl: false, fail: 1, status: 503 });
+    expect((await batch([call()])).headers.get('cache-control')).toBeNull();
+    expect((await batch([call()])).headers.get('cache-control')).toBeNull();
+    await fetch(`${c.url}/_events`, { method: 'DELETE' });
+    expect((await batch([call()])).headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('takes any status from 200 to 599', async () => {
+    for (const status of [401, 403, 404, 413, 503]) {
+      await faults({ fail: 1, status });
+      expect((await batch([call()])).status).toBe(status);
+    }
+  });
+
+  it('refuses a bad fault naming the field, and keeps the faults it had', async () => {
+    await faults({ fail: 1, status: 503 });
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ status: 600 }, /status must be/],
+      [{ fail: -1 }, /fail must be/],
+      [{ forMs: '30s' }, /forMs must be/],
+      [{ reset: 1 }, /reset must be a boolean/],
+      [{ maxBodyBytes: 1.5 }, /maxBodyBytes must be/],
+      [{ cacheControl: 'no' }, /cacheControl must be a boolean/],
+      [{ delayMs: -5 }, /delayMs must be/],
+      [{ retryAfter: null }, /retryAfter must be/],
+      [{ statsu: 503 }, /unknown field statsu/],
+      [{ hang: true, reset: true }, /hang and reset/],
+    ];
+    for (const [f, why] of cases) {
+      const res = await faults(f);
+      expect(res.status, JSON.stringify(f)).toBe(400);
+      expect((await res.json()).error).toMatch(why);
+    }
+    expect(() => c.faults([] as never)).toThrow(/expected an object/);
+    expect((await batch([call()])).status).toBe(503);
+    expect((await batch([call()])).status).toBe(200);
+  });
+
   it('resets everything with DELETE /_events', async () => {
     await batch([call()]);
     await faults({ fail: 5, status: 503 });
+    await faults({ delayMs: 1500, maxBodyBytes: 10, cacheControl: false });
     await fetch(`${c.url}/_events`, { method: 'DELETE' });
     expect(await snapshot()).toMatchObject({ events: [], duplicates: {}, requests: 0 });
-    expect((await batch([call()])).status).toBe(200);
+    const t0 = Date.now();
+    const res = await batch([call()]);
+    expect(res.status).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(res.headers.get('cache-control')).toBe('no-store');
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
   });
 });
