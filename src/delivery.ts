@@ -222,9 +222,9 @@ export const createDelivery = (d: DeliveryDeps) => {
     async add(entry: Entry): Promise<void> {
       entry.at = d.now()
       const stored = d.outbox.add(entry)
-      if (d.outbox.mine().length >= d.flushAt) void flush()
-      else schedule(d.flushIntervalMs)
+      const sent = d.outbox.mine().length >= d.flushAt ? flush() : schedule(d.flushIntervalMs)
       if (!(await stored)) retry.memoryOnly()
+      await sent
     },
     /**
      * The page is hidden (on mobile often the last chance) or going away: this tab's undelivered calls

@@ -17,14 +17,16 @@ const order = (a: Entry, b: Entry) => (a.call.timestamp < b.call.timestamp ? -1 
 export const createOutbox = (kv: KV) => {
   const mine = new Map<string, Entry>()
   const stored = new Set<string>()
+  // stored where it outlives the page (not memory only)
+  const durable = new Set<string>()
   return {
     /** Resolves true once the call is in storage that outlives the page, false when only memory has it. */
     async add(entry: Entry): Promise<boolean> {
       const id = entry.call.messageId
       mine.set(id, entry)
-      const durable = await kv.set(id, entry)
-      if (durable && mine.has(id)) stored.add(id)
-      return durable
+      const lasting = await kv.set(id, entry)
+      if (mine.has(id)) stored.add(id), lasting && durable.add(id)
+      return lasting
     },
     /**
      * The page is going away: this tab's calls whose write has not finished (IndexedDB commits after
@@ -32,7 +34,7 @@ export const createOutbox = (kv: KV) => {
      */
     spill(): number {
       let lost = 0
-      for (const [id, e] of mine) if (!stored.has(id)) kv.spill(id, e) ? stored.add(id) : lost++
+      for (const [id, e] of mine) if (!durable.has(id)) kv.spill(id, e) ? durable.add(id) : lost++
       return lost
     },
     owns: (id: string): boolean => mine.has(id),
@@ -57,7 +59,7 @@ export const createOutbox = (kv: KV) => {
     },
     /** Another tab delivered these. */
     forget(ids: string[]): void {
-      for (const id of ids) mine.delete(id), stored.delete(id)
+      for (const id of ids) mine.delete(id), stored.delete(id), durable.delete(id)
     },
     clear(): Promise<void> {
       mine.clear()

@@ -88,7 +88,12 @@ export const createTransport = ({ fetch: fetchFn, beacon, apiHost, now }: Transp
       return await Promise.race([
         fetchFn(url, { method: 'POST', body: c.body, headers: { 'Content-Type': 'text/plain' }, keepalive, credentials: 'omit', signal: abort?.signal ?? null })
           // The body is read to its end: until then a keepalive request holds its share of the budget.
-          .then(async (res) => (await res.text().catch(() => ''), res)),
+          .then(async (res) => {
+            try {
+              await res.text()
+            } catch {}
+            return res
+          }),
         new Promise<never>((_, fail) => (timer = setTimeout(() => (abort?.abort(), fail(new Error('timeout'))), TIMEOUT_MS))),
       ])
     } finally {

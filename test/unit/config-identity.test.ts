@@ -173,7 +173,7 @@ it('a config with every identity key set well parses without errors', () => {
     writeKey: 'pk_1',
     apiHost: 'https://cdp.customer.io/v1',
     flushAt: 20,
-    flushIntervalMs: 1000,
+    flushIntervalMs: 100,
     debug: false,
     consent: 'pending',
     identifyBy: 'email',

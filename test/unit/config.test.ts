@@ -93,7 +93,7 @@ describe('writeKey (fatal when wrong)', () => {
 
 describe('defaults and region', () => {
   it('uses the US host and the documented defaults', () => {
-    expect(parseConfig({ writeKey: 'pk_1' }, BASE)).toEqual({ writeKey: 'pk_1', apiHost: US, flushAt: 20, flushIntervalMs: 1000, debug: false, ...IDENTITY_DEFAULTS })
+    expect(parseConfig({ writeKey: 'pk_1' }, BASE)).toEqual({ writeKey: 'pk_1', apiHost: US, flushAt: 20, flushIntervalMs: 100, debug: false, ...IDENTITY_DEFAULTS })
   })
 
   it('region eu selects the EU host', () => {
@@ -223,7 +223,7 @@ it('every error of a config with many problems is one line starting with "[onsit
     { writeKey: 'pk_1', region: 'mars', apiHost: 'http://example.com\n', flushAt: '5', flushIntervalMs: -1, debug: 'no', extra: 1 },
     BASE,
   )
-  expect(out).toEqual({ writeKey: 'pk_1', apiHost: US, flushAt: 20, flushIntervalMs: 1000, debug: false, ...IDENTITY_DEFAULTS })
+  expect(out).toEqual({ writeKey: 'pk_1', apiHost: US, flushAt: 20, flushIntervalMs: 100, debug: false, ...IDENTITY_DEFAULTS })
   const messages = log.messages()
   expect(messages).toHaveLength(6)
   for (const m of messages) {

@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createDelivery, FOREIGN_GRACE_MS, UNLOAD_LEASE_MS } from '../../src/delivery.ts'
+import { createDelivery, FOREIGN_GRACE_MS, RECEIPT_MS, SEND_LEASE_MS, UNLOAD_LEASE_MS } from '../../src/delivery.ts'
 import { createLeases, type Lock } from '../../src/lock.ts'
 import { createOutbox } from '../../src/outbox.ts'
 import { createKV, type KV } from '../../src/storage.ts'
-import type { Chunk, Outcome, Transport } from '../../src/transport.ts'
+import { failure, type Chunk, type Outcome, type Transport } from '../../src/transport.ts'
 import { captureErrors, deferred, MemStorage } from './fakes.ts'
 
 const T0 = Date.parse('2024-06-11T10:00:00.000Z')
 const DAY = 86400000
 const OK: Outcome = { ok: true }
 const fail = (status: number, retryAfterMs?: number): Outcome =>
-  retryAfterMs === undefined ? { ok: false, retry: status === 0 || status >= 500 || status === 408 || status === 429, status } : { ok: false, retry: true, status, retryAfterMs }
+  retryAfterMs === undefined ? { ok: false, kind: failure(status), status } : { ok: false, kind: failure(status), status, retryAfterMs }
 
 interface Options {
   flushAt?: number
@@ -29,28 +29,35 @@ const setup = (o: Options = {}) => {
   const outbox = createOutbox(o.wrapKV ? o.wrapKV(kv) : kv)
   const sends: { ids: string[]; keepalive: boolean; at: number; batch: { messageId: string; sentAt: string }[]; ok?: boolean }[] = []
   const script = o.outcomes ?? []
+  const room = () => o.room ?? 63 * 1024
   const transport: Transport = {
-    keepaliveRoom: () => o.room ?? 63 * 1024,
-    send: async (c, keepalive) => {
+    keepaliveRoom: room,
+    send: async (c, keepalive = false) => {
       const record: (typeof sends)[number] = { ids: c.ids, keepalive, at: Date.now(), batch: JSON.parse(c.body).batch }
       sends.push(record)
       const res = await (typeof script === 'function' ? script(c, keepalive) : (script.shift() ?? OK))
       record.ok = res.ok
       return res
     },
+    // no sendBeacon here: past the budget the browser takes nothing
+    unload: (c) => c.bytes <= room() && transport.send(c, true),
   }
   const ls = new MemStorage()
   const leases = createLeases(ls, Date.now)
+  const receipts = createLeases(ls, Date.now, 'onsite:sent')
   const announce = vi.fn<(ids: string[]) => void>()
   const delivery = createDelivery({
     outbox,
     transport,
     lock: o.lock ?? (async (fn) => (await fn(), true)),
     leases,
+    receipts,
     writeKey: 'wk',
+    apiHost: 'https://cdp.example/v1',
     flushAt: o.flushAt ?? 20,
     flushIntervalMs: o.flushIntervalMs ?? 1000,
     now: Date.now,
+    clock: Date.now,
     random: o.random ?? (() => 0.5),
     announce,
   })
@@ -59,7 +66,7 @@ const setup = (o: Options = {}) => {
     delivery.add({ call: { type: 'track', event: 'E', messageId: id, timestamp: new Date(Date.now() - ageMs).toISOString() }, seq: ++seq })
   /** ids of successful sends, in order */
   const delivered = () => sends.filter((s) => s.ok).flatMap((s) => s.ids)
-  return { delivery, outbox, kv, ls, leases, sends, announce, add, delivered }
+  return { delivery, outbox, kv, ls, leases, receipts, sends, announce, add, delivered }
 }
 
 let log: ReturnType<typeof captureErrors>
@@ -168,15 +175,19 @@ describe('retries', () => {
     [0, 0.5],
     [0.5, 0.75],
     [0.999, 0.9995],
-  ])('with random() = %s the waits are min(60 s, 2^n s) * %s', async (r, factor) => {
+  ])('with random() = %s the waits are min(30 s, 2^n s) * %s, forever', async (r, factor) => {
     const t = setup({ flushAt: 1, outcomes: () => fail(500), random: () => r })
     await t.add('a')
     await vi.advanceTimersByTimeAsync(400_000)
-    const gaps = t.sends.slice(1, 10).map((s, i) => s.at - t.sends[i]!.at)
-    const expected = [1, 2, 4, 8, 16, 32, 60, 60, 60].map((s) => s * 1000 * factor)
-    expect(gaps).toHaveLength(9)
+    const gaps = t.sends.slice(1, 11).map((s, i) => s.at - t.sends[i]!.at)
+    const expected = [1, 2, 4, 8, 16, 30, 30, 30, 30, 30].map((s) => s * 1000 * factor)
+    expect(gaps).toHaveLength(10)
     gaps.forEach((g, i) => expect(Math.abs(g - expected[i]!), `wait ${i + 1}: ${g} vs ${expected[i]}`).toBeLessThanOrEqual(1))
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(60_000)
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(30_000)
+    // never given up: still trying after the window
+    const n = t.sends.length
+    await vi.advanceTimersByTimeAsync(31_000)
+    expect(t.sends.length).toBeGreaterThan(n)
   })
 
   it('a 200 resets the backoff', async () => {
@@ -214,46 +225,103 @@ describe('retries', () => {
     expect(t.sends.map((s) => s.ids)).toEqual([['a'], ['a', 'b']])
   })
 
-  it('a 400 on a batch of 3 retries them one by one and drops only the bad one', async () => {
+  it('a 400 on a batch of 3 halves it until the bad call is alone, and drops only that one', async () => {
     const t = setup({ flushAt: 3, outcomes: (c) => (c.ids.includes('bad') ? fail(400) : OK) })
     await t.add('a')
     await t.add('bad')
     await t.add('c')
     await vi.advanceTimersByTimeAsync(0)
-    expect(t.sends.map((s) => s.ids)).toEqual([['a', 'bad', 'c'], ['a'], ['bad'], ['c']])
+    expect(t.sends.map((s) => s.ids)).toEqual([['a', 'bad', 'c'], ['a'], ['bad', 'c'], ['bad'], ['c']])
     expect(t.delivered()).toEqual(['a', 'c'])
     expect(log.messages()).toEqual(['[onsite] dropped 1 call(s): the endpoint refused it with HTTP 400'])
     expect(await t.outbox.all()).toEqual([])
     await vi.advanceTimersByTimeAsync(120_000)
-    expect(t.sends).toHaveLength(4)
+    expect(t.sends).toHaveLength(5)
   })
 
-  it('calls older than 7 days are dropped with a reason, never sent', async () => {
+  it('a 413 halves the batch down to single calls, and later batches stay under the size that failed', async () => {
+    const big = 'x'.repeat(3000)
+    const t = setup({ flushAt: 8, outcomes: (c) => (c.bytes > 7000 ? fail(413) : OK) })
+    for (let i = 0; i < 8; i++) await t.delivery.add({ call: { type: 'track', event: 'E', messageId: 'm' + i, timestamp: new Date().toISOString(), p: big }, seq: i })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(t.delivered().sort()).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7'])
+    expect(log.messages()).toEqual([])
+    const before = t.sends.length
+    for (let i = 8; i < 12; i++) await t.delivery.add({ call: { type: 'track', event: 'E', messageId: 'm' + i, timestamp: new Date().toISOString(), p: big }, seq: i })
+    await vi.advanceTimersByTimeAsync(1000)
+    // packed below the failed size: no 413 again
+    expect(t.sends.slice(before).every((s) => s.ok)).toBe(true)
+    expect(await t.outbox.all()).toEqual([])
+  })
+
+  it('a single call answered 413 is dropped, with its size in the reason', async () => {
+    const t = setup({ flushAt: 1, outcomes: () => fail(413) })
+    await t.add('huge')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(log.messages()).toHaveLength(1)
+    expect(log.messages()[0]).toMatch(/^\[onsite\] dropped 1 call\(s\): HTTP 413 for a single call of \d+ bytes/)
+    expect(await t.outbox.all()).toEqual([])
+  })
+
+  it.each([401, 403, 404])('HTTP %s keeps the calls, says so once naming the keys, and retries from 5 s', async (status) => {
+    const t = setup({ flushAt: 1, outcomes: [fail(status), fail(status), OK], random: () => 1 })
+    await t.add('a')
+    await vi.advanceTimersByTimeAsync(4999)
+    expect(t.sends).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(t.sends).toHaveLength(2)
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(t.delivered()).toEqual(['a'])
+    expect(log.messages()).toHaveLength(1)
+    expect(log.messages()[0]).toContain(`HTTP ${status}`)
+    expect(log.messages()[0]).toMatch(/config\.writeKey and config\.apiHost \("https:\/\/cdp\.example\/v1"\)/)
+  })
+
+  it('a host failing every request for a minute gets one error naming config.apiHost and its value', async () => {
+    const t = setup({ flushAt: 1, outcomes: () => fail(0) })
+    await t.add('a')
+    await vi.advanceTimersByTimeAsync(59_000)
+    expect(log.messages()).toEqual([])
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(log.messages()).toHaveLength(1)
+    expect(log.messages()[0]).toMatch(/^\[onsite\] config\.apiHost "https:\/\/cdp\.example\/v1": every request failed for a minute \(network error\)/)
+    await vi.advanceTimersByTimeAsync(300_000)
+    expect(log.messages()).toHaveLength(1)
+    expect(await t.outbox.all()).toHaveLength(1)
+  })
+
+  it('calls older than 7 days, by both their timestamp and when they were stored, are dropped with a reason', async () => {
     const t = setup({ flushAt: 3 })
-    await t.add('ancient', 8 * DAY)
-    await t.add('week', 7 * DAY - 1000)
-    await t.add('fresh')
-    expect(t.sends.map((s) => s.ids)).toEqual([['week', 'fresh']])
+    const stored = (id: string, age: number, at = Date.now() - age) =>
+      createOutbox(t.kv).add({ call: { type: 'track', event: 'E', messageId: id, timestamp: new Date(Date.now() - age).toISOString() }, seq: 1, at })
+    await stored('ancient', 8 * DAY)
+    await stored('week', 7 * DAY - 1000)
+    // stamped by a clock 8 days behind, but stored a minute ago: it has not waited 7 days
+    await stored('skewed', 8 * DAY, Date.now() - 60_000)
+    await t.delivery.flush()
+    expect(t.sends.flatMap((s) => s.ids)).not.toContain('ancient')
+    expect(t.delivered().sort()).toEqual(['skewed', 'week'])
     expect(log.messages()).toHaveLength(1)
     expect(log.messages()[0]).toMatch(/^\[onsite\] dropped 1 call\(s\): older than 7 days/)
     expect(await t.outbox.all()).toEqual([])
   })
 })
 
-describe('sendNow (pagehide)', () => {
+describe('hide (pagehide, or hidden)', () => {
   it("sends this tab's undelivered calls with keepalive, synchronously", async () => {
     const t = setup()
     await t.add('a')
     await t.add('b')
-    t.delivery.sendNow()
+    t.delivery.hide()
     expect(t.sends.map((s) => [s.ids, s.keepalive])).toEqual([[['a', 'b'], true]])
   })
 
   it('leases them, so a following flush within 15 s does not send them again', async () => {
-    const t = setup({ outcomes: [fail(0)] }) // the page went away: no answer is read
+    // the page went away: no answer is ever read
+    const t = setup({ outcomes: (_c, keepalive) => (keepalive ? new Promise<Outcome>(() => {}) : OK) })
     await t.add('a')
     await t.add('b')
-    t.delivery.sendNow()
+    t.delivery.hide()
     await vi.advanceTimersByTimeAsync(0)
     expect(new Set(t.leases.held().keys())).toEqual(new Set(['a', 'b']))
     await t.delivery.flush()
@@ -271,7 +339,7 @@ describe('sendNow (pagehide)', () => {
   it('a keepalive send that is answered (page only hidden) settles like any send', async () => {
     const t = setup()
     await t.add('a')
-    t.delivery.sendNow()
+    t.delivery.hide()
     await vi.advanceTimersByTimeAsync(0)
     expect(await t.outbox.all()).toEqual([])
     expect(t.announce).toHaveBeenCalledWith(['a'])
@@ -280,32 +348,75 @@ describe('sendNow (pagehide)', () => {
     expect(t.sends).toHaveLength(1)
   })
 
-  it('does not resend calls a flush is sending right now', async () => {
+  it('a keepalive send answered 503 (page only hidden) releases its lease and backs off', async () => {
+    const t = setup({ outcomes: [fail(503), OK], random: () => 1 })
+    await t.add('a')
+    t.delivery.hide()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(t.leases.held().size).toBe(0)
+    await vi.advanceTimersByTimeAsync(999)
+    expect(t.sends).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(t.delivered()).toEqual(['a'])
+  })
+
+  it('sends again the calls a plain fetch is sending (the browser cancels it), not those already on a keepalive request', async () => {
     const pending = deferred<Outcome>()
-    const t = setup({ outcomes: (_c, keepalive) => (keepalive ? OK : pending.promise), room: 0 })
+    const t = setup({ outcomes: (_c, keepalive) => (keepalive ? new Promise<Outcome>(() => {}) : pending.promise) })
     await t.add('a')
     void t.delivery.flush()
     await vi.advanceTimersByTimeAsync(0)
-    expect(t.sends).toHaveLength(1)
-    t.delivery.sendNow()
-    expect(t.sends).toHaveLength(1)
+    expect(t.sends.map((s) => s.keepalive)).toEqual([false])
+    t.delivery.hide()
+    expect(t.sends.map((s) => [s.ids, s.keepalive])).toEqual([[['a'], false], [['a'], true]])
+    t.delivery.hide()
+    expect(t.sends).toHaveLength(2)
     pending.resolve(OK)
   })
 
-  it('sends nothing when the keepalive budget has no room', async () => {
+  it('sends with keepalive while hidden, and without once visible again', async () => {
+    const t = setup({ flushAt: 1 })
+    t.delivery.visible(false)
+    await t.add('a')
+    t.delivery.visible(true)
+    await t.add('b')
+    expect(t.sends.map((s) => [s.ids, s.keepalive])).toEqual([[['a'], true], [['b'], false]])
+  })
+
+  it('sends nothing when the browser takes nothing (no keepalive room, no beacon): the calls stay stored', async () => {
     const t = setup({ room: 100 })
     await t.add('a')
-    t.delivery.sendNow()
+    t.delivery.hide()
     expect(t.sends).toEqual([])
     expect(t.leases.held().size).toBe(0)
+    expect((await t.outbox.all()).map((e) => e.call.messageId)).toEqual(['a'])
+  })
+
+  it('sends nothing while the endpoint asked for a pause (Retry-After)', async () => {
+    const t = setup({ flushAt: 1, outcomes: [fail(429, 10_000)] })
+    await t.add('a')
+    t.delivery.hide()
+    expect(t.sends).toHaveLength(1)
   })
 
   it("leaves other tabs' calls alone", async () => {
     const t = setup()
     await createOutbox(t.kv).add({ call: { type: 'track', messageId: 'other', timestamp: new Date().toISOString() }, seq: 1 })
     await t.add('mine')
-    t.delivery.sendNow()
+    t.delivery.hide()
     expect(t.sends.map((s) => s.ids)).toEqual([['mine']])
+  })
+
+  it('writes the calls whose storage write has not finished to localStorage, synchronously', async () => {
+    const ls = new MemStorage()
+    const gate = deferred()
+    const kv = createKV('queue', { localStorage: ls })
+    const t = setup({ wrapKV: () => ({ ...kv, set: async (k, v) => (await gate.promise, kv.set(k, v)) }) })
+    void t.add('slow')
+    expect(Object.keys(ls.dump())).toEqual([])
+    t.delivery.hide()
+    expect(Object.keys(ls.dump())).toEqual(['onsite:queue:slow'])
+    gate.resolve()
   })
 })
 
@@ -374,26 +485,24 @@ describe("other tabs' calls", () => {
   })
 })
 
-describe('the send lease and the outbox', () => {
-  it('is released only after outbox.remove resolves, then the delivery is announced', async () => {
+describe('receipts: a delivered call is never sent again', () => {
+  it('a receipt is written before the removal, and the lease released and the delivery announced at once', async () => {
     const gate = deferred()
     const t = setup({ wrapKV: (kv) => ({ ...kv, del: async (keys) => (await gate.promise, kv.del(keys)) }) })
     await t.add('a')
     const flushed = t.delivery.flush()
     await vi.advanceTimersByTimeAsync(0)
     expect(t.delivered()).toEqual(['a'])
-    // answered 200, but still stored: the lease keeps other tabs (and pagehide) off it
-    expect([...t.leases.held().keys()]).toEqual(['a'])
-    expect(t.announce).not.toHaveBeenCalled()
-    expect(createLeases(t.ls, Date.now).held().has('a')).toBe(true) // as another tab sees it
-    gate.resolve()
-    await flushed
+    // answered 200, still stored: the receipt (in localStorage, as other tabs see it) keeps it from going again
+    expect(createLeases(t.ls, Date.now, 'onsite:sent').held().has('a')).toBe(true)
     expect(t.leases.held().size).toBe(0)
     expect(t.announce).toHaveBeenCalledExactlyOnceWith(['a'])
+    gate.resolve()
+    await flushed
     expect(await t.kv.entries()).toEqual([])
   })
 
-  it('is kept when outbox.remove rejects, so no other page resends the call before it runs out', async () => {
+  it('a call still stored after its delivery (the removal failed) is removed by the next read, not sent', async () => {
     let failDeletes = 1
     const t = setup({
       wrapKV: (kv) => ({ ...kv, del: async (keys) => (failDeletes-- > 0 ? Promise.reject(new Error('delete failed')) : kv.del(keys)) }),
@@ -401,19 +510,53 @@ describe('the send lease and the outbox', () => {
     await t.add('a')
     await t.delivery.flush()
     expect(t.delivered()).toEqual(['a'])
-    expect(t.leases.held().has('a')).toBe(true)
-    expect(t.announce).not.toHaveBeenCalled()
-    expect(log.messages().some((m) => /^\[onsite\] flush failed: .*delete failed/.test(m))).toBe(true)
-    // still stored: another tab sees it leased, not free
-    const otherTab = createLeases(t.ls, Date.now)
-    expect(otherTab.held().has('a')).toBe(true)
-    await vi.advanceTimersByTimeAsync(19_999)
-    expect(t.sends).toHaveLength(1)
-    // the lease ran out: the call is delivered again (deduplicated by messageId) and now removed
-    await vi.advanceTimersByTimeAsync(1)
-    await t.delivery.flush()
-    expect(t.sends.map((s) => s.ids)).toEqual([['a'], ['a']])
-    expect(await t.kv.entries()).toEqual([])
-    expect(t.leases.held().size).toBe(0)
+    expect((await t.kv.entries()).map(([k]) => k)).toEqual(['a'])
+    // another page of this browser reads the store
+    const next = setup()
+    await createOutbox(next.kv).add({ call: { type: 'track', messageId: 'a', timestamp: new Date().toISOString() }, seq: 1, at: Date.now() - 10 * FOREIGN_GRACE_MS })
+    await next.receipts.take(['a'], RECEIPT_MS)
+    await next.delivery.flush()
+    expect(next.sends).toEqual([])
+    expect(await next.kv.entries()).toEqual([])
   })
+})
+
+describe('clocks', () => {
+  it('a lease written by a clock since set back (further away than any lease) is not trusted', async () => {
+    const t = setup()
+    await t.add('a')
+    t.leases.take(['a'], 2 * 3600_000)
+    expect(t.leases.held().size).toBe(1) // this test's leases trust anything (no maxMs)
+    const bounded = createLeases(t.ls, Date.now, 'onsite:leases', SEND_LEASE_MS + UNLOAD_LEASE_MS)
+    expect(bounded.held().size).toBe(0)
+  })
+
+  it("another tab's call stored in the future (a clock set back since) is sent at once", async () => {
+    const t = setup()
+    await createOutbox(t.kv).add({ call: { type: 'track', messageId: 'future', timestamp: new Date().toISOString() }, seq: 1, at: Date.now() + 2 * 3600_000 })
+    await t.delivery.flush()
+    expect(t.sends.map((s) => s.ids)).toEqual([['future']])
+  })
+
+  it('wake(): a lease another tab holds is looked at when it expires, with no call of this tab', async () => {
+    const t = setup({ flushIntervalMs: 60_000 })
+    await createOutbox(t.kv).add({ call: { type: 'track', messageId: 'theirs', timestamp: new Date().toISOString() }, seq: 1, at: Date.now() - 10_000 })
+    t.leases.take(['theirs'], SEND_LEASE_MS)
+    t.delivery.wake()
+    await vi.advanceTimersByTimeAsync(SEND_LEASE_MS - 1)
+    expect(t.sends).toEqual([])
+    await vi.advanceTimersByTimeAsync(100)
+    expect(t.sends.map((s) => s.ids)).toEqual([['theirs']])
+  })
+})
+
+it('a call only memory took (storage full) is sent, and the risk said once', async () => {
+  const t = setup({ flushAt: 1, wrapKV: (kv) => ({ ...kv, set: async () => false }) })
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+  await t.add('a')
+  await t.add('b')
+  expect(warn.mock.calls.map((c) => c[0])).toEqual(['[onsite] storage refused the queue (full or blocked): calls not yet delivered can be lost if the page unloads'])
+  warn.mockRestore()
+  await vi.advanceTimersByTimeAsync(0)
+  expect(t.delivered()).toEqual(['a', 'b'])
 })

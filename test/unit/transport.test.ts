@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Call } from '../../src/outbox.ts'
-import { byteLength, chunk, createTransport, KEEPALIVE_BUDGET, retryAfterMs, type Chunk } from '../../src/transport.ts'
+import { byteLength, chunk, createTransport, KEEPALIVE_BUDGET, retryAfterMs, TIMEOUT_MS, type Chunk } from '../../src/transport.ts'
 import { deferred } from './fakes.ts'
 
 afterEach(() => {
@@ -93,7 +93,7 @@ describe('createTransport.send', () => {
 
   it('POSTs the body as text/plain to {apiHost}/b, without credentials', async () => {
     const fetchFn = respond(200)
-    const t = createTransport(fetchFn, 'https://cdp.customer.io/v1', Date.now)
+    const t = createTransport({ fetch: fetchFn, apiHost: 'https://cdp.customer.io/v1', now: Date.now })
     expect(await t.send(body, false)).toEqual({ ok: true })
     expect(fetchFn).toHaveBeenCalledTimes(1)
     const [url, init] = fetchFn.mock.calls[0]!
@@ -104,24 +104,26 @@ describe('createTransport.send', () => {
 
   it('passes the keepalive flag through', async () => {
     const fetchFn = respond(200)
-    await createTransport(fetchFn, 'https://h/v1', Date.now).send(body, true)
+    await createTransport({ fetch: fetchFn, apiHost: 'https://h/v1', now: Date.now }).send(body, true)
     expect(fetchFn.mock.calls[0]![1]!.keepalive).toBe(true)
   })
 
   it.each([
     [200, { ok: true }],
     [204, { ok: true }],
-    [500, { ok: false, retry: true, status: 500 }],
-    [502, { ok: false, retry: true, status: 502 }],
-    [503, { ok: false, retry: true, status: 503 }],
-    [408, { ok: false, retry: true, status: 408 }],
-    [429, { ok: false, retry: true, status: 429 }],
-    [400, { ok: false, retry: false, status: 400 }],
-    [401, { ok: false, retry: false, status: 401 }],
-    [403, { ok: false, retry: false, status: 403 }],
-    [413, { ok: false, retry: false, status: 413 }],
+    [500, { ok: false, kind: 'retry', status: 500 }],
+    [502, { ok: false, kind: 'retry', status: 502 }],
+    [503, { ok: false, kind: 'retry', status: 503 }],
+    [408, { ok: false, kind: 'retry', status: 408 }],
+    [429, { ok: false, kind: 'retry', status: 429 }],
+    [400, { ok: false, kind: 'refused', status: 400 }],
+    [422, { ok: false, kind: 'refused', status: 422 }],
+    [401, { ok: false, kind: 'config', status: 401 }],
+    [403, { ok: false, kind: 'config', status: 403 }],
+    [404, { ok: false, kind: 'config', status: 404 }],
+    [413, { ok: false, kind: 'split', status: 413 }],
   ])('HTTP %i -> %j', async (status, expected) => {
-    expect(await createTransport(respond(status), 'https://h/v1', Date.now).send(body, false)).toEqual(expected)
+    expect(await createTransport({ fetch: respond(status), apiHost: 'https://h/v1', now: Date.now }).send(body, false)).toEqual(expected)
   })
 
   it.each([
@@ -133,24 +135,24 @@ describe('createTransport.send', () => {
       }),
     ],
   ])('%s -> retry, status 0', async (_label, fetchFn) => {
-    expect(await createTransport(fetchFn, 'https://h/v1', Date.now).send(body, false)).toEqual({ ok: false, retry: true, status: 0 })
+    expect(await createTransport({ fetch: fetchFn, apiHost: 'https://h/v1', now: Date.now }).send(body, false)).toEqual({ ok: false, kind: 'retry', status: 0 })
   })
 
   it('reads Retry-After, in seconds or as a date', async () => {
     const now = () => Date.parse('2024-06-11T10:00:00.000Z')
-    expect(await createTransport(respond(429, { 'Retry-After': '5' }), 'https://h/v1', now).send(body, false)).toEqual({
+    expect(await createTransport({ fetch: respond(429, { 'Retry-After': '5' }), apiHost: 'https://h/v1', now: now }).send(body, false)).toEqual({
       ok: false,
-      retry: true,
+      kind: 'retry',
       status: 429,
       retryAfterMs: 5000,
     })
-    const dated = await createTransport(respond(503, { 'Retry-After': 'Tue, 11 Jun 2024 10:01:00 GMT' }), 'https://h/v1', now).send(body, false)
+    const dated = await createTransport({ fetch: respond(503, { 'Retry-After': 'Tue, 11 Jun 2024 10:01:00 GMT' }), apiHost: 'https://h/v1', now: now }).send(body, false)
     expect(dated).toMatchObject({ retryAfterMs: 60000 })
-    const garbage = await createTransport(respond(503, { 'Retry-After': 'later' }), 'https://h/v1', now).send(body, false)
+    const garbage = await createTransport({ fetch: respond(503, { 'Retry-After': 'later' }), apiHost: 'https://h/v1', now: now }).send(body, false)
     expect(garbage).not.toHaveProperty('retryAfterMs')
   })
 
-  it('aborts a request that hangs for 15 s, as a retryable failure', async () => {
+  it('aborts a request that hangs for TIMEOUT_MS, as a retryable failure', async () => {
     vi.useFakeTimers()
     const fetchFn = vi.fn<typeof fetch>(
       (_url, init) =>
@@ -159,26 +161,26 @@ describe('createTransport.send', () => {
         }),
     )
     let outcome: unknown
-    void createTransport(fetchFn, 'https://h/v1', Date.now)
+    void createTransport({ fetch: fetchFn, apiHost: 'https://h/v1', now: Date.now })
       .send(body, false)
       .then((o) => (outcome = o))
-    await vi.advanceTimersByTimeAsync(14999)
+    await vi.advanceTimersByTimeAsync(TIMEOUT_MS - 1)
     expect(outcome).toBeUndefined()
     await vi.advanceTimersByTimeAsync(1)
-    expect(outcome).toEqual({ ok: false, retry: true, status: 0 })
+    expect(outcome).toEqual({ ok: false, kind: 'retry', status: 0 })
   })
 
-  // A page's fetch wrapper that never settles and ignores the signal held every later send of the page
-  // (QA, 2026-11-23): the send gives up waiting on it too.
-  it('gives up after 15 s on a fetch that never settles and ignores the abort', async () => {
+  // A page's fetch wrapper that never settles and ignores the signal must not hold every later send.
+  it('gives up after TIMEOUT_MS on a fetch that never settles and ignores the abort', async () => {
     vi.useFakeTimers()
     const fetchFn = vi.fn<typeof fetch>(() => new Promise(() => {}))
-    const t = createTransport(fetchFn, 'https://h/v1', Date.now)
+    const t = createTransport({ fetch: fetchFn, apiHost: 'https://h/v1', now: Date.now })
     let outcome: unknown
     void t.send(body, true).then((o) => (outcome = o))
     expect(t.keepaliveRoom()).toBeLessThan(KEEPALIVE_BUDGET)
-    await vi.advanceTimersByTimeAsync(15000)
-    expect(outcome).toEqual({ ok: false, retry: true, status: 0 })
+    // the keepalive try gives up, then its plain fallback does
+    await vi.advanceTimersByTimeAsync(2 * TIMEOUT_MS)
+    expect(outcome).toEqual({ ok: false, kind: 'retry', status: 0 })
     expect(t.keepaliveRoom()).toBe(KEEPALIVE_BUDGET)
   })
 
@@ -186,7 +188,7 @@ describe('createTransport.send', () => {
     const answers = [deferred<Response>(), deferred<Response>(), deferred<Response>()]
     let n = 0
     const fetchFn = vi.fn<typeof fetch>(() => answers[n++]!.promise)
-    const t = createTransport(fetchFn, 'https://h/v1', Date.now)
+    const t = createTransport({ fetch: fetchFn, apiHost: 'https://h/v1', now: Date.now })
     expect(t.keepaliveRoom()).toBe(KEEPALIVE_BUDGET)
 
     const first = t.send(body, true)
@@ -201,8 +203,70 @@ describe('createTransport.send', () => {
     expect(t.keepaliveRoom()).toBe(KEEPALIVE_BUDGET - body.bytes)
     answers[1]!.resolve(new Response('{}', { status: 200 }))
     await plain
-    answers[2]!.reject(new TypeError('Failed to fetch'))
+    answers[2]!.resolve(new Response('{}', { status: 200 }))
     await second
     expect(t.keepaliveRoom()).toBe(KEEPALIVE_BUDGET)
+  })
+
+  it('keepalive is not used for a body larger than the budget left', async () => {
+    const fetchFn = respond(200)
+    const t = createTransport({ fetch: fetchFn, apiHost: 'https://h/v1', now: Date.now })
+    const big = chunk([{ ...call(1), p: 'x'.repeat(KEEPALIVE_BUDGET) }], 'wk', SENT_AT)[0]!
+    expect(await t.send(big, true)).toEqual({ ok: true })
+    expect(fetchFn.mock.calls[0]![1]!.keepalive).toBe(false)
+  })
+
+  // Chromium counts a keepalive request against the page's 64 KB until its answer is read: unread
+  // answers used the budget up and every later keepalive request was refused.
+  it('reads every answer to its end, so the keepalive budget is given back', async () => {
+    const read = vi.fn()
+    const fetchFn = vi.fn<typeof fetch>(async () => {
+      const res = new Response('{"success":true}', { status: 200 })
+      const text = res.text.bind(res)
+      res.text = () => (read(), text())
+      return res
+    })
+    const t = createTransport({ fetch: fetchFn, apiHost: 'https://h/v1', now: Date.now })
+    await t.send(body, true)
+    await t.send(body, false)
+    expect(read).toHaveBeenCalledTimes(2)
+  })
+
+  it('a keepalive request the browser refuses is sent again as a plain one, not counted as a failure', async () => {
+    const fetchFn = vi.fn<typeof fetch>(async (_u, init) => (init!.keepalive ? Promise.reject(new TypeError('Failed to fetch')) : new Response('{}', { status: 200 })))
+    const t = createTransport({ fetch: fetchFn, apiHost: 'https://h/v1', now: Date.now })
+    expect(await t.send(body, true)).toEqual({ ok: true })
+    expect(fetchFn.mock.calls.map((c) => c[1]!.keepalive)).toEqual([true, false])
+  })
+})
+
+describe('createTransport.unload', () => {
+  const body: Chunk = chunk([call(1)], 'wk', SENT_AT)[0]!
+  const big: Chunk = chunk([{ ...call(2), p: 'x'.repeat(KEEPALIVE_BUDGET) }], 'wk', SENT_AT)[0]!
+
+  it('uses a keepalive fetch when the body fits, and resolves to its outcome', async () => {
+    const fetchFn = vi.fn<typeof fetch>(async () => new Response('{}', { status: 200 }))
+    const beacon = vi.fn(() => true)
+    const sent = createTransport({ fetch: fetchFn, beacon, apiHost: 'https://h/v1', now: Date.now }).unload(body)
+    expect(sent).toBeInstanceOf(Promise)
+    expect(await sent).toEqual({ ok: true })
+    expect(fetchFn.mock.calls[0]![1]!.keepalive).toBe(true)
+    expect(beacon).not.toHaveBeenCalled()
+  })
+
+  it('uses sendBeacon past the keepalive budget, and when the keepalive fetch is refused', async () => {
+    const beacon = vi.fn(() => true)
+    const fetchFn = vi.fn<typeof fetch>(async () => Promise.reject(new TypeError('refused')))
+    const t = createTransport({ fetch: fetchFn, beacon, apiHost: 'https://h/v1', now: Date.now })
+    expect(await t.unload(big)).toBeUndefined()
+    expect(beacon).toHaveBeenCalledWith('https://h/v1/b', big.body)
+    expect(await t.unload(body)).toBeUndefined()
+    expect(beacon).toHaveBeenCalledTimes(2)
+  })
+
+  it('returns false when the browser takes nothing (no room, beacon refused or missing or throwing)', () => {
+    const fetchFn = vi.fn<typeof fetch>()
+    for (const beacon of [() => false, undefined, () => { throw new Error('hostile') }])
+      expect(createTransport({ fetch: fetchFn, beacon, apiHost: 'https://h/v1', now: Date.now }).unload(big)).toBe(false)
   })
 })
