@@ -28,12 +28,22 @@ export const secretReason = (key: string): string =>
 export const resolveHost = (host: string, base: string): string => {
   try {
     const url = new URL(host, base)
-    // '' would resolve to the page itself and post batches to the storefront.
-    if (host.trim() && /^(https:|http:(localhost|127\.0\.0\.1|\[::1\])$)/.test(url.protocol + url.hostname)) return url.href.replace(/\/+$/, '')
+    // '' would resolve to the page itself and post batches to the storefront; "cdp.customer.io/v1" (no
+    // scheme) to a path under the current page.
+    if (/^([a-z][\w+.-]*:|\/)/i.test(host.trim()) && /^(https:|http:(localhost|127\.0\.0\.1|\[::1\])$)/.test(url.protocol + url.hostname)) return url.href.replace(/\/+$/, '')
   } catch {
     // refused below
   }
   return ''
+}
+
+/** config.apiHost resolved, or the region's host with one error naming the value given. */
+export const apiHostOf = (given: unknown, region: unknown, base: string): string => {
+  const fallback = `https://cdp${region == 'eu' ? '-eu' : ''}.customer.io/v1`
+  const host = str(given) ? resolveHost(given, base) : ''
+  if (given !== undefined && !host)
+    error(`config.apiHost ${JSON.stringify(given)?.slice(0, 200)} is not an https URL or a path such as "/cio/v1": calls go to ${fallback} until it is fixed`)
+  return host || fallback
 }
 
 /** Returns the checked config, or undefined when it is fatally wrong (the reason has been printed). */
@@ -48,7 +58,7 @@ export const parseConfig = (input: unknown, base: string, extraKeys: readonly st
     ...Object.fromEntries(extraKeys.map((k) => [k, 0])),
     writeKey: '',
     region: oneOf(['us', 'eu']),
-    apiHost: [(v) => str(v) && !!resolveHost(v, base), 'an https URL or a path', ''],
+    apiHost: 0,
     flushAt: num(20, 1, 100, 1),
     flushIntervalMs: num(100, 1, 60000),
     debug: false,
@@ -60,7 +70,7 @@ export const parseConfig = (input: unknown, base: string, extraKeys: readonly st
     customer: [(v) => v === null || isObj(v), 'an object or null'],
   }, input, 'config')
   c.writeKey = key
-  c.apiHost = resolveHost(c.apiHost, base) || `https://cdp${c.region == 'eu' ? '-eu' : ''}.customer.io/v1`
+  c.apiHost = apiHostOf(own(input).apiHost, c.region, base)
   c.cioUserId ||= ''
   // A guest renders {"id": null, "email": null}: no customer, no identify.
   let { id, email } = own(c.customer)

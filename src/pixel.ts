@@ -4,8 +4,8 @@
 // through its first-party cookie. Everything Shopify gives a pixel is a parameter, so tests and the demo pass
 // their own; every field is read as possibly missing or hostile, and nothing here throws into the sandbox.
 // Shapes: https://shopify.dev/docs/api/web-pixels-api/standard-events/checkout_completed
-import { check, isObj, oneOf, str } from './check.ts'
-import { resolveHost, secretReason } from './config.ts'
+import { check, isObj, oneOf, own, str } from './check.ts'
+import { apiHostOf, secretReason } from './config.ts'
 import { ORDER_COOKIE } from './cookie.ts'
 import { AID_COOKIE } from './identity.ts'
 import { at, bare, checkoutProperties, checkoutTraits, id, list, text } from './pixel-map.ts'
@@ -101,13 +101,13 @@ export const pixelConfig = (input: unknown, base: string): PixelConfig | undefin
   const c = check({
     writeKey: '',
     region: oneOf(['us', 'eu']),
-    apiHost: [(v) => str(v) && !!resolveHost(v, base), 'an https URL or a path', ''],
+    apiHost: 0,
     debug: false,
     identifyBy: oneOf(['anonymous', 'email']),
     defaultCountry: [(v) => str(v) && /^[a-z]{2}$/i.test(v), 'an ISO 3166 code such as "US"', 'US'],
   }, input, 'config')
   c.writeKey = key
-  c.apiHost = resolveHost(c.apiHost, base) || `https://cdp${c.region == 'eu' ? '-eu' : ''}.customer.io/v1`
+  c.apiHost = apiHostOf(own(input).apiHost, c.region, base)
   delete c.region
   return c
 }

@@ -135,9 +135,10 @@ describe('apiHost', () => {
     ['javascript:', 'javascript:alert(1)'],
     ['not a string', 42],
     ['an unparsable URL', 'https://'],
+    ['a host without a scheme', 'cdp.customer.io/v1'],
   ])('refuses %s, keeps the default and names apiHost', (_label, apiHost) => {
     expect(parseConfig({ writeKey: 'pk_1', apiHost }, BASE)?.apiHost).toBe(US)
-    expect(log.messages()).toEqual(['[onsite] config.apiHost must be an https URL or a path; using the default'])
+    expect(log.messages()).toEqual([`[onsite] config.apiHost ${JSON.stringify(apiHost)} is not an https URL or a path such as "/cio/v1": calls go to ${US} until it is fixed`])
   })
 
   it('a relative host on an http page stays http (and so is refused off localhost)', () => {

@@ -352,8 +352,8 @@ describe('checkout pixel in a simulated Shopify sandbox', () => {
   it('config: the storefront rules for the keys a pixel has; storefront-only keys are reported, region picks the host', async () => {
     const px = sandbox({ config: { writeKey: ' wk_browser ', region: 'eu', apiHost: 'ftp://cio.example', flushAt: 5 }, reply: ok })
     expect(px.messages('error')).toEqual([
-      '[onsite] config.apiHost must be an https URL or a path; using the default',
       '[onsite] config.flushAt is unknown and ignored (known: writeKey, region, apiHost, debug, identifyBy, defaultCountry)',
+      '[onsite] config.apiHost "ftp://cio.example" is not an https URL or a path such as "/cio/v1": calls go to https://cdp-eu.customer.io/v1 until it is fixed',
     ])
     px.emit('checkout_started', event('checkout_started', checkout()))
     await until(() => px.bodies.length === 1)
