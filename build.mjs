@@ -91,7 +91,7 @@ async function main() {
     // The Shopify checkout pixel: pasted as a custom pixel, it defines onsitePixel() (see src/shopify-pixel.ts).
     squeeze({ ...browser, entryPoints: ['src/shopify-pixel.ts'], outfile: 'dist/shopify-pixel.js', format: 'iife' }),
     build({
-      entryPoints: { collector: 'demo/collector.ts', 'demo-server': 'demo/server.ts', bench: 'test/bench.ts' },
+      entryPoints: { collector: 'demo/collector.ts', 'demo-server': 'demo/server.ts', bench: 'test/bench.ts', faults: 'test/faults/main.ts' },
       outdir: 'dist', outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', packages: 'external', target: 'node20', sourcemap: true, logLevel: 'warning',
     }),
   ])
