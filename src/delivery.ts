@@ -44,7 +44,10 @@ export interface DeliveryDeps {
   apiHost: string
   flushAt: number
   flushIntervalMs: number
-  /** The wall clock, for what other tabs and pages read. */
+  /**
+   * The clock of what other tabs and pages read (leases, when a call was stored): performance.timeOrigin +
+   * performance.now(), which a wall-clock change during the page does not move.
+   */
   now: () => number
   /** A monotonic clock (performance.now), for this page's own waits: wall-clock jumps cannot stall them. */
   clock: () => number
@@ -76,7 +79,8 @@ export const createDelivery = (d: DeliveryDeps) => {
     }, ms)
   }
 
-  const pack = (calls: Call[], max = limit): Chunk[] => chunk(calls, d.writeKey, new Date(d.now()).toISOString(), max)
+  // sentAt is read from the same clock as the calls' timestamps (Date): the server corrects skew with it
+  const pack = (calls: Call[], max = limit): Chunk[] => chunk(calls, d.writeKey, new Date().toISOString(), max)
   const mark = (ids: string[], on: boolean) => ids.forEach((id) => (on ? fragile.add(id) : fragile.delete(id)))
 
   // The receipt is written first, synchronously: a page that dies before IndexedDB removes the call (or
@@ -254,13 +258,16 @@ const createRetry = (d: DeliveryDeps) => {
   let failingSince = 0
   const said = new Set<string>()
   const once = (key: string, say: () => void): void => void (said.has(key) || (said.add(key), say()))
+  let last = ''
+  // a timer, not the next try: with backoff the next try may come well after the minute
+  let watch: ReturnType<typeof setTimeout> | undefined
   const report = (res: Failed) => {
-    failingSince ||= d.clock()
-    const why = res.status ? `HTTP ${res.status}` : 'network error'
+    last = res.status ? `HTTP ${res.status}` : 'network error'
     if (res.kind == 'config')
-      once('config', () => error(`the endpoint answered ${why}: calls are kept and sent again; check config.writeKey and config.apiHost ("${d.apiHost}")`))
-    if (d.clock() - failingSince >= FAILING_MS)
-      once('host', () => error(`config.apiHost "${d.apiHost}": every request failed for a minute (${why}); calls are kept and sent again: check the host`))
+      once('config', () => error(`the endpoint answered ${last}: calls are kept and sent again; check config.writeKey and config.apiHost ("${d.apiHost}")`))
+    if (failingSince) return
+    failingSince = d.clock()
+    watch = setTimeout(() => once('host', () => error(`config.apiHost "${d.apiHost}": every request failed for a minute (${last}); calls are kept and sent again: check the host`)), FAILING_MS)
   }
   return {
     /** Records a failure; returns how long to wait before the next try. */
@@ -275,8 +282,8 @@ const createRetry = (d: DeliveryDeps) => {
       return wait
     },
     succeeded(): void {
-      failures = failingSince = 0
-      waitUntil = 0
+      failures = failingSince = waitUntil = 0
+      clearTimeout(watch)
     },
     /** ms still to wait before the next try (0: go). */
     waiting: (): number => Math.max(0, waitUntil - d.clock()),

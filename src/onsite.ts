@@ -70,6 +70,11 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
     channel.onmessage = (e) => Array.isArray(e.data) && outbox.forget(e.data)
   } catch {}
   const nav = w.navigator
+  // This page's own waits run on a monotonic clock; what other pages read on timeOrigin + that clock: a
+  // wall clock set back or forward while the page lives moves neither.
+  const perf = typeof performance == 'object' && typeof performance.now == 'function' && performance.timeOrigin > 0 ? performance : undefined
+  const clock = perf ? () => perf.now() : now
+  const shared = perf ? () => perf.timeOrigin + perf.now() : now
   const delivery = createDelivery({
     outbox,
     transport: createTransport({
@@ -79,14 +84,14 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
       now,
     }),
     lock: createLock('onsite-send', nav),
-    leases: createLeases(ls, now, LEASES_KEY, SEND_LEASE_MS + UNLOAD_LEASE_MS),
-    receipts: createLeases(ls, now, 'onsite:sent'),
+    leases: createLeases(ls, shared, LEASES_KEY, SEND_LEASE_MS + UNLOAD_LEASE_MS),
+    receipts: createLeases(ls, shared, 'onsite:sent'),
     writeKey: config.writeKey,
     apiHost: config.apiHost,
     flushAt: config.flushAt,
     flushIntervalMs: config.flushIntervalMs,
-    now,
-    clock: typeof performance == 'object' && performance.now ? () => performance.now() : now,
+    now: shared,
+    clock,
     random: Math.random,
     announce: (ids) => channel?.postMessage(ids),
   })

@@ -128,20 +128,18 @@ export const createTransport = ({ fetch: fetchFn, beacon, apiHost, now }: Transp
     },
     /**
      * The page is going away: hands the body to the browser, which sends it after the page is gone: a
-     * keepalive fetch when it fits the budget (its answer is read if the page lives on), else, or when
-     * the browser refuses it, sendBeacon. Resolves to the outcome when one is known; false when the
-     * browser took nothing.
+     * keepalive fetch when it fits the budget left (its answer is read if the page lives on), else
+     * sendBeacon. Chosen synchronously: a keepalive promise that rejects as the page is torn down does not
+     * mean the request was not sent, so it is never followed by a beacon (two copies). Resolves to the
+     * outcome when one is known; false when the browser took nothing.
      */
     unload(c: Chunk): Promise<Outcome | undefined> | false {
-      const toBeacon = () => {
-        try {
-          return !!beacon?.(url, c.body)
-        } catch {
-          return false
-        }
+      if (c.bytes <= KEEPALIVE_BUDGET - inFlightKeepalive) return post(c, true).then(outcome, () => undefined)
+      try {
+        return !!beacon?.(url, c.body) && Promise.resolve(undefined)
+      } catch {
+        return false
       }
-      if (c.bytes > KEEPALIVE_BUDGET - inFlightKeepalive) return toBeacon() && Promise.resolve(undefined)
-      return post(c, true).then(outcome, () => void toBeacon())
     },
   }
 }
