@@ -118,7 +118,8 @@ export const createOnsite = (addons: readonly Addon[] = []): Onsite => {
       if (method === 'consent') return setConsent(args[0])
       if (!['page', 'track', 'identify', 'reset', 'flush'].includes(method)) return error(`onsite.${method} is not a function of onsite ${VERSION}`)
       if (!core) {
-        if (method === 'flush' || stopped) return Promise.resolve()
+        if (method === 'flush') return begin()?.flush() ?? Promise.resolve()
+        if (stopped) return undefined
         if (config && consent === 'denied') return debug(`${method} discarded: consent denied`)
         // Before init and while consent is pending, calls wait here, in memory only.
         if (early.length < MAX_EARLY) early.push([method, args, when()])
@@ -139,8 +140,11 @@ export const createOnsite = (addons: readonly Addon[] = []): Onsite => {
     asked = true
     if (!config) return
     if (consent === 'granted' && !core) {
-      core = start(window, config, when, raw, addons)
-      replay(early.splice(0))
+      // Storage, cookies and IndexedDB are first touched in a task of their own, after init() has
+      // returned: the calls made meanwhile wait in `early` with their time. A page that goes away first,
+      // or code asking for the anonymous id, starts it at once.
+      setTimeout(begin)
+      window.addEventListener('pagehide', leaving)
     } else if (consent === 'denied') {
       early.length = 0
       const c = core
@@ -149,6 +153,18 @@ export const createOnsite = (addons: readonly Addon[] = []): Onsite => {
       void c?.stop()
       wipeStorage(window, createCookies(document, location.hostname, location.protocol === 'https:').del, !c)
     }
+  }
+
+  const begin = (): Core | undefined => {
+    if (!core && config && consent === 'granted') {
+      core = start(window, config, when, raw, addons)
+      replay(early.splice(0))
+    }
+    return core
+  }
+  const leaving = () => {
+    // started by this event: the core's own pagehide listener was added too late to hear it
+    if (!core) begin()?.leave()
   }
 
   const init = (input?: unknown) => {
@@ -183,9 +199,9 @@ export const createOnsite = (addons: readonly Addon[] = []): Onsite => {
     identify: (...a) => void run('identify', a),
     reset: () => void run('reset', []),
     flush: () => run('flush', []) as Promise<void>,
-    anonymousId: () => core?.anonymousId() ?? '',
+    anonymousId: () => begin()?.anonymousId() ?? '',
     consent: (state) => void run('consent', [state]),
-    explain: () => core?.explain(),
+    explain: () => begin()?.explain(),
     version: VERSION,
   }
   Object.defineProperties(api, { _replay: { value: replay }, _inited: { get: () => !!config || stopped } })

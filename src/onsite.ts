@@ -232,6 +232,8 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
       })
     },
     flush: (): Promise<void> => ready.then(() => delivery.flush()),
+    /** The page is going away (pagehide heard before this core started). */
+    leave,
     anonymousId: () => identity.anonymousId(),
     explain: () => offers?.explain(),
     /** Consent withdrawn: stop, and remove the ids, the queue and the session from this browser. */
