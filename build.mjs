@@ -99,9 +99,9 @@ async function main() {
     '--strict', '--target', 'es2020', '--module', 'esnext', '--moduleResolution', 'bundler', '--allowImportingTsExtensions', '--skipLibCheck', '--lib', 'es2022,dom'], { stdio: 'inherit' })
   // tsc keeps the sources' './x.ts' specifiers in declarations; './x.js' is what every moduleResolution of a
   // consumer maps to ./x.d.ts (test/unit/package.test.ts compiles the packed package as a consumer would).
-  for (const f of readdirSync('dist/types')) {
+  for (const f of readdirSync('dist/types', { recursive: true })) {
     const p = 'dist/types/' + f
-    writeFileSync(p, readFileSync(p, 'utf8').replace(/((?:from|import\()\s*(['"])\.\/[\w-]+)\.ts\2/g, '$1.js$2'))
+    if (p.endsWith('.d.ts')) writeFileSync(p, readFileSync(p, 'utf8').replace(/((?:from|import\()\s*(['"])\.\.?\/[\w/-]+)\.ts\2/g, '$1.js$2'))
   }
 
   let over = 0

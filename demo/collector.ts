@@ -8,8 +8,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { basename, dirname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { batchBody, parseCall } from '../src/schema.ts'
-import { MAX_BATCH_BYTES, MAX_CALL_BYTES } from '../src/taxonomy.ts'
+import { batchBody, parseCall } from '../src/capture/schema.ts'
+import { MAX_BATCH_BYTES, MAX_CALL_BYTES } from '../src/capture/taxonomy.ts'
 import { readBody } from './http.ts'
 
 export type StoredCall = Record<string, unknown> & { type: string; messageId: string; receivedAt: string }

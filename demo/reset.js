@@ -2,7 +2,7 @@
 // they can be deleted. It clears every cookie (on this host and its parent domains, where onsite puts its
 // id), localStorage, sessionStorage and IndexedDB; keeps only the QA panel's own state (its collapsed
 // cookie, a running scenario); sets what the server planned (an anonymous id in or out of a holdout,
-// audience flags) the way onsite stores them (src/identity.ts: cookie onsite_aid + localStorage
+// audience flags) the way onsite stores them (src/identity/identity.ts: cookie onsite_aid + localStorage
 // onsite:aid); then goes on to `next`.
 ;(async () => {
   'use strict'

@@ -4,8 +4,8 @@
 // `shopify` block the cart capture reads. Pure functions: the server passes what it knows.
 import { createHash } from 'node:crypto'
 import { nanoid } from 'nanoid'
-import { bucket } from '../src/decide.ts'
-import { EMAIL } from '../src/traits.ts'
+import { bucket } from '../src/offers/decide.ts'
+import { EMAIL } from '../src/capture/traits.ts'
 import { CURRENCY, isDefaultVariant, major, type Product, type Variant } from './catalog.ts'
 import { localPath } from './http.ts'
 

@@ -1,7 +1,7 @@
 // Config is checked key by key (see check.ts): a bad optional key gets one `[onsite]` error naming the key
 // and the fix, and its default is used; only a missing or secret writeKey is fatal (nothing stored or sent).
-import { check, isObj, num, oneOf, own, str } from './check.ts'
-import { error } from './log.ts'
+import { check, isObj, num, oneOf, own, str } from './util/check.ts'
+import { error } from './util/log.ts'
 
 export interface Config {
   writeKey: string

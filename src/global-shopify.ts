@@ -1,6 +1,6 @@
 // Entry of the Shopify build, dist/shopify/onsite.js: dist/onsite.js plus the cart capture (shopify.ts).
 import { createOnsite } from './index.ts'
 import { install } from './install.ts'
-import { shopifyCart } from './shopify.ts'
+import { shopifyCart } from './shopify/shopify.ts'
 
 install(createOnsite([shopifyCart]))

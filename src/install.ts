@@ -1,7 +1,7 @@
 // What the script-tag builds do when they load: install the global and replay what the loader stub recorded.
 import type { Onsite, QueuedCall } from './index.ts'
-import { warn } from './log.ts'
-import { domReady } from './wait.ts'
+import { warn } from './util/log.ts'
+import { domReady } from './offers/wait.ts'
 
 export const install = (onsite: Onsite): void => {
   try {

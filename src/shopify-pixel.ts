@@ -9,8 +9,8 @@
 // holds calls in memory (no storage, cookie or request) while init.customerPrivacy denies analytics, sends
 // them when visitorConsentCollected allows it, and discards them, stored ones too, when it withdraws it
 // (https://shopify.dev/docs/api/web-pixels-api/pixel-privacy).
-import { error, warn } from './log.ts'
-import { startPixel, type Pixel } from './pixel.ts'
+import { error, warn } from './util/log.ts'
+import { startPixel, type Pixel } from './shopify/pixel.ts'
 
 // Shopify's sandbox provides these; they may be globals or parameters of a wrapper around the pasted code,
 // so they are read by name (lexically), never as properties of globalThis.

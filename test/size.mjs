@@ -33,7 +33,7 @@ const variant = async ({ stub = false, quiet = false } = {}) => {
   const plugin = {
     name: 'variant',
     setup(b) {
-      b.onLoad({ filter: /[\\/]src[\\/][\w-]+\.ts$/ }, ({ path }) => {
+      b.onLoad({ filter: /[\\/]src[\\/]([\w-]+[\\/])?[\w-]+\.ts$/ }, ({ path }) => {
         const name = path.split(/[\\/]/).at(-1)
         if (stub && STUBS[name]) return { contents: STUBS[name], loader: 'ts' }
         const src = readFileSync(path, 'utf8')

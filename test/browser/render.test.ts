@@ -5,9 +5,9 @@
 import { build } from 'esbuild'
 import { beforeAll, expect, it } from 'vitest'
 import type { Page } from 'playwright'
-import type { Offer } from '../../src/offers.ts'
+import type { Offer } from '../../src/offers/offers.ts'
 import { offerFixture } from '../offer-fixture.ts'
-import type { Handlers, Rendered } from '../../src/render.ts'
+import type { Handlers, Rendered } from '../../src/render/render.ts'
 import { useSuite } from './suite.ts'
 
 const HOSTILE = '<img src=x onerror=alert(1)>'
@@ -30,7 +30,7 @@ interface Win {
 const suite = useSuite()
 
 beforeAll(async () => {
-  const out = await build({ entryPoints: ['src/render.ts'], bundle: true, format: 'iife', globalName: 'onsiteRender', write: false, logLevel: 'silent' })
+  const out = await build({ entryPoints: ['src/render/render.ts'], bundle: true, format: 'iife', globalName: 'onsiteRender', write: false, logLevel: 'silent' })
   suite.stack.page('/render.js', out.outputFiles[0]!.text, { 'Content-Type': 'text/javascript; charset=utf-8' })
 })
 

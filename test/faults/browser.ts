@@ -16,7 +16,7 @@ const noLocalStorage = (probe: string) => {
   Object.defineProperty(window, 'localStorage', { configurable: true, get: () => { throw new DOMException('blocked', 'SecurityError') } })
 }
 
-/** indexedDB.open() returns a request that never fires (Safari has shipped this; see src/storage.ts). */
+/** indexedDB.open() returns a request that never fires (Safari has shipped this; see src/delivery/storage.ts). */
 const hungIndexedDB = (probe: string) => {
   if (location.pathname === probe) return
   // A plain EventTarget: handlers can be set on it (a real IDBRequest's setters refuse a fake `this`).

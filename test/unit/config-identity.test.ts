@@ -1,10 +1,10 @@
 // The identity and consent keys of the config: consent, identifyBy, defaultCountry, cioUserId, customer.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/config.ts'
-import { isOtherPerson, resolveUserId } from '../../src/identify.ts'
-import { createIdentity } from '../../src/identity.ts'
-import { createKV } from '../../src/storage.ts'
-import { cleanTraits } from '../../src/traits.ts'
+import { isOtherPerson, resolveUserId } from '../../src/identity/identify.ts'
+import { createIdentity } from '../../src/identity/identity.ts'
+import { createKV } from '../../src/delivery/storage.ts'
+import { cleanTraits } from '../../src/capture/traits.ts'
 import { captureErrors, MemStorage } from './fakes.ts'
 
 const BASE = 'https://shop.example/'

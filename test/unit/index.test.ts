@@ -2,7 +2,7 @@
 // the bodies carrying it: timers of earlier instances may still fire while a later test runs.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createOnsite, type Onsite } from '../../src/index.ts'
-import { parseCall } from '../../src/schema.ts'
+import { parseCall } from '../../src/capture/schema.ts'
 import { VERSION } from '../../src/version.ts'
 import { captureErrors, stubPage, unstubPage } from './fakes.ts'
 

@@ -7,7 +7,7 @@ import { expect, it } from 'vitest'
 
 it('npm run size prints the per-module bytes and four what-if builds, each smaller than the full one, both cuts smallest', () => {
   const out = execFileSync(process.execPath, ['test/size.mjs'], { cwd: resolve(import.meta.dirname, '../..'), encoding: 'utf8' })
-  expect(out).toMatch(/B {2}[\d. ]+% {2}src\/show\.ts/)
+  expect(out).toMatch(/B {2}[\d. ]+% {2}src\/offers\/show\.ts/)
   const rows = [...out.matchAll(/^ +(\d+) B +(-?\d+) B {2}(.+)$/gm)].map((m) => Number(m[1]))
   expect(rows).toHaveLength(4)
   const [full, quiet, stubbed, both] = rows as [number, number, number, number]

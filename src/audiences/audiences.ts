@@ -1,0 +1,42 @@
+// Audience flags fetched from `audiencesUrl` (a store endpoint that reads Customer.io segment membership),
+// with the visitor's ids filled in. Cached in localStorage for `ttlMs`; never blocks the page: the caller
+// waits at most `waitMs`, and an answer that comes later is cached for the next page.
+import { isObj } from '../util/check.ts'
+import { error } from '../util/log.ts'
+import { parseAudiences, type Audiences } from '../offers/offers.ts'
+import { loadJSON, saveJSON } from '../delivery/storage.ts'
+
+const KEY = 'onsite:audiences'
+
+export interface AudienceSource {
+  fetch: typeof fetch
+  ls: Storage | undefined
+  now: () => number
+}
+
+/** The template with `{anonymousId}` and `{userId}` filled in (URL-encoded; '' when unknown). */
+export const audiencesUrl = (template: string, ids: { anonymousId: string; userId?: string | undefined }): string =>
+  template.replace(/\{(anonymousId|userId)\}/g, (_, k: 'anonymousId' | 'userId') => encodeURIComponent(ids[k] ?? ''))
+
+export const loadAudiences = (s: AudienceSource, url: string, ttlMs: number, waitMs: number): Promise<Audiences | undefined> => {
+  const c = loadJSON<{ url: string; at: number; audiences: Audiences }>(s.ls, KEY)
+  if (c?.url === url && s.now() - c.at < ttlMs) return Promise.resolve(c.audiences)
+  const got = s
+    .fetch(url, { headers: { Accept: 'application/json' } })
+    .then(async (res) => {
+      if (!res.ok) throw new Error('HTTP ' + res.status)
+      // An endpoint gone wrong must not fill localStorage (the store's own writes would then fail) or the
+      // console with one error per bad flag (security review).
+      const body = await res.text()
+      if (body.length > 65536) throw new Error('answer over 64 KB')
+      const json = JSON.parse(body)
+      // `null` or `{"error": ...}` with a 200 would otherwise be cached as "no flags" for the whole TTL
+      if (!isObj(json?.flags)) throw new Error('answer has no "flags" object')
+      if (Object.keys(json.flags).length > 1000) throw new Error('more than 1000 flags')
+      const audiences = parseAudiences(json)
+      saveJSON(s.ls, KEY, { url, at: s.now(), audiences })
+      return audiences
+    })
+    .catch((e) => void error(`audiencesUrl failed (${(e as Error)?.message ?? e}); deciding with the page's flags`))
+  return Promise.race([got, new Promise<undefined>((r) => setTimeout(r, waitMs))]) as Promise<Audiences | undefined>
+}

@@ -1,0 +1,56 @@
+// What one identify should do, as pure functions of the known person and the new input: whether this is
+// a different person (reset first, so two people on one device are never merged), and which traits
+// actually changed (an identical identify on every page is not sent).
+// https://customer.io/docs/cdp/sources/source-spec/identify-spec/
+import { own } from '../util/check.ts'
+import type { Person, Traits } from './identity.ts'
+
+export interface IdentifyInput {
+  userId?: string | undefined
+  /** Normalised traits (email lowercased, phone E.164, invalid ones removed). */
+  traits: Traits
+  /** From a tracked email link: weaker than a login or a typed email. */
+  soft?: boolean
+}
+
+const differ = (a: unknown, b: unknown): boolean => !!a && !!b && a !== b
+const emailOf = (t: Traits | undefined): string | undefined => own(t).email
+
+/**
+ * The userId an input resolves to: its own, or with `identifyBy: "email"` the email. A soft id (from a
+ * link, possibly a forwarded one) never takes over a person who identified themselves.
+ */
+export const resolveUserId = (cur: Person, input: IdentifyInput, identifyBy: string): string | undefined | null => {
+  if (input.soft && cur.userId && !cur.soft) return null
+  return input.userId ?? (identifyBy === 'email' && !input.soft ? emailOf(input.traits) : undefined)
+}
+
+/**
+ * Whether the input is someone else than the person known here. Like is compared with like: two
+ * userIds, or two emails when neither call has a userId (an email typed by a logged-in customer is
+ * theirs). A login or capture after a tracked-link click upgrades the soft id instead.
+ */
+export const isOtherPerson = (cur: Person, userId: string | undefined, input: IdentifyInput): boolean => {
+  if (cur.soft && !input.soft) return false
+  return differ(cur.userId, userId) || (!cur.userId && !userId && differ(emailOf(cur.traits), emailOf(input.traits)))
+}
+
+/**
+ * The identify to send (traits that changed since the last one sent with this anonymous id, plus the
+ * email whenever known) and the person to remember; no call when nothing changed or nothing is known.
+ */
+export const planIdentify = (cur: Person, anonymousId: string, userId: string | undefined, input: IdentifyInput): { call?: Traits; person: Person } => {
+  const same = cur.sentWith === anonymousId
+  const prev = same ? (cur.traits ?? {}) : {}
+  const changed: Traits = {}
+  for (const k of Object.keys(input.traits)) if (JSON.stringify(input.traits[k]) !== JSON.stringify(prev[k])) changed[k] = input.traits[k]
+  const nextId = userId ?? cur.userId
+  const person: Person = { traits: { ...prev, ...input.traits }, sentWith: anonymousId }
+  if (nextId) person.userId = nextId
+  if (userId ? input.soft : cur.soft) person.soft = true
+  if (same && nextId === cur.userId && !Object.keys(changed).length) return { person }
+  const email = emailOf(input.traits) ?? emailOf(cur.traits)
+  const call = email ? { ...changed, email } : changed
+  // neither a userId nor a trait (identify({email: "not-an-email"}) after its warning): nothing to say
+  return nextId || Object.keys(call).length ? { call, person } : { person }
+}

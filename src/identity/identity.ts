@@ -1,0 +1,91 @@
+// Who the visitor is: a stable anonymous id from the first call, and the person once known. The
+// anonymous id lives in three places (cookie, localStorage, IndexedDB) and is restored from whichever
+// survives: Safari caps script-written cookies at 7 days and may wipe storage, rarely all at once.
+// Reads and writes of the in-memory state are synchronous, so calls made one after another see the
+// identity in the order they were made; persisting is asynchronous and never blocks a call.
+import { own } from '../util/check.ts'
+import type { Cookies } from './cookie.ts'
+import { loadJSON, saveJSON, type KV } from '../delivery/storage.ts'
+
+export const AID_COOKIE = 'onsite_aid'
+const AID = 'aid'
+const WHO = 'who'
+const LS_AID = 'onsite:aid'
+const LS_WHO = 'onsite:who'
+
+export type Traits = Record<string, unknown>
+
+/** The known person on this browser, and what was last sent about them. */
+export interface Person {
+  userId?: string
+  /** The userId came from a tracked email link (`_cio_id`): a login or capture may replace it without a reset. */
+  soft?: boolean
+  /** Traits last sent, so an identical identify is not sent again. */
+  traits?: Traits
+  /** The anonymous id those traits were sent with: a new one (storage wiped) gets everything again. */
+  sentWith?: string
+}
+
+export interface IdentityDeps {
+  cookies: Cookies
+  kv: KV
+  localStorage?: Storage | undefined
+  newId: () => string
+}
+
+export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: IdentityDeps) => {
+  // The synchronous mirrors answer at once; IndexedDB is only consulted when they were wiped.
+  // (localStorage keeps the id as a plain string, not JSON: ids stored by earlier versions stay readable.)
+  let anonymousId = cookies.get(AID_COOKIE)
+  try {
+    anonymousId ||= ls?.getItem(LS_AID) || ''
+  } catch {}
+  const known = !!anonymousId
+  anonymousId ||= newId()
+  const who = loadJSON<Person>(ls, LS_WHO)
+  const stored = who && typeof who === 'object' ? who : undefined
+  let person: Person = own(stored)
+
+  const save = (): Promise<void> => {
+    cookies.set(AID_COOKIE, anonymousId)
+    try {
+      ls?.setItem(LS_AID, anonymousId)
+    } catch {}
+    saveJSON(ls, LS_WHO, person)
+    return Promise.all([kv.set(AID, anonymousId), kv.set(WHO, person)]).then(() => {})
+  }
+
+  return {
+    /** Settles the ids (IndexedDB may remember what the cookie and localStorage forgot) and mirrors them. */
+    async restore(): Promise<void> {
+      const [aid, who] = await Promise.all([known ? '' : kv.get<string>(AID), stored ? undefined : kv.get<Person>(WHO)])
+      if (aid) anonymousId = aid
+      if (who && typeof who === 'object') person = own(who)
+      // Mirroring needs no waiting: calls and the offer decision only need the ids in memory.
+      void save()
+    },
+    /** Whether this browser had an anonymous id before this page (a returning visitor). */
+    known: (): boolean => known,
+    anonymousId: () => anonymousId,
+    userId: () => person.userId,
+    person: (): Person => person,
+    setPerson(p: Person): Promise<void> {
+      person = own(p)
+      return save()
+    },
+    /** A new person on this browser: new anonymous id, nothing carried over. */
+    reset(): Promise<void> {
+      anonymousId = newId()
+      person = own(0)
+      return save()
+    },
+    /** Consent withdrawn: every copy of the ids is removed. */
+    wipe(): Promise<void> {
+      cookies.del(AID_COOKIE)
+      saveJSON(ls, LS_AID)
+      saveJSON(ls, LS_WHO)
+      return kv.clear()
+    },
+  }
+}
+export type Identity = ReturnType<typeof createIdentity>

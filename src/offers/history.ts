@@ -1,0 +1,60 @@
+// What this browser did that offer decisions depend on (decide.ts's History), in localStorage so it
+// survives reloads and is shared by tabs; in memory when storage refuses. Written only after consent
+// (it is created by the running core), cleared with everything else on denial and by reset().
+import type { History } from './decide.ts'
+import { loadJSON, saveJSON } from '../delivery/storage.ts'
+
+const KEY = 'onsite:history'
+/** Enough for "viewed 2+ products"; the list never grows past it. */
+const KEEP = 20
+
+export type OfferAct = 'view' | 'dismiss' | 'submit' | 'hold'
+
+export const createHistory = (ls: Storage | undefined) => {
+  let mem: History = {}
+  const get = (): History => {
+    const h = loadJSON<History>(ls, KEY)
+    return h && typeof h === 'object' ? h : mem
+  }
+  const update = (fn: (h: History) => void): void => {
+    let h = get()
+    try {
+      fn(h)
+    } catch {
+      // a value another script or a hand edit left in the wrong shape ({"offers": 5}): start over
+      fn((h = {}))
+    }
+    saveJSON(ls, KEY, (mem = h))
+  }
+  return {
+    get,
+    /** Records the ecommerce events decisions read; other events cost nothing. */
+    observe(event: string, at: number): void {
+      if (event === 'Product Viewed') update((h) => (h.productViews = [...(h.productViews ?? []), at].slice(-KEEP)))
+      else if (/^(Product Added|Product Removed|Cart Viewed)$/.test(event)) update((h) => (h.cartAt = at))
+      else if (event === 'Checkout Started') update((h) => (h.checkoutAt = at))
+      else if (event === 'Order Completed') update((h) => (h.orderAt = at))
+    },
+    /** An offer was seen, dismissed, submitted or held out in this session. */
+    offer(id: string, act: OfferAct, at: number, sessionId: string, incentive: boolean): void {
+      update((h) => {
+        const o = ((h.offers ??= {})[id] ??= {})
+        if (act === 'view') {
+          o.views = [...(o.views ?? []), at].slice(-KEEP)
+          if (incentive) h.incentive = { at, offerId: id }
+        }
+        if (act === 'dismiss') o.dismissedAt = at
+        if (act === 'submit') o.submittedAt = at
+        if (act === 'view' || act === 'hold') {
+          const s = h.session?.id === sessionId ? h.session : (h.session = { id: sessionId, offers: [] })
+          if (!s.offers.includes(id)) s.offers.push(id)
+        }
+      })
+    },
+    clear(): void {
+      mem = {}
+      saveJSON(ls, KEY)
+    },
+  }
+}
+export type HistoryStore = ReturnType<typeof createHistory>

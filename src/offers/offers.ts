@@ -1,0 +1,135 @@
+// Offer config, checked key by key by check.ts like config.ts: a bad key gets one `[onsite]` error naming
+// the offer and the key, and its default is used. An offer without an id, a known kind (an embed also
+// needs `target`, the CSS selector it renders into) or content.title cannot be shown at all, so it is
+// skipped with one error ('offers[0] ("x").kind must be one of ...; the offer is skipped': these keys are
+// required in the spec); so is a later offer reusing an id (history and holdout buckets are keyed by id).
+//
+// Defaults:
+//   name: the id; priority 0 (the highest eligible offer wins; ties go to the earlier offer)
+//   audience {all: [], any: [], none: []}: an empty list does not restrict, so no audience = everyone
+//   pages {types: [], urls: []}: empty = every page; urls are path globs (`*` = anything, `/` included);
+//     when both are set a page must match both
+//   trigger {delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0}: immediate
+//   frequency {maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true}:
+//     maxViews 0 = no cap; everyHours 0 = the cap counts every view ever
+//   incentive false, suppressAfterPurchase true, holdoutPercent 0, variation "a"
+//   content: body "", form "none"; no cta, image, code or consentText; labels {email: "Email",
+//     phone: "Phone", thanks: "Thank you!", close: "Close", submit: "Sign up" (a form without cta)}
+//   position "bottom" (bars)
+//   governance {maxOffersPerSession: 1, incentiveCooldownDays: 14, purchaseQuietDays: 7}
+// Text (title, body, ...) is kept as given: it is text, and the renderer must treat it as such. URLs are
+// the exception: only http(s) or relative ones, so a config can never carry `javascript:` into a link.
+import { check, isObj, num, oneOf, str, strings, text, type Rule } from '../util/check.ts'
+import { error } from '../util/log.ts'
+
+export type Kind = 'popup' | 'bar' | 'embed'
+export type Form = 'none' | 'email' | 'email_phone'
+
+export interface Offer {
+  id: string
+  name: string
+  kind: Kind
+  /** The CSS selector an embed renders into (embeds only). */
+  target?: string
+  priority: number
+  audience: { all: string[]; any: string[]; none: string[] }
+  pages: { types: string[]; urls: string[] }
+  trigger: { delayMs: number; scrollPercent: number; exitIntent: boolean; inactivityMs: number }
+  frequency: { maxViews: number; everyHours: number; stopAfterDismiss: boolean; stopAfterSubmit: boolean }
+  incentive: boolean
+  /** Bars only: the edge of the screen they sit on. */
+  position: 'bottom' | 'top'
+  /** "wisepops": Wisepops shows it (config.wisepops), onsite decides and counts. */
+  renderer: 'onsite' | 'wisepops'
+  suppressAfterPurchase: boolean
+  holdoutPercent: number
+  variation: string
+  content: {
+    title: string
+    body: string
+    cta?: { text: string; url?: string }
+    image?: string
+    code?: string
+    form: Form
+    consentText?: string
+    /** The renderer's own words, for stores that are not in English. */
+    labels: { email: string; phone: string; thanks: string; close: string; submit: string }
+  }
+}
+
+/** Every key optional, at every depth (arrays kept as they are). */
+type Loose<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? Loose<T[K]> : T[K] }
+
+/** An offer as the config gives it: `id`, `kind` and `content.title` are required, the rest has defaults. */
+export type OfferConfig = Loose<Omit<Offer, 'id' | 'kind' | 'content'>> & {
+  id: string
+  kind: Kind
+  content: Loose<Offer['content']> & { title: string }
+}
+
+export interface Governance {
+  maxOffersPerSession: number
+  incentiveCooldownDays: number
+  purchaseQuietDays: number
+}
+
+export interface Audiences {
+  flags: Record<string, boolean>
+  /** When the flags were computed (ms); an order seen here later than this makes them stale. */
+  syncedAt?: number
+}
+
+const S: Rule = [str, 'a string']
+// Anything with a colon before the first / ? # may be a scheme (browsers even drop tabs inside one,
+// "java\tscript:"), so it is refused unless it starts with http(s):.
+const url = (v: unknown) => text(v) && (/^https?:/i.test(v) || !/^[^/?#]*:/.test(v))
+
+/** Reads the offers and governance of a config such as `{"offers": [...], "governance": {...}}`. */
+export const parseOffers = (input: unknown): { offers: Offer[]; governance: Governance } => {
+  // Other keys of the config (writeKey, ...) are not ours: '*': 0 ignores them.
+  const { offers: raws, governance } = check({
+    offers: [Array.isArray, 'an array', []],
+    governance: { maxOffersPerSession: num(1, 1), incentiveCooldownDays: num(14), purchaseQuietDays: num(7) },
+    '*': 0,
+  }, input, 'config')
+  const offers: Offer[] = []
+  raws.forEach((r: any, i: number) => {
+    const id = r?.id
+    const at = `offers[${i}]` + (text(id) ? ` (${JSON.stringify(id)})` : '')
+    try {
+      if (!isObj(r)) throw at + ' must be an object'
+      offers.push(check({
+        // history is keyed by id: "__proto__" or "constructor" would reach Object.prototype (security review)
+        id: [(v) => text(v) && !(v in {}) && !offers.some((o) => o.id === v), 'a unique non-empty string, not an Object member like "constructor"', , 1],
+        kind: oneOf(['popup', 'bar', 'embed'], 0, 1),
+        target: [text, 'a CSS selector', , r.kind == 'embed'],
+        content: {
+          title: [text, 'a non-empty string', , 1], body: '', image: [url, 'an http(s) URL or a path'], code: S, consentText: S,
+          cta: [(v) => text(v?.text) && (v.url === undefined || url(v.url)), '{ text, url } with a url that is http(s) or a path'],
+          form: oneOf(['none', 'email', 'email_phone']),
+          labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up' },
+        },
+        name: id, priority: [Number.isFinite, 'a number', 0],
+        audience: { all: strings(), any: strings(), none: strings() }, pages: { types: strings(), urls: strings() },
+        trigger: { delayMs: num(0, 1), scrollPercent: num(0, 0, 100), exitIntent: false, inactivityMs: num(0, 1) },
+        frequency: { maxViews: num(1, 1), everyHours: num(24), stopAfterDismiss: true, stopAfterSubmit: true },
+        incentive: false, position: oneOf(['bottom', 'top']), renderer: oneOf(['onsite', 'wisepops']), suppressAfterPurchase: true, holdoutPercent: num(0, 0, 100), variation: 'a',
+      }, r, at))
+    } catch (e) {
+      error(e + '; the offer is skipped')
+    }
+  })
+  return { offers, governance }
+}
+
+/** Reads `{"flags": {"name": true}, "syncedAt": "2026-11-22T10:00:00Z"}` (syncedAt: ISO date or ms). */
+export const parseAudiences = (input: unknown): Audiences => {
+  const time = (v: unknown) => (str(v) ? Date.parse(v) : v)
+  const out = check({
+    flags: { '*': [(v) => v === !!v, 'a boolean'] },
+    syncedAt: [(v) => Number.isFinite(time(v)), 'an ISO date or a time in ms'],
+    '*': 0,
+  }, input, 'audiences')
+  if ('syncedAt' in out) out.syncedAt = time(out.syncedAt)
+  return out
+}

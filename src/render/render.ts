@@ -1,0 +1,206 @@
+// Renders one offer (popup, bar or embed) and reports what the shopper does with it.
+//
+// - Every offer lives in the shadow root of its own host element, so store CSS and ours never meet.
+//   The root is 'open': 'closed' hides nothing from the page's scripts (they run in our realm and could
+//   patch attachShadow), while 'open' lets the store's developers, accessibility tools and our tests see it.
+// - Config text is text: it only ever reaches the DOM through textContent, append(string) and attributes,
+//   never HTML parsing, and links are re-checked to be http(s) (offers.ts refuses others, but a renderer
+//   that trusts its input is one refactor away from an XSS).
+// - Styles are a constructed stylesheet (adoptedStyleSheets), which a strict CSP (`style-src 'self'`)
+//   allows; browsers without it (Safari < 16.4, Firefox < 101) get a <style> element instead, which such a
+//   CSP blocks: there the offer is unstyled but works.
+// - A popup is a native <dialog> opened with showModal(): the browser gives it the top layer, an inert page
+//   behind it, focus on its first field, Esc (cancel → close) and Tab that never reaches the page (past the
+//   last control it visits the browser's own UI, then the first control again; no script trap, which would
+//   take that stop away). Browsers without showModal (Safari < 15.4) get no popup: render returns
+//   undefined rather than a dialog that is not modal.
+// - The close button comes last in the DOM (CSS puts it top right), so focus starts on the offer itself.
+// - Nothing here may throw into the store's page: on any failure render returns undefined.
+import { formTraits } from '../identity/capture.ts'
+import type { Offer } from '../offers/offers.ts'
+import { CSS } from './render-style.ts'
+import { EMAIL } from '../capture/traits.ts'
+
+export interface OfferTraits {
+  email?: string
+  phone?: string
+  email_consent?: boolean
+}
+
+export interface Handlers {
+  /** Once, when the tab is visible and at least half of the offer is in the viewport. */
+  onSeen(): void
+  /** The CTA was clicked: its absolute http(s) URL, or '' for a CTA without one (it just closes the offer). */
+  onClick(url: string): void
+  /** The offer's form was submitted with a valid email; the offer then thanks and shows its code. */
+  onSubmit(traits: OfferTraits): void
+  /** Closed by the shopper (close button, Esc, backdrop click) without having submitted. */
+  onDismiss(): void
+}
+
+export interface Rendered {
+  host: HTMLElement
+  /** Removes the offer; reports nothing (the caller chose to close it). */
+  close(): void
+}
+
+let sheet: CSSStyleSheet | undefined
+
+/**
+ * Renders `offer` and returns its handle, or why it cannot be shown (for the `[onsite]` error and explain()):
+ * an embed whose target is not on the page, a popup in a browser without <dialog>, any DOM error. `at`
+ * places a bar.
+ */
+export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' | 'bottom' = 'bottom'): Rendered | string => {
+  let host: HTMLElement | undefined
+  try {
+    const { kind, content: c } = offer
+    const parent = kind === 'embed' ? doc.querySelector(offer.target || '') : doc.body
+    if (!parent) return kind === 'embed' ? 'no element matches target ' + JSON.stringify(offer.target) : 'the page has no <body>'
+    const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props?: Partial<HTMLElementTagNameMap[K]>, ...kids: Array<Node | string>) => {
+      const e = doc.createElement(tag)
+      Object.assign(e, props)
+      e.append(...kids)
+      return e
+    }
+    // Resolved against the document's base URL as the browser would; '' unless it is http(s).
+    const safe = (u?: string): string => {
+      try {
+        const url = new URL(u!, doc.baseURI)
+        return u && /^https?:$/.test(url.protocol) ? url.href : ''
+      } catch {
+        return ''
+      }
+    }
+    const popup = kind === 'popup'
+    const box = el('div', { className: popup ? 'o' : `o ${kind} ${at}` })
+    const root = (host = doc.createElement('onsite-offer')).attachShadow({ mode: 'open' })
+    try {
+      if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS)
+      root.adoptedStyleSheets = [sheet]
+    } catch {
+      root.append(el('style', { textContent: CSS }))
+    }
+
+    let live = true
+    let submitted = false
+    let prev: Element | null = null
+    const code = () => (c.code ? [el('p', { className: 'k', textContent: c.code })] : [])
+    const end = (byUser: boolean) => {
+      if (!live) return
+      live = false
+      stop()
+      ;(frame as HTMLDialogElement).close?.()
+      host!.remove()
+      ;(prev as HTMLElement | null)?.focus?.()
+      if (byUser && !submitted) h.onDismiss()
+    }
+
+    const src = safe(c.image)
+    if (src && kind !== 'bar') box.append(el('img', { src, alt: '' }))
+    const title = el('h2', { id: 't', textContent: c.title })
+    box.append(title)
+    if (c.body) box.append(el('p', { textContent: c.body }))
+    if (c.form !== 'none') {
+      const f = el('form')
+      const field = (label: string, props: Partial<HTMLInputElement>) => f.append(el('label', {}, label, el('input', props)))
+      // The browser's type=email takes "jane@localhost", which identify() then refuses: the shopper would be
+      // thanked, given the code and never identified. The pattern is identify()'s own rule.
+      field(c.labels.email, { type: 'email', name: 'email', required: true, autocomplete: 'email', pattern: EMAIL.source.slice(1, -1) })
+      if (c.form === 'email_phone') field(c.labels.phone, { type: 'tel', name: 'phone', autocomplete: 'tel' })
+      if (c.consentText) f.append(el('label', { className: 'c' }, el('input', { type: 'checkbox', name: 'email_consent' }), c.consentText))
+      f.append(el('button', { textContent: c.cta?.text || c.labels.submit }))
+      f.onsubmit = (e) => {
+        e.preventDefault()
+        // The submit button already validated; a script-triggered submit (requestSubmit) has too, but a
+        // plain dispatched event has not, so check again with the browser's own type=email rules.
+        if (!f.reportValidity()) return
+        submitted = true
+        const traits = formTraits(f) as OfferTraits
+        // Focus goes to the thanks (the focused button is gone), so a screen reader reads it.
+        const thanks = el('p', { textContent: c.labels.thanks, tabIndex: -1 })
+        f.replaceWith(thanks, ...code())
+        thanks.focus()
+        h.onSubmit(traits)
+      }
+      box.append(f)
+    } else {
+      box.append(...code())
+      if (c.cta) {
+        const href = safe(c.cta.url)
+        const a = href ? el('a', { href, rel: 'noopener' }) : el('button')
+        a.textContent = c.cta.text
+        a.onclick = () => {
+          h.onClick(href)
+          end(false)
+        }
+        box.append(a)
+      }
+    }
+    if (kind !== 'embed') {
+      const x = el('button', { className: 'x', textContent: '×', onclick: () => end(true) })
+      x.setAttribute('aria-label', c.labels.close)
+      box.append(x)
+    }
+
+    const frame = popup ? el('dialog', {}, box) : box
+    // A bar or embed is a region named by its title, as the dialog is (aria-labelledby: same name as an
+    // aria-label copy of the title, one attribute fewer).
+    frame.setAttribute('aria-labelledby', 't')
+    if (!popup) frame.setAttribute('role', 'region')
+    if (popup) {
+      // Closing by Esc (cancel → close) or any other way not ours is a dismissal.
+      frame.onclose = () => end(true)
+      // The dialog has no padding, so only the backdrop targets it; and only a press that also started there
+      // counts, or selecting text in the email field and releasing outside would close the popup.
+      // (Block bodies: an on* handler returning false cancels the event, which would stop every checkbox,
+      // submit button and link inside.)
+      let down: EventTarget | null = null
+      frame.onmousedown = (e) => {
+        down = e.target
+      }
+      frame.onclick = (e) => {
+        if (e.target === frame && down === frame) end(true)
+      }
+    }
+    root.append(frame)
+    parent.append(host)
+    if (popup) {
+      prev = doc.activeElement
+      ;(frame as HTMLDialogElement).showModal()
+      // Taller than the screen: focus on the first field would scroll the title out of view, so the title
+      // takes it (WAI-ARIA APG, dialog pattern: https://www.w3.org/WAI/ARIA/apg/patterns/dialog-modal/).
+      // (tabIndex set only then: a focusable title would also be the dialog's first pick when it fits)
+      if (frame.scrollHeight > frame.clientHeight) (title.tabIndex = -1), title.focus()
+    }
+
+    // Seen = visible tab and half the offer in the viewport; without IntersectionObserver, visible tab only.
+    const IO = doc.defaultView?.IntersectionObserver
+    let inView = !IO
+    let seen = false
+    const look = () => {
+      // `seen` too: entries already queued when the observer is disconnected are still delivered.
+      if (inView && live && !seen && doc.visibilityState === 'visible') {
+        seen = true
+        stop()
+        h.onSeen()
+      }
+    }
+    const io = IO && new IO((es) => {
+      inView = es[es.length - 1]!.intersectionRatio >= 0.5
+      look()
+    }, { threshold: 0.5 })
+    const stop = () => {
+      io?.disconnect()
+      doc.removeEventListener('visibilitychange', look)
+    }
+    io?.observe(frame)
+    doc.addEventListener('visibilitychange', look)
+    look()
+    return { host, close: () => end(false) }
+  } catch (e) {
+    host?.remove()
+    // "TypeError: ...showModal is not a function" says more than "rendering failed"
+    return 'rendering failed: ' + e
+  }
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+import { createHistory } from '../../../src/offers/history.ts'
+import { MemStorage } from '../fakes.ts'
+
+describe('createHistory', () => {
+  it('records only the events decisions read', () => {
+    const ls = new MemStorage()
+    const h = createHistory(ls)
+    h.observe('Newsletter Viewed', 1)
+    expect(ls.length).toBe(0)
+    h.observe('Product Viewed', 1)
+    h.observe('Product Viewed', 2)
+    h.observe('Product Added', 3)
+    h.observe('Checkout Started', 4)
+    h.observe('Order Completed', 5)
+    expect(h.get()).toEqual({ productViews: [1, 2], cartAt: 3, checkoutAt: 4, orderAt: 5 })
+  })
+
+  it.each(['{"offers":5}', '{"offers":{"o":7}}', '{"productViews":"x"}', '{"session":{"id":"s","offers":3}}'])('a stored value of the wrong shape (%s) starts over instead of throwing', (bad) => {
+    const ls = new MemStorage()
+    ls.setItem('onsite:history', bad)
+    const h = createHistory(ls)
+    expect(() => {
+      h.offer('o', 'view', 1, 's', false)
+      h.observe('Product Viewed', 2)
+    }).not.toThrow()
+    expect(h.get().offers?.o?.views).toEqual([1])
+  })
+
+  it('keeps the last 20 product views', () => {
+    const h = createHistory(new MemStorage())
+    for (let i = 0; i < 30; i++) h.observe('Product Viewed', i)
+    expect(h.get().productViews).toEqual(Array.from({ length: 20 }, (_, i) => i + 10))
+  })
+
+  it('is shared by two tabs through localStorage', () => {
+    const ls = new MemStorage()
+    createHistory(ls).observe('Cart Viewed', 7)
+    expect(createHistory(ls).get().cartAt).toBe(7)
+  })
+
+  it('records views, the incentive, dismissals, submissions and the session offers', () => {
+    const h = createHistory(new MemStorage())
+    h.offer('a', 'view', 10, 's1', true)
+    h.offer('a', 'view', 11, 's1', true)
+    h.offer('b', 'hold', 12, 's1', false)
+    h.offer('a', 'dismiss', 13, 's1', true)
+    h.offer('c', 'submit', 14, 's1', false)
+    expect(h.get()).toEqual({
+      offers: { a: { views: [10, 11], dismissedAt: 13 }, b: {}, c: { submittedAt: 14 } },
+      incentive: { at: 11, offerId: 'a' },
+      session: { id: 's1', offers: ['a', 'b'] },
+    })
+    h.offer('b', 'view', 20, 's2', false)
+    expect(h.get().session).toEqual({ id: 's2', offers: ['b'] })
+  })
+
+  it('works in memory when storage throws, and clear() forgets everything', () => {
+    const ls = new MemStorage()
+    ls.failWrite = () => true
+    const h = createHistory(ls)
+    h.observe('Order Completed', 9)
+    expect(h.get().orderAt).toBe(9)
+    h.clear()
+    expect(h.get()).toEqual({})
+    const stored = new MemStorage()
+    const g = createHistory(stored)
+    g.observe('Order Completed', 9)
+    g.clear()
+    expect(stored.length).toBe(0)
+  })
+
+  it('a corrupt stored value reads as empty', () => {
+    const ls = new MemStorage()
+    ls.setItem('onsite:history', '{nope')
+    expect(createHistory(ls).get()).toEqual({})
+  })
+})
