@@ -1,5 +1,5 @@
 // A complete Offer (every default filled in) for tests that render or decide one without the config parser.
-import type { Offer } from '../src/offers.ts'
+import type { Offer } from '../src/offers/offers.ts'
 
 export const offerFixture = (kind: Offer['kind'], content: Partial<Offer['content']> = {}, extra: Partial<Offer> = {}): Offer => ({
   id: 'o', name: 'o', kind, priority: 0,

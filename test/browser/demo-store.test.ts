@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Window } from 'happy-dom'
 import { startDemo, type Demo } from '../../demo/server.ts'
 import { customerFor } from '../../demo/store-config.ts'
-import { bucket } from '../../src/decide.ts'
+import { bucket } from '../../src/offers/decide.ts'
 
 let demo: Demo
 let dir: string

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright'
 import { startDemo, type Demo } from '../../demo/server.ts'
 import { customerFor } from '../../demo/store-config.ts'
-import { bucket } from '../../src/decide.ts'
+import { bucket } from '../../src/offers/decide.ts'
 import { launchBrowser } from '../chromium.ts'
 import { waitFor } from './harness.ts'
 

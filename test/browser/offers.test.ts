@@ -2,7 +2,7 @@
 // when, and why, and the offer_* events that go back.
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright'
-import { bucket } from '../../src/decide.ts'
+import { bucket } from '../../src/offers/decide.ts'
 import { collectorEvents, loaderPage, waitFor } from './harness.ts'
 import { useSuite } from './suite.ts'
 
