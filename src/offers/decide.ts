@@ -57,6 +57,13 @@ export interface Candidate {
   /** The page rules and audience flags that matched. */
   matched: string[]
 }
+
+/** What explain() returns: the last decision, as the debug panel and the merchant read it. */
+export interface Explained {
+  decisionId: string
+  shown: string | null
+  candidates: { offerId: string; outcome: Candidate['outcome']; reasons: string[] }[]
+}
 export interface Decision {
   decisionId: string
   /** The offer to render now; null when none, or when the winner waits for its trigger or is held out. */

@@ -3,7 +3,7 @@
 // sends what the visitor does with it back as offer_* events. Every decision stays explainable.
 import { audiencesUrl, loadAudiences } from '../audiences/audiences.ts'
 import { resolveHost } from '../config.ts'
-import { decide, localFlags, type Candidate, type Decision, type History } from './decide.ts'
+import { decide, localFlags, type Candidate, type Decision, type Explained, type History } from './decide.ts'
 import type { HistoryStore, OfferAct } from './history.ts'
 import { debug, error, warn } from '../util/log.ts'
 import { parseAudiences, parseOffers, type Offer } from './offers.ts'
@@ -29,11 +29,7 @@ export interface ShowDeps {
   overlay: boolean
 }
 
-export interface Explained {
-  decisionId: string
-  shown: string | null
-  candidates: { offerId: string; outcome: Candidate['outcome']; reasons: string[] }[]
-}
+export type { Explained }
 
 /** The store says what the page is (the Shopify snippet renders its template); otherwise the path tells. */
 export const pageType = (path: string, given: unknown): string =>

@@ -1,5 +1,5 @@
 // `?onsite_debug=1` (or config.debug): a corner panel for the merchant and QA, drawn from explain().
-import type { Explained } from '../offers/show.ts'
+import type { Explained } from '../offers/decide.ts'
 
 /** `?onsite_debug=1`: a corner panel listing every offer and why it shows or not (text only), kept current. */
 export const overlay = (doc: Document) => {
