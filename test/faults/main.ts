@@ -5,25 +5,33 @@ import { startStack } from '../browser/harness.ts'
 import { ensureChromium } from '../chromium.ts'
 import { cases, runCase, verdict, type FaultCase, type Row } from './cases.ts'
 
+const notes = (r: Row) => [
+  ...Object.entries(r.notes).map(([k, v]) => `${k}: ${v}`),
+  `requests: ${r.requests}`,
+  ...(r.dropped ? [`dropped lines: ${r.dropped}`] : []),
+  ...(r.warned ? ['warned: can be lost'] : []),
+]
 const COLUMNS: [string, (r: Row, c: FaultCase) => string | number][] = [
   ['case', (r) => r.id],
   ['accepted', (r) => r.accepted],
   ['delivered', (r) => r.delivered],
-  ['dup', (r) => r.duplicates],
+  ['duplicates', (r) => r.duplicates],
   ['lost', (r) => r.lost],
   ['lost+reported', (r) => r.lostReported],
-  ['stored', (r) => r.stored],
+  ['still stored', (r) => r.stored],
   ['delivered+stored', (r) => r.deliveredStored],
   ['s', (r) => r.seconds],
-  ['verdict', (r, c) => verdict(c, r).join('; ') || 'ok'],
-  ['notes', (r) => [...Object.entries(r.notes).map(([k, v]) => `${k}: ${v}`), r.dropped ? `dropped lines: ${r.dropped}` : '', r.warned ? 'warned: can be lost' : ''].filter(Boolean).join(', ')],
+  // delivery problems only: timing (latency) is measured, not judged, here
+  ['problems', (r, c) => verdict(c, r).join('; ') || '-'],
+  ['notes', (r) => notes(r).join(', ')],
 ]
 // the last two columns are free text: not padded
-const WIDTHS = [22, 8, 9, 4, 5, 13, 6, 16, 6]
+const WIDTHS = [22, 8, 9, 10, 4, 13, 12, 16, 5]
 const line = (cells: (string | number)[]) => cells.map((v, i) => (i < WIDTHS.length ? String(v).padEnd(WIDTHS[i]!) : String(v))).join(' ')
 
 const only = new Set(process.argv.slice(2))
 const chosen = cases.filter((c) => !only.size || only.has(c.id))
+for (const id of only) if (!cases.some((c) => c.id === id)) console.error(`no case ${id}; the cases: ${cases.map((c) => c.id).join(' ')}`)
 process.env.CHROMIUM_PATH ||= ensureChromium()
 const stack = await startStack()
 try {

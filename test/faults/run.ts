@@ -30,6 +30,8 @@ export interface Row {
   dropped: number
   /** the init warning that calls can be lost (no durable storage) was printed */
   warned: boolean
+  /** ingest requests the collector saw during the case, answered or not */
+  requests: number
   seconds: number
   /** case-specific measurements, e.g. the median latency */
   notes: Record<string, string | number>
@@ -288,6 +290,7 @@ export const measure = async (run: Run, t0: number, error?: string): Promise<Row
     deliveredStored: new Set(stored.filter((e) => t.ids.has(e.messageId)).map((e) => e.messageId)).size,
     dropped,
     warned,
+    requests: run.requests(),
     seconds: Math.round((Date.now() - t0) / 100) / 10,
     notes: run.notes,
     ...(error ? { error } : {}),
