@@ -46,6 +46,144 @@ export interface Rendered {
 
 let sheet: CSSStyleSheet | undefined
 
+type El = <K extends keyof HTMLElementTagNameMap>(tag: K, props?: Partial<HTMLElementTagNameMap[K]>, ...kids: Array<Node | string>) => HTMLElementTagNameMap[K]
+const elements = (doc: Document): El => (tag, props, ...kids) => {
+  const e = doc.createElement(tag)
+  Object.assign(e, props)
+  e.append(...kids)
+  return e
+}
+
+/** Resolved against the document's base URL as the browser would; '' unless it is http(s). */
+const safeUrl = (doc: Document, u?: string): string => {
+  try {
+    const url = new URL(u!, doc.baseURI)
+    return u && /^https?:$/.test(url.protocol) ? url.href : ''
+  } catch {
+    return ''
+  }
+}
+
+/** The host element and its shadow root, styled. */
+const shadowHost = (doc: Document, el: El) => {
+  const host = doc.createElement('onsite-offer')
+  const root = host.attachShadow({ mode: 'open' })
+  try {
+    if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS)
+    root.adoptedStyleSheets = [sheet]
+  } catch {
+    root.append(el('style', { textContent: CSS }))
+  }
+  return { host, root }
+}
+
+/** What one rendered offer shares between its parts: how it ends, and whether the shopper submitted. */
+interface Life {
+  live: boolean
+  submitted: boolean
+  end(byUser: boolean): void
+}
+
+/** The capture form: validated by the browser (and identify()'s own email rule), then thanks and the code. */
+const captureForm = (el: El, offer: Offer, h: Handlers, life: Life, code: () => HTMLElement[]) => {
+  const c = offer.content
+  const f = el('form')
+  const field = (label: string, props: Partial<HTMLInputElement>) => f.append(el('label', {}, label, el('input', props)))
+  // The browser's type=email takes "jane@localhost", which identify() then refuses: the shopper would be
+  // thanked, given the code and never identified. The pattern is identify()'s own rule.
+  field(c.labels.email, { type: 'email', name: 'email', required: true, autocomplete: 'email', pattern: EMAIL.source.slice(1, -1) })
+  if (c.form === 'email_phone') field(c.labels.phone, { type: 'tel', name: 'phone', autocomplete: 'tel' })
+  if (c.consentText) f.append(el('label', { className: 'c' }, el('input', { type: 'checkbox', name: 'email_consent' }), c.consentText))
+  f.append(el('button', { textContent: c.cta?.text || c.labels.submit }))
+  f.onsubmit = (e) => {
+    e.preventDefault()
+    // The submit button already validated; a script-triggered submit (requestSubmit) has too, but a
+    // plain dispatched event has not, so check again with the browser's own type=email rules.
+    if (!f.reportValidity()) return
+    life.submitted = true
+    const traits = formTraits(f) as OfferTraits
+    // Focus goes to the thanks (the focused button is gone), so a screen reader reads it.
+    const thanks = el('p', { textContent: c.labels.thanks, tabIndex: -1 })
+    f.replaceWith(thanks, ...code())
+    thanks.focus()
+    h.onSubmit(traits)
+  }
+  return f
+}
+
+/** The offer's content: image, title, body, then the form or the code and the CTA, and the close button. */
+const content = (doc: Document, el: El, offer: Offer, h: Handlers, life: Life, box: HTMLElement) => {
+  const { kind, content: c } = offer
+  const code = () => (c.code ? [el('p', { className: 'k', textContent: c.code })] : [])
+  const src = safeUrl(doc, c.image)
+  if (src && kind !== 'bar') box.append(el('img', { src, alt: '' }))
+  const title = el('h2', { id: 't', textContent: c.title })
+  box.append(title)
+  if (c.body) box.append(el('p', { textContent: c.body }))
+  if (c.form !== 'none') box.append(captureForm(el, offer, h, life, code))
+  else {
+    box.append(...code())
+    if (c.cta) {
+      const href = safeUrl(doc, c.cta.url)
+      const a = href ? el('a', { href, rel: 'noopener' }) : el('button')
+      a.textContent = c.cta.text
+      a.onclick = () => (h.onClick(href), life.end(false))
+      box.append(a)
+    }
+  }
+  if (kind !== 'embed') {
+    const x = el('button', { className: 'x', textContent: '×', onclick: () => life.end(true) })
+    x.setAttribute('aria-label', c.labels.close)
+    box.append(x)
+  }
+  return title
+}
+
+/** A popup's dialog: closing by Esc (cancel → close) or a press on the backdrop is a dismissal. */
+const dialog = (el: El, box: HTMLElement, life: Life) => {
+  const frame = el('dialog', {}, box)
+  frame.onclose = () => life.end(true)
+  // The dialog has no padding, so only the backdrop targets it; and only a press that also started there
+  // counts, or selecting text in the email field and releasing outside would close the popup.
+  // (Block bodies: an on* handler returning false cancels the event, which would stop every checkbox,
+  // submit button and link inside.)
+  let down: EventTarget | null = null
+  frame.onmousedown = (e) => {
+    down = e.target
+  }
+  frame.onclick = (e) => {
+    if (e.target === frame && down === frame) life.end(true)
+  }
+  return frame
+}
+
+/** Calls onSeen once the tab is visible and half the offer is in the viewport (visible tab only without IntersectionObserver); returns the stop. */
+const watchSeen = (doc: Document, frame: HTMLElement, h: Handlers, life: Life) => {
+  const IO = doc.defaultView?.IntersectionObserver
+  let inView = !IO
+  let seen = false
+  const look = () => {
+    // `seen` too: entries already queued when the observer is disconnected are still delivered.
+    if (inView && life.live && !seen && doc.visibilityState === 'visible') {
+      seen = true
+      stop()
+      h.onSeen()
+    }
+  }
+  const io = IO && new IO((es) => {
+    inView = es[es.length - 1]!.intersectionRatio >= 0.5
+    look()
+  }, { threshold: 0.5 })
+  const stop = () => {
+    io?.disconnect()
+    doc.removeEventListener('visibilitychange', look)
+  }
+  io?.observe(frame)
+  doc.addEventListener('visibilitychange', look)
+  look()
+  return stop
+}
+
 /**
  * Renders `offer` and returns its handle, or why it cannot be shown (for the `[onsite]` error and explain()):
  * an embed whose target is not on the page, a popup in a browser without <dialog>, any DOM error. `at`
@@ -54,116 +192,36 @@ let sheet: CSSStyleSheet | undefined
 export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' | 'bottom' = 'bottom'): Rendered | string => {
   let host: HTMLElement | undefined
   try {
-    const { kind, content: c } = offer
+    const kind = offer.kind
     const parent = kind === 'embed' ? doc.querySelector(offer.target || '') : doc.body
     if (!parent) return kind === 'embed' ? 'no element matches target ' + JSON.stringify(offer.target) : 'the page has no <body>'
-    const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props?: Partial<HTMLElementTagNameMap[K]>, ...kids: Array<Node | string>) => {
-      const e = doc.createElement(tag)
-      Object.assign(e, props)
-      e.append(...kids)
-      return e
-    }
-    // Resolved against the document's base URL as the browser would; '' unless it is http(s).
-    const safe = (u?: string): string => {
-      try {
-        const url = new URL(u!, doc.baseURI)
-        return u && /^https?:$/.test(url.protocol) ? url.href : ''
-      } catch {
-        return ''
-      }
-    }
+    const el = elements(doc)
     const popup = kind === 'popup'
     const box = el('div', { className: popup ? 'o' : `o ${kind} ${at}` })
-    const root = (host = doc.createElement('onsite-offer')).attachShadow({ mode: 'open' })
-    try {
-      if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS)
-      root.adoptedStyleSheets = [sheet]
-    } catch {
-      root.append(el('style', { textContent: CSS }))
-    }
-
-    let live = true
-    let submitted = false
+    const shadow = shadowHost(doc, el)
+    host = shadow.host
     let prev: Element | null = null
-    const code = () => (c.code ? [el('p', { className: 'k', textContent: c.code })] : [])
-    const end = (byUser: boolean) => {
-      if (!live) return
-      live = false
-      stop()
-      ;(frame as HTMLDialogElement).close?.()
-      host!.remove()
-      ;(prev as HTMLElement | null)?.focus?.()
-      if (byUser && !submitted) h.onDismiss()
+    let stop = () => {}
+    const life: Life = {
+      live: true,
+      submitted: false,
+      end(byUser) {
+        if (!life.live) return
+        life.live = false
+        stop()
+        ;(frame as HTMLDialogElement).close?.()
+        shadow.host.remove()
+        ;(prev as HTMLElement | null)?.focus?.()
+        if (byUser && !life.submitted) h.onDismiss()
+      },
     }
-
-    const src = safe(c.image)
-    if (src && kind !== 'bar') box.append(el('img', { src, alt: '' }))
-    const title = el('h2', { id: 't', textContent: c.title })
-    box.append(title)
-    if (c.body) box.append(el('p', { textContent: c.body }))
-    if (c.form !== 'none') {
-      const f = el('form')
-      const field = (label: string, props: Partial<HTMLInputElement>) => f.append(el('label', {}, label, el('input', props)))
-      // The browser's type=email takes "jane@localhost", which identify() then refuses: the shopper would be
-      // thanked, given the code and never identified. The pattern is identify()'s own rule.
-      field(c.labels.email, { type: 'email', name: 'email', required: true, autocomplete: 'email', pattern: EMAIL.source.slice(1, -1) })
-      if (c.form === 'email_phone') field(c.labels.phone, { type: 'tel', name: 'phone', autocomplete: 'tel' })
-      if (c.consentText) f.append(el('label', { className: 'c' }, el('input', { type: 'checkbox', name: 'email_consent' }), c.consentText))
-      f.append(el('button', { textContent: c.cta?.text || c.labels.submit }))
-      f.onsubmit = (e) => {
-        e.preventDefault()
-        // The submit button already validated; a script-triggered submit (requestSubmit) has too, but a
-        // plain dispatched event has not, so check again with the browser's own type=email rules.
-        if (!f.reportValidity()) return
-        submitted = true
-        const traits = formTraits(f) as OfferTraits
-        // Focus goes to the thanks (the focused button is gone), so a screen reader reads it.
-        const thanks = el('p', { textContent: c.labels.thanks, tabIndex: -1 })
-        f.replaceWith(thanks, ...code())
-        thanks.focus()
-        h.onSubmit(traits)
-      }
-      box.append(f)
-    } else {
-      box.append(...code())
-      if (c.cta) {
-        const href = safe(c.cta.url)
-        const a = href ? el('a', { href, rel: 'noopener' }) : el('button')
-        a.textContent = c.cta.text
-        a.onclick = () => {
-          h.onClick(href)
-          end(false)
-        }
-        box.append(a)
-      }
-    }
-    if (kind !== 'embed') {
-      const x = el('button', { className: 'x', textContent: '×', onclick: () => end(true) })
-      x.setAttribute('aria-label', c.labels.close)
-      box.append(x)
-    }
-
-    const frame = popup ? el('dialog', {}, box) : box
+    const title = content(doc, el, offer, h, life, box)
+    const frame = popup ? dialog(el, box, life) : box
     // A bar or embed is a region named by its title, as the dialog is (aria-labelledby: same name as an
     // aria-label copy of the title, one attribute fewer).
     frame.setAttribute('aria-labelledby', 't')
     if (!popup) frame.setAttribute('role', 'region')
-    if (popup) {
-      // Closing by Esc (cancel → close) or any other way not ours is a dismissal.
-      frame.onclose = () => end(true)
-      // The dialog has no padding, so only the backdrop targets it; and only a press that also started there
-      // counts, or selecting text in the email field and releasing outside would close the popup.
-      // (Block bodies: an on* handler returning false cancels the event, which would stop every checkbox,
-      // submit button and link inside.)
-      let down: EventTarget | null = null
-      frame.onmousedown = (e) => {
-        down = e.target
-      }
-      frame.onclick = (e) => {
-        if (e.target === frame && down === frame) end(true)
-      }
-    }
-    root.append(frame)
+    shadow.root.append(frame)
     parent.append(host)
     if (popup) {
       prev = doc.activeElement
@@ -173,31 +231,8 @@ export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' 
       // (tabIndex set only then: a focusable title would also be the dialog's first pick when it fits)
       if (frame.scrollHeight > frame.clientHeight) (title.tabIndex = -1), title.focus()
     }
-
-    // Seen = visible tab and half the offer in the viewport; without IntersectionObserver, visible tab only.
-    const IO = doc.defaultView?.IntersectionObserver
-    let inView = !IO
-    let seen = false
-    const look = () => {
-      // `seen` too: entries already queued when the observer is disconnected are still delivered.
-      if (inView && live && !seen && doc.visibilityState === 'visible') {
-        seen = true
-        stop()
-        h.onSeen()
-      }
-    }
-    const io = IO && new IO((es) => {
-      inView = es[es.length - 1]!.intersectionRatio >= 0.5
-      look()
-    }, { threshold: 0.5 })
-    const stop = () => {
-      io?.disconnect()
-      doc.removeEventListener('visibilitychange', look)
-    }
-    io?.observe(frame)
-    doc.addEventListener('visibilitychange', look)
-    look()
-    return { host, close: () => end(false) }
+    stop = watchSeen(doc, frame, h, life)
+    return { host, close: () => life.end(false) }
   } catch (e) {
     host?.remove()
     // "TypeError: ...showModal is not a function" says more than "rendering failed"
