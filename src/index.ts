@@ -76,7 +76,7 @@ const MAX_EARLY = 200
  * snippet's way: attribute escaping keeps shopper text out of any script body) or as its text.
  */
 const pageConfig = (): unknown => {
-  // a <script> only: a sanitizer keeps id and data-* on a div a shopper wrote (security review)
+  // a <script> only: a sanitizer keeps id and data-* on a div a shopper wrote
   const el = typeof document === 'object' ? document.querySelector('script#onsite-config') : null
   if (!el) return undefined
   try {

@@ -17,7 +17,7 @@ export const install = (onsite: Onsite): void => {
         ? prior._q.filter((c) => Array.isArray(c) && Array.isArray(c[1]))
         : []
     // Code that kept a reference to the stub (`const o = window.onsite` before the script came) calls
-    // the script from now on, instead of a queue nobody reads (QA, 2026-11-23). The stub only (it has a
+    // the script from now on, instead of a queue nobody reads. The stub only (it has a
     // queue): never a <form id="onsite"> the browser exposed as window.onsite, whose reset() would become
     // ours; and a frozen stub keeps its methods without stopping the start.
     if (Array.isArray((prior as { _q?: unknown })?._q))

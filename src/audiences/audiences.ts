@@ -26,7 +26,7 @@ export const loadAudiences = (s: AudienceSource, url: string, ttlMs: number, wai
     .then(async (res) => {
       if (!res.ok) throw new Error('HTTP ' + res.status)
       // An endpoint gone wrong must not fill localStorage (the store's own writes would then fail) or the
-      // console with one error per bad flag (security review).
+      // console with one error per bad flag.
       const body = await res.text()
       if (body.length > 65536) throw new Error('answer over 64 KB')
       const json = JSON.parse(body)

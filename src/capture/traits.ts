@@ -10,7 +10,7 @@ export const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/
 // An email inside a longer string (a URL's query or path): no URL delimiters in it; a URL-encoded @
 // (%40, or %2540 in a return_to URL inside a query) or + (%2B) counts, as form GETs and URLSearchParams
 // write them. A file name like tee@2x.png is not an email. Every quantifier is bounded (RFC 5321: 64 for the local part, 63 a label): unbounded ones
-// took seconds per call on a 16 KB query string, which anyone can put in a link (security review).
+// took seconds per call on a 16 KB query string, which anyone can put in a link.
 const EMAIL_IN = /(?:[^\s@/?&=:;,"'<>()%]|%(?!40|2540)[\da-f]{2}){1,64}(?:@|%40|%2540)[^\s@.&/?%]{1,63}(?:\.[^\s@./?&=:;,"'<>()%#]{1,63}){0,8}\.(?!(?:png|jpe?g|gif|webp|svg|avif)\b)[a-z]{2,24}\b/gi
 
 /** Trimmed and lowercased, or '' when it is not an email address. */
@@ -46,8 +46,8 @@ export const normalizePhone = (v: unknown, country: string): string => {
 // Key names, read as lowercase words (camelCase, "Shipping Phone", contact[phone], customer.phone all split):
 // one whose last words name an email (billingEmail, e-mail, email_address) or a phone (shipping_phone,
 // telephone_number, smsNumber, cell_no, homephone), but not a word that merely ends so (microphone,
-// smartphone, automobile, hotel) or one about it (email_consent, phone_type). Two QA passes on 2026-11-23
-// found leaks on one side and eaten product data on the other; test/unit/traits.test.ts holds both lists.
+// smartphone, automobile, hotel) or one about it (email_consent, phone_type). Both ways go wrong (leaks, or
+// product data eaten): test/unit/capture/traits.test.ts holds both lists.
 const words = (k: string) => k.replace(/%5[bd]/gi, '_').replace(/([a-z\d])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z\d]+/g, '_').replace(/^_|_$/g, '')
 const EMAIL_KEY = /(^|_)e_?mail(_address)?$/
 const PHONE_KEY = /((^|_)((tele)?phone|mobile|cell|sms|tel)|[a-z]phone)(_?(number|no|phone))?$/

@@ -2,7 +2,7 @@
 // `data-onsite-capture`, and the `_cio_id` of a Customer.io tracked link in the landing URL.
 import type { Traits } from './identity.ts'
 
-// Through the prototype: an input named "querySelector" or "matches" hides the form's own method (QA).
+// Through the prototype: an input named "querySelector" or "matches" hides the form's own method.
 const E = () => Element.prototype
 const field = (form: HTMLFormElement, selector: string) => E().querySelector.call(form, selector) as HTMLInputElement | null
 

@@ -5,7 +5,7 @@
 // - Fresh beats stale: an order seen here after audiences.syncedAt suppresses every suppressAfterPurchase
 //   offer whatever the synced flags say, since they predate the purchase. With no syncedAt the flags' age
 //   is unknown: an order within purchaseQuietDays suppresses them (not any order ever: a buyer of last
-//   year would never see a welcome bar again; found in QA, 2026-11-23).
+//   year would never see a welcome bar again).
 // - decide does not wait for triggers. A winner with one (delayMs, scrollPercent, exitIntent, inactivityMs)
 //   is 'waiting' and still takes the page, so a lower offer cannot flash first; the renderer shows it when
 //   the trigger fires (or records the holdout then, if `holdout`, so both groups are counted at the same

@@ -99,7 +99,7 @@ export const parseOffers = (input: unknown): { offers: Offer[]; governance: Gove
     try {
       if (!isObj(r)) throw at + ' must be an object'
       offers.push(check({
-        // history is keyed by id: "__proto__" or "constructor" would reach Object.prototype (security review)
+        // history is keyed by id: "__proto__" or "constructor" would reach Object.prototype
         id: [(v) => text(v) && !(v in {}) && !offers.some((o) => o.id === v), 'a unique non-empty string, not an Object member like "constructor"', , 1],
         kind: oneOf(['popup', 'bar', 'embed'], 0, 1),
         target: [text, 'a CSS selector', , r.kind == 'embed'],

@@ -4,7 +4,7 @@ import type { Offer } from './offers.ts'
 /**
  * Resolves once the document is parsed (install.ts waits so for a config placed after the script). A cached
  * script with the ids in a cookie can decide before the parser reaches <body> or an embed's target: the
- * popup of a second page view failed to render (found by `npm run bench`, 2026-11-23).
+ * popup of a second page view failed to render.
  */
 export const domReady = (doc: Document) =>
   new Promise((r) => (doc.readyState == 'loading' ? doc.addEventListener('DOMContentLoaded', r) : r(0)))

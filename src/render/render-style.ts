@@ -12,7 +12,7 @@
 // - The image box is fixed at 2:1 (`aspect-ratio`; Safari 15+) so its load does not shift the content.
 export const CSS =
   ':host{all:initial!important;display:block!important}' +
-  // a long word ("Sommerschlussverkaufsrabatt" at 390 px) wraps instead of widening the popup (QA)
+  // a long word ("Sommerschlussverkaufsrabatt" at 390 px) wraps instead of widening the popup
   '.o{position:relative;padding:24px;font:15px/1.4 sans-serif;color:#111;background:#fff;text-align:center;overflow-wrap:break-word}' +
   'dialog{padding:0;border:0;border-radius:8px;width:min(420px,90%);animation:a .3s}' +
   'dialog::backdrop{background:#0008}' +

@@ -22,7 +22,7 @@ export interface Spec {
 export const isObj = (v: unknown): v is Record<string, any> => typeof v == 'object' && !!v && !Array.isArray(v)
 /**
  * A copy of `v`'s own enumerable keys on a null prototype: reading `.email` or `.userId` from it never finds
- * a key a page (or an attacker's script) put on Object.prototype (security review and QA, 2026-11-23).
+ * a key a page (or an attacker's script) put on Object.prototype.
  */
 export const own = (v: unknown): Record<string, any> => Object.assign(Object.create(null), v)
 export const str = (v: unknown): v is string => typeof v == 'string'
@@ -47,7 +47,7 @@ export const strings = (): Rule => [(v) => Array.isArray(v) && v.every(str), 'an
 /** The checked copy of `raw`, named `at` in errors: every key of `spec`, from `raw` when valid. */
 export const check = (spec: Spec, raw: unknown, at: string): any => {
   // own keys only: a key someone put on Object.prototype (a polluted merge on the store's page) must not
-  // become a config value, such as an apiHost that sends every call elsewhere (security review)
+  // become a config value, such as an apiHost that sends every call elsewhere
   const r = isObj(raw) ? own(raw) : {}
   const out: any = {}
   const name = (k: string) => at + '.' + (/^\w+$/.test(k) ? k : JSON.stringify(k))

@@ -10,7 +10,7 @@ export const setVerbose = (on: boolean): void => {
 const out = (level: Level, msg: string): void => {
   try {
     // shopper or page text inside a message (an event name, an exception's text) may hold line breaks
-    // or be 40 KB long: one line, errors and warnings cut at 2000 characters (QA, 2026-11-23); debug lines
+    // or be 40 KB long: one line, errors and warnings cut at 2000 characters; debug lines
     // (asked for) are whole, or a decision over many offers would lose its end
     const line = ('[onsite] ' + msg).replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ')
     console[level](level == 'info' ? line : line.slice(0, 2000))
