@@ -87,124 +87,130 @@ const pageConfig = (): unknown => {
   }
 }
 
+/** What one onsite knows before and after its core starts. */
+interface State {
+  addons: readonly Addon[]
+  core?: Core | undefined
+  config?: Config | undefined
+  raw: Record<string, unknown>
+  consent: ConsentState
+  /** init refused the config, or ran already */
+  stopped: boolean
+  /** consent() was called before init: it wins over the config */
+  asked: boolean
+  /** the time of the call being replayed */
+  at?: number | undefined
+  /** Before init and while consent is pending, calls wait here, in memory only, with their time. */
+  early: QueuedCall[]
+  full: boolean
+}
+
+const when = (s: State) => s.at ?? Date.now()
+
+/** Runs calls with the time they were made, so replayed calls keep their original timestamps. */
+const replay = (s: State, calls: QueuedCall[]) => {
+  for (const [method, args, t] of calls) {
+    s.at = t
+    try {
+      run(s, method, args)
+    } finally {
+      s.at = undefined
+    }
+  }
+}
+
+const run = (s: State, method: string, args: unknown[]): unknown => {
+  try {
+    if (method === 'init') return init(s, args[0])
+    if (method === 'consent') return setConsent(s, args[0])
+    if (!['page', 'track', 'identify', 'reset', 'flush'].includes(method)) return error(`onsite.${method} is not a function of onsite ${VERSION}`)
+    if (s.core) return (s.core[method as keyof Core] as (...a: unknown[]) => unknown)(...args)
+    if (method === 'flush') return begin(s)?.flush() ?? Promise.resolve()
+    if (s.stopped) return undefined
+    if (s.config && s.consent === 'denied') return debug(`${method} discarded: consent denied`)
+    if (s.early.length < MAX_EARLY) s.early.push([method, args, when(s)])
+    else if (!s.full) (s.full = true), error(`more than ${MAX_EARLY} calls before init() or consent: later ones are dropped`)
+    return undefined
+  } catch (e) {
+    // Never throw into the store's page.
+    error(`${method} failed: ${(e as Error)?.message ?? e}`)
+    return method === 'flush' ? Promise.resolve() : undefined
+  }
+}
+
+const begin = (s: State): Core | undefined => {
+  if (!s.core && s.config && s.consent === 'granted') {
+    s.core = start(window, s.config, () => when(s), s.raw, s.addons)
+    replay(s, s.early.splice(0))
+  }
+  return s.core
+}
+
+const setConsent = (s: State, state: unknown) => {
+  if (!CONSENT_STATES.includes(state as string)) return error(`consent(state): state must be "granted", "pending" or "denied", got ${JSON.stringify(state)}`)
+  s.consent = state as ConsentState
+  s.asked = true
+  if (!s.config) return
+  if (s.consent === 'granted' && !s.core) {
+    // Storage, cookies and IndexedDB are first touched in a task of their own, after init() has
+    // returned: the calls made meanwhile wait in `early` with their time. A page that goes away first,
+    // or code asking for the anonymous id, starts it at once (the core's own pagehide listener would be
+    // added too late to hear this pagehide).
+    setTimeout(() => begin(s))
+    window.addEventListener('pagehide', () => s.core || begin(s)?.leave())
+  } else if (s.consent === 'denied') {
+    s.early.length = 0
+    const c = s.core
+    s.core = undefined
+    // A core of this page holds the databases open: it empties them; otherwise they are deleted.
+    void c?.stop()
+    wipeStorage(window, createCookies(document, location.hostname, location.protocol === 'https:').del, !c)
+  }
+}
+
+const init = (s: State, input?: unknown) => {
+  if (s.config || s.stopped) return error('init was called twice; the first config stays in force')
+  if (typeof window !== 'object') return error('init needs a browser window')
+  const given = input === undefined ? pageConfig() : input
+  const parsed = parseConfig(given, location.href, [...OFFER_KEYS, 'shopify'], !!shopifyOf(window))
+  if (!parsed) {
+    s.stopped = true
+    s.early.length = 0
+    return
+  }
+  const config = (s.config = parsed)
+  // own keys only, as check() reads them (show.ts and the add-ons read this copy)
+  s.raw = own(given)
+  setVerbose(config.debug || /[?&]onsite_debug=1/.test(location.search))
+  // From init, not from consent: a form submitted while consent is pending is an identify that waits in
+  // memory like any other call (and is discarded if consent is denied).
+  watchCaptureForms(document, (traits) => run(s, 'identify', [traits]))
+  const state = s.asked ? s.consent : config.consent
+  if (state === 'shopify') followShopify(window, (c) => setConsent(s, c))
+  else setConsent(s, state)
+}
+
 /** `addons`: what a build adds beside the core (the Shopify build passes its cart capture). */
 export const createOnsite = (addons: readonly Addon[] = []): Onsite => {
-  let core: Core | undefined
-  let config: Config | undefined
-  let raw: Record<string, unknown> = {}
-  let consent: ConsentState = 'pending'
-  let stopped = false
-  let at: number | undefined
-  let full = false
-  let asked = false
-  const early: QueuedCall[] = []
-  const when = () => at ?? Date.now()
-
-  /** Runs a call with the time it was made, so replayed calls keep their original timestamps. */
-  const replay = (calls: QueuedCall[]) => {
-    for (const [method, args, t] of calls) {
-      at = t
-      try {
-        run(method, args)
-      } finally {
-        at = undefined
-      }
-    }
-  }
-
-  const run = (method: string, args: unknown[]): unknown => {
-    try {
-      if (method === 'init') return init(args[0])
-      if (method === 'consent') return setConsent(args[0])
-      if (!['page', 'track', 'identify', 'reset', 'flush'].includes(method)) return error(`onsite.${method} is not a function of onsite ${VERSION}`)
-      if (!core) {
-        if (method === 'flush') return begin()?.flush() ?? Promise.resolve()
-        if (stopped) return undefined
-        if (config && consent === 'denied') return debug(`${method} discarded: consent denied`)
-        // Before init and while consent is pending, calls wait here, in memory only.
-        if (early.length < MAX_EARLY) early.push([method, args, when()])
-        else if (!full) (full = true), error(`more than ${MAX_EARLY} calls before init() or consent: later ones are dropped`)
-        return undefined
-      }
-      return (core[method as keyof Core] as (...a: unknown[]) => unknown)(...args)
-    } catch (e) {
-      // Never throw into the store's page.
-      error(`${method} failed: ${(e as Error)?.message ?? e}`)
-      return method === 'flush' ? Promise.resolve() : undefined
-    }
-  }
-
-  const setConsent = (state: unknown) => {
-    if (!CONSENT_STATES.includes(state as string)) return error(`consent(state): state must be "granted", "pending" or "denied", got ${JSON.stringify(state)}`)
-    consent = state as ConsentState
-    asked = true
-    if (!config) return
-    if (consent === 'granted' && !core) {
-      // Storage, cookies and IndexedDB are first touched in a task of their own, after init() has
-      // returned: the calls made meanwhile wait in `early` with their time. A page that goes away first,
-      // or code asking for the anonymous id, starts it at once.
-      setTimeout(begin)
-      window.addEventListener('pagehide', leaving)
-    } else if (consent === 'denied') {
-      early.length = 0
-      const c = core
-      core = undefined
-      // A core of this page holds the databases open: it empties them; otherwise they are deleted.
-      void c?.stop()
-      wipeStorage(window, createCookies(document, location.hostname, location.protocol === 'https:').del, !c)
-    }
-  }
-
-  const begin = (): Core | undefined => {
-    if (!core && config && consent === 'granted') {
-      core = start(window, config, when, raw, addons)
-      replay(early.splice(0))
-    }
-    return core
-  }
-  const leaving = () => {
-    // started by this event: the core's own pagehide listener was added too late to hear it
-    if (!core) begin()?.leave()
-  }
-
-  const init = (input?: unknown) => {
-    if (config || stopped) return error('init was called twice; the first config stays in force')
-    if (typeof window !== 'object') return error('init needs a browser window')
-    const given = input === undefined ? pageConfig() : input
-    const parsed = parseConfig(given, location.href, [...OFFER_KEYS, 'shopify'], !!shopifyOf(window))
-    if (!parsed) {
-      stopped = true
-      early.length = 0
-      return
-    }
-    config = parsed
-    // own keys only, as check() reads them (show.ts and the add-ons read this copy)
-    raw = own(given)
-    setVerbose(config.debug || /[?&]onsite_debug=1/.test(location.search))
-    // From init, not from consent: a form submitted while consent is pending is an identify that waits in
-    // memory like any other call (and is discarded if consent is denied).
-    watchCaptureForms(document, (traits) => run('identify', [traits]))
-    const w = window as unknown as { onsite?: unknown }
-    if (!w.onsite || !(w.onsite as Onsite).version) w.onsite = api
-    // A consent() call made before init() wins over the config.
-    const state = asked ? consent : config.consent
-    if (state === 'shopify') followShopify(window, setConsent)
-    else setConsent(state)
-  }
-
+  const s: State = { addons, raw: {}, consent: 'pending', stopped: false, asked: false, early: [], full: false }
+  const call = (method: string) => (...a: unknown[]) => void run(s, method, a)
   const api: Onsite = {
-    init: (config) => void run('init', [config]),
-    page: (...a) => void run('page', a),
-    track: (...a) => void run('track', a),
-    identify: (...a) => void run('identify', a),
-    reset: () => void run('reset', []),
-    flush: () => run('flush', []) as Promise<void>,
-    anonymousId: () => begin()?.anonymousId() ?? '',
-    consent: (state) => void run('consent', [state]),
-    explain: () => begin()?.explain(),
+    init: (config) => {
+      run(s, 'init', [config])
+      const w = window as unknown as { onsite?: unknown }
+      if (s.config && (!w.onsite || !(w.onsite as Onsite).version)) w.onsite = api
+    },
+    page: call('page'),
+    track: call('track'),
+    identify: call('identify'),
+    reset: call('reset'),
+    flush: () => run(s, 'flush', []) as Promise<void>,
+    anonymousId: () => begin(s)?.anonymousId() ?? '',
+    consent: call('consent'),
+    explain: () => begin(s)?.explain(),
     version: VERSION,
   }
-  Object.defineProperties(api, { _replay: { value: replay }, _inited: { get: () => !!config || stopped } })
+  Object.defineProperties(api, { _replay: { value: (q: QueuedCall[]) => replay(s, q) }, _inited: { get: () => !!s.config || s.stopped } })
   return api
 }
 
