@@ -15,8 +15,6 @@ export interface KV {
   clear(): Promise<void>
   /** Writes to localStorage synchronously (pagehide cannot wait for IndexedDB); false when it refused. */
   spill(key: string, value: unknown): boolean
-  /** Whether any tier outlives the page. */
-  durable: boolean
 }
 
 interface Tier {
@@ -182,7 +180,6 @@ export const createKV = (name: string, b: Backends): KV => {
         return false
       }
     },
-    durable: tiers.length > 1,
   }
   return kv
 }

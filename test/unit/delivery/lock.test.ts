@@ -136,4 +136,23 @@ describe('createLeases', () => {
     const quota = createLeases(full, now)
     expect(() => quota.take(['y'], 1000)).not.toThrow()
   })
+
+  it('does not trust an expiry further away than maxMs: it was written by a clock since set back', () => {
+    const ls = new MemStorage()
+    let t = 1_000_000
+    const leases = createLeases(ls, () => t, 'onsite:leases', 30_000)
+    leases.take(['a'], 20_000)
+    expect(ids(leases)).toEqual(new Set(['a']))
+    t -= 2 * 3600_000 // the clock goes back 2 h: the lease now looks 2 h away
+    expect(ids(leases)).toEqual(new Set())
+  })
+
+  it('keeps at most `cap` ids, the ones that expire last', () => {
+    const ls = new MemStorage()
+    let t = 0
+    const receipts = createLeases(ls, () => t, 'onsite:sent', Infinity, 3)
+    for (const id of ['a', 'b', 'c', 'd']) (t += 10), receipts.take([id], 1000)
+    expect(ids(receipts)).toEqual(new Set(['b', 'c', 'd']))
+  })
 })
+

@@ -302,3 +302,24 @@ describe('KV.del reports a delete that did not happen', () => {
     await expect(kv.del(['old'])).rejects.toThrow('delete failed')
   })
 })
+
+describe('createKV: what outlives the page', () => {
+  it('set() says whether storage that outlives the page took the value', async () => {
+    const ls = new MemStorage()
+    expect(await createKV('q', { localStorage: ls }).set('a', 1)).toBe(true)
+    ls.failWrite = () => true
+    expect(await createKV('q2', { localStorage: ls }).set('b', 1)).toBe(false)
+    expect(await createKV('q3', {}).set('c', 1)).toBe(false)
+  })
+
+  it('spill() writes to localStorage synchronously, and says when it could not', () => {
+    const ls = new MemStorage()
+    const kv = createKV('q', { localStorage: ls })
+    expect(kv.spill('a', { call: 1 })).toBe(true)
+    expect(ls.getItem('onsite:q:a')).toBe('{"call":1}')
+    ls.failWrite = () => true
+    expect(kv.spill('b', 1)).toBe(false)
+    expect(createKV('q', {}).spill('c', 1)).toBe(false)
+  })
+})
+
