@@ -2,6 +2,7 @@
 // a fresh browser context per measurement (a first visit). Prints a markdown table of medians and ratios.
 // A number is printed only for calls the collector really stored; anything else is an error row.
 import { existsSync, readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import type { BrowserContext, Page, Request } from 'playwright'
@@ -18,8 +19,8 @@ const LIBS: readonly Lib[] = ['onsite', 'peer']
 /** Metrics measured per run, in table order. */
 const METRICS = {
   eval: 'script parse + evaluate + start-up from page config (inline script)',
-  init: 'init call, synchronous (`onsite.init(config)` / `AnalyticsBrowser.load(...)`)',
-  cold: 'init call + `track()` at once → `fetch()` of that call (first visit)',
+  init: 'init call alone, its synchronous part (`onsite.init(config)`; Customer.io: `AnalyticsBrowser.load({ writeKey, cdnURL })`, UMD build)',
+  cold: 'init call + `track()` in the same task → `fetch()` of that call (first visit; Customer.io fetches its settings first)',
   warm: '`track()` → `fetch()` of that call (library ready, idle)',
   net: '`track()` → request start in the browser network stack (library ready)',
   warm1: '`track()` → `fetch()`, onsite with `flushAt: 1` (Customer.io: as above, it sends each call at once)',
@@ -154,7 +155,8 @@ async function arrived(stack: Stack, id: string): Promise<boolean> {
   return false
 }
 
-type Sample = Partial<Record<Metric, number>> & { problems: string[] }
+/** calib: a fixed JS loop timed in the page after the measurements, to show the machine's speed and throttle. */
+type Sample = Partial<Record<Metric, number>> & { problems: string[]; calib?: number }
 
 /** Runs `fn` in a fresh context and closes it; what went wrong around it goes to the sample's problems. */
 async function inFresh(stack: Stack, p: Pages, rate: number, s: Sample, fn: (c: Ctx) => Promise<void>): Promise<void> {
@@ -207,6 +209,12 @@ async function runOnce(stack: Stack, p: Pages, lib: Lib, rate: number, run: stri
     await c.page.goto(p.eval[lib])
     s.eval = await c.page.evaluate(() => (window as any).t1 - (window as any).t0)
     await warmTrack(stack, c, lib, `${run}-warm`, s, 'warm', 'net')
+    s.calib = await c.page.evaluate(() => {
+      const t = performance.now()
+      let x = 0
+      for (let i = 0; i < 1e7; i++) x += i % 7
+      return performance.now() - t + (x < 0 ? 1 : 0)
+    })
   })
   if (lib === 'onsite')
     await inFresh(stack, p, rate, s, async (c) => {
@@ -262,6 +270,7 @@ export async function compare(stack: Stack, { runs, rates }: CompareOptions): Pr
     const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`
     const results: Record<number, Record<Lib, Sample[]>> = {}
     const t = Date.now()
+    const load0 = loadavg().map((x) => x.toFixed(1)).join(' ')
     for (const rate of rates) {
       const r = (results[rate] = { onsite: [], peer: [] } as Record<Lib, Sample[]>)
       for (let i = 0; i < runs; i++) {
@@ -306,7 +315,12 @@ export async function compare(stack: Stack, { runs, rates }: CompareOptions): Pr
     // the assertion behind every number: the measured calls are in the collector
     const stored = (lib: Lib) => stack.collector.events().filter((e) => String((e.properties as Record<string, unknown> | undefined)?.bench_run ?? '').startsWith(`${lib}-`)).length
     const expected = { onsite: 3 * runs * rates.length, peer: 2 * runs * rates.length }
+    const calib = rates.map((rate) => {
+      const xs = LIBS.flatMap((lib) => results[rate]![lib].map((s) => s.calib).filter((x): x is number => x !== undefined))
+      return `${ms(median(xs))} at ${rate}x`
+    })
     say('')
+    say(`Machine check: a fixed JS loop (1e7 iterations) took ${calib.join(', ')} (median over the runs); load average ${load0} before, ${loadavg().map((x) => x.toFixed(1)).join(' ')} after.`)
     say(`Measured calls stored by the collector: onsite ${stored('onsite')}/${expected.onsite}, Customer.io ${stored('peer')}/${expected.peer} (a number above counts only stored calls).`)
     say(`Customer.io UMD build of the npm API (\`dist/umd/index.js\`, used for the init rows): ${kb(files.umd.raw)} raw, ${kb(files.umd.gz)} gzip.`)
     say(`CDN requests seen: ${served.join(', ')}`)
