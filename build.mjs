@@ -2,7 +2,7 @@
 // collector and demo server. Prints raw and gzip size per file; `--check` fails past the budgets.
 import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -12,17 +12,22 @@ const args = new Set(process.argv.slice(2))
 const quiet = args.has('--quiet')
 
 /**
- * gzip bytes per built browser file: ceilings with room for the next fix, so a fix never has to raise them;
- * lower them with every cut, raise them only with the reason in the commit. The 12 KB target for
- * dist/onsite.js is not met: `npm run size` shows where the bytes go.
+ * gzip bytes per built browser file: ceilings about 5% above the build, so the next fix does not have to
+ * raise them; lower them with every cut, raise them only with the reason in the commit. Not met: the issue's
+ * 10 KB target for the core (dist/onsite.js, 14.0 KB: `npm run size` shows where the bytes go).
  */
 export const BUDGETS = {
-  'dist/onsite.js': 18232,
-  'dist/onsite.mjs': 18000,
-  'dist/shopify/onsite.js': 21080,
+  // the core: capture, identity, consent, delivery; loads dist/onsite-offers.js on pages with offers
+  'dist/onsite.js': 14700,
+  // the offers (decide, render, styles, forms, Wisepops); dist/shopify/onsite-offers.js is the same file
+  'dist/onsite-offers.js': 9000,
+  // the npm build, offers included (a bundler can split them at their import())
+  'dist/onsite.mjs': 21800,
+  // the core plus the cart capture
+  'dist/shopify/onsite.js': 17900,
   // The checkout pixel: about half of it is the storefront's own config, validation, PII scrub and
   // transport modules, reused so both send the same calls.
-  'dist/shopify-pixel.js': 6864,
+  'dist/shopify-pixel.js': 7700,
 }
 
 // Safari 14 / Chrome 91 / Firefox 80: optional chaining ships untranspiled (esbuild lowers it below Chrome 91
@@ -57,6 +62,8 @@ async function main() {
   await Promise.all([
     squeeze({ ...browser, entryPoints: ['src/global.ts'], outfile: 'dist/onsite.js', format: 'iife' }),
     squeeze({ ...browser, entryPoints: ['src/index.ts'], outfile: 'dist/onsite.mjs', format: 'esm' }),
+    // The offers, loaded by the two script-tag builds from next to their own URL (src/offers/load.ts).
+    squeeze({ ...browser, entryPoints: ['src/offers/chunk.ts'], outfile: 'dist/onsite-offers.js', format: 'iife' }),
     // The Shopify build: the same plus the cart capture; the theme snippet loads it (shopify/README.md).
     squeeze({ ...browser, entryPoints: ['src/global-shopify.ts'], outfile: 'dist/shopify/onsite.js', format: 'iife' }),
     // The Shopify checkout pixel: pasted as a custom pixel, it defines onsitePixel() (see src/shopify-pixel.ts).
@@ -66,6 +73,8 @@ async function main() {
       outdir: 'dist', outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', packages: 'external', target: 'node20', sourcemap: true, logLevel: 'warning',
     }),
   ])
+  // the Shopify build's offers: the same file, uploaded beside dist/shopify/onsite.js
+  for (const ext of ['', '.map']) copyFileSync('dist/onsite-offers.js' + ext, 'dist/shopify/onsite-offers.js' + ext)
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', 'src/index.ts', '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types',
     '--strict', '--target', 'es2020', '--module', 'esnext', '--moduleResolution', 'bundler', '--allowImportingTsExtensions', '--skipLibCheck', '--lib', 'es2022,dom'], { stdio: 'inherit' })
   // tsc keeps the sources' './x.ts' specifiers in declarations; './x.js' is what every moduleResolution of a
@@ -76,7 +85,7 @@ async function main() {
   }
 
   let over = 0
-  for (const file of ['dist/onsite.js', 'dist/onsite.mjs', 'dist/shopify/onsite.js', 'dist/shopify-pixel.js', 'dist/collector.mjs', 'dist/demo-server.mjs']) {
+  for (const file of ['dist/onsite.js', 'dist/onsite-offers.js', 'dist/onsite.mjs', 'dist/shopify/onsite.js', 'dist/shopify-pixel.js', 'dist/collector.mjs', 'dist/demo-server.mjs']) {
     const raw = readFileSync(file)
     const gz = gzipSync(raw, { level: 9 }).length
     const budget = BUDGETS[file]

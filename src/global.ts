@@ -1,5 +1,6 @@
-// Entry of the script-tag build, dist/onsite.js.
-import { onsite } from './index.ts'
+// Entry of the script-tag build, dist/onsite.js; the offers come as dist/onsite-offers.js, next to it.
+import { createOnsite } from './index.ts'
 import { install } from './install.ts'
+import { chunkLoader } from './offers/load.ts'
 
-install(onsite)
+install(createOnsite([], chunkLoader('onsite-offers.js')))

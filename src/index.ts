@@ -7,7 +7,9 @@ import { createCookies } from './identity/cookie.ts'
 import { debug, error, setVerbose } from './util/log.ts'
 import { start, type Addon, type Core } from './onsite.ts'
 import type { OfferConfig } from './offers/offers.ts'
-import { OFFER_KEYS, type Explained } from './offers/show.ts'
+import type { Explained } from './offers/decide.ts'
+import type { OffersLoader } from './offers/load.ts'
+import { OFFER_KEYS } from './offers/page.ts'
 import { VERSION } from './version.ts'
 
 export type Method = 'init' | 'page' | 'track' | 'identify' | 'reset' | 'flush' | 'consent'
@@ -90,6 +92,7 @@ const pageConfig = (): unknown => {
 /** What one onsite knows before and after its core starts. */
 interface State {
   addons: readonly Addon[]
+  loadOffers: OffersLoader
   core?: Core | undefined
   config?: Config | undefined
   raw: Record<string, unknown>
@@ -140,7 +143,7 @@ const run = (s: State, method: string, args: unknown[]): unknown => {
 
 const begin = (s: State): Core | undefined => {
   if (!s.core && s.config && s.consent === 'granted') {
-    s.core = start(window, s.config, () => when(s), s.raw, s.addons)
+    s.core = start(window, s.config, () => when(s), s.raw, s.addons, s.loadOffers)
     replay(s, s.early.splice(0))
   }
   return s.core
@@ -190,9 +193,12 @@ const init = (s: State, input?: unknown) => {
   else setConsent(s, state)
 }
 
-/** `addons`: what a build adds beside the core (the Shopify build passes its cart capture). */
-export const createOnsite = (addons: readonly Addon[] = []): Onsite => {
-  const s: State = { addons, raw: {}, consent: 'pending', stopped: false, asked: false, early: [], full: false }
+/**
+ * `addons`: what a build adds beside the core (the Shopify build passes its cart capture); `loadOffers`: how
+ * the offers arrive (the script-tag builds fetch them as a second file, load.ts).
+ */
+export const createOnsite = (addons: readonly Addon[], loadOffers: OffersLoader): Onsite => {
+  const s: State = { addons, loadOffers, raw: {}, consent: 'pending', stopped: false, asked: false, early: [], full: false }
   const call = (method: string) => (...a: unknown[]) => void run(s, method, a)
   const api: Onsite = {
     init: (config) => {
@@ -214,6 +220,10 @@ export const createOnsite = (addons: readonly Addon[] = []): Onsite => {
   return api
 }
 
-/** The one onsite of this page. Importing it does nothing until `onsite.init()`. */
-export const onsite: Onsite = /* @__PURE__ */ createOnsite()
+/**
+ * The one onsite of this page. Importing it does nothing until `onsite.init()`. The offers are part of
+ * this module graph (a bundler keeps them in the bundle, or splits them at the import()).
+ */
+export const bundledOffers: OffersLoader = () => import('./offers/show.ts').then((m) => m.startOffers)
+export const onsite: Onsite = /* @__PURE__ */ createOnsite([], bundledOffers)
 export default onsite

@@ -15,7 +15,7 @@ import type { IdentifyInput } from './identity/identify.ts'
 import { createIdentity, type Identity, type Traits } from './identity/identity.ts'
 import { createSession, type Sessions } from './identity/session.ts'
 import { createHistory, type HistoryStore } from './offers/history.ts'
-import { startOffers } from './offers/show.ts'
+import type { OffersLoader, StartOffers } from './offers/load.ts'
 import { isObj } from './util/check.ts'
 import { newId } from './util/id.ts'
 import { error, warn } from './util/log.ts'
@@ -72,7 +72,7 @@ interface OfferDeps {
 }
 
 /** Starts the offers once the ids are settled; a bad offers config reports and starts none. */
-const pageOffers = ({ w, ls, config, raw, cookies, history, identity, sessions, track, identify }: OfferDeps) => {
+const pageOffers = (startOffers: StartOffers, { w, ls, config, raw, cookies, history, identity, sessions, track, identify }: OfferDeps) => {
   // Shopify's checkout runs no theme script: the checkout pixel leaves the order time in this cookie so
   // offers here learn of the purchase before any audience sync does ("fresh beats stale").
   const order = +cookies.get(ORDER_COOKIE)
@@ -121,8 +121,15 @@ const startAddons = (w: Window, raw: Record<string, unknown>, addons: readonly A
   })
 }
 
-/** Starts everything for one page. `when()` is the time the shopper acted (replayed calls keep theirs). */
-export const start = (w: Window, config: Config, when: () => number, raw: Record<string, unknown> = {}, addons: readonly Addon[] = []) => {
+/** A config with offers (an empty list has none; a bad value gets its error from the offers). */
+const hasOffers = (raw: Record<string, unknown>) => raw.offers !== undefined && !(Array.isArray(raw.offers) && !raw.offers.length)
+
+/**
+ * Starts everything for one page. `when()` is the time the shopper acted (replayed calls keep theirs);
+ * `loadOffers` brings the offers, asked for at once, so they load while the ids are read.
+ */
+export const start = (w: Window, config: Config, when: () => number, raw: Record<string, unknown>, addons: readonly Addon[], loadOffers: OffersLoader) => {
+  const chunk = hasOffers(raw) ? loadOffers() : undefined
   const backends = browserBackends(w)
   const ls = backends.localStorage
   const cookies = createCookies(w.document, w.location.hostname, w.location.protocol === 'https:')
@@ -139,10 +146,13 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
   const emit = createEmitter({ w, when, newId, identity, sessions, later, add: delivery.add, stopped: () => stopped })
   const identify = createIdentify(emit, identity, sessions, config.identifyBy)
   identifyFromPage(w, config, identify)
-  let offers: ReturnType<typeof startOffers>
+  let offers: ReturnType<StartOffers>
   const track = (event: string, props: Record<string, unknown>) => core.track(event, props)
-  // consent withdrawn while the ids were read: no offer, and nothing written after the wipe
-  void ready.then(() => stopped || (offers = pageOffers({ w, ls, config, raw, cookies, history, identity, sessions, track, identify })))
+  // consent withdrawn while the ids were read or the offers loaded: no offer, and nothing written after the wipe
+  const offersDeps = { w, ls, config, raw, cookies, history, identity, sessions, track, identify }
+  void chunk
+    ?.then(async (startOffers) => (await ready, stopped || (offers = pageOffers(startOffers, offersDeps))))
+    .catch((e) => error('offers not started: ' + e))
   const observe = (event: string) => (history.observe(event, when()), offers?.observe(event))
   const core = {
     ...calls(w, config, emit, identify, observe),

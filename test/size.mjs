@@ -1,4 +1,5 @@
-// `npm run size`: where the bytes of dist/onsite.js go, and what it would weigh without some of its parts.
+// `npm run size`: where the bytes of dist/onsite.js (the core) and dist/onsite-offers.js (the offers it loads
+// on pages with offers) go, and what each would weigh without some of its parts.
 // Same esbuild + terser options as build.mjs; every row is a real build, gzip -9 like the budgets. The
 // counterfactual rows answer "what would it take to reach the 12 KB target" with numbers, not guesses.
 import { build } from 'esbuild'
@@ -8,7 +9,6 @@ import { minify } from 'terser'
 import ts from 'typescript'
 import { browser, terserOptions } from '../build.mjs'
 
-const ENTRY = 'src/global.ts'
 
 // Stand-ins with the same exports and no behaviour: the offer still decides and counts, nothing renders.
 const STUBS = {
@@ -29,7 +29,7 @@ const silence = (path, src) => {
   return cuts.sort((a, b) => b[0] - a[0]).reduce((s, [from, to]) => s.slice(0, from) + "''" + s.slice(to), src)
 }
 
-const variant = async ({ stub = false, quiet = false } = {}) => {
+const variant = async (entry, { stub = false, quiet = false } = {}) => {
   const plugin = {
     name: 'variant',
     setup(b) {
@@ -41,25 +41,37 @@ const variant = async ({ stub = false, quiet = false } = {}) => {
       })
     },
   }
-  const r = await build({ ...browser, sourcemap: false, entryPoints: [ENTRY], write: false, metafile: true, format: 'iife', outfile: 'x.js', plugins: [plugin] })
+  const r = await build({ ...browser, sourcemap: false, entryPoints: [entry], write: false, metafile: true, format: 'iife', outfile: 'x.js', plugins: [plugin] })
   const code = (await minify(r.outputFiles[0].text, terserOptions())).code
   return { gz: gzipSync(code, { level: 9 }).length, raw: code.length, meta: r.metafile }
 }
 
 const kb = (n) => (n / 1000).toFixed(1) + ' KB'
-const full = await variant()
-console.log(`dist/onsite.js (${ENTRY}): ${kb(full.raw)} raw, ${full.gz} B gzip (build.mjs counts its sourceMappingURL line too, ~26 B more)\n`)
-console.log('minified bytes per module, before terser (gzip works on the whole file, so shares are approximate):')
-const inputs = Object.values(full.meta.outputs)[0].inputs
-const total = Object.values(inputs).reduce((s, i) => s + i.bytesInOutput, 0)
-for (const [file, { bytesInOutput: n }] of Object.entries(inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)) {
-  if (n) console.log(`  ${String(n).padStart(6)} B  ${((100 * n) / total).toFixed(1).padStart(4)}%  ${file}`)
+
+/** Per-module bytes of one file, then its what-if builds (the stubs only exist in the offers). */
+const report = async (file, entry, stubbed) => {
+  const full = await variant(entry)
+  console.log(`${file} (${entry}): ${kb(full.raw)} raw, ${full.gz} B gzip (build.mjs counts its sourceMappingURL line too, ~30 B more)\n`)
+  console.log('minified bytes per module, before terser (gzip works on the whole file, so shares are approximate):')
+  const inputs = Object.values(full.meta.outputs)[0].inputs
+  const total = Object.values(inputs).reduce((s, i) => s + i.bytesInOutput, 0)
+  for (const [name, { bytesInOutput: n }] of Object.entries(inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)) {
+    if (n) console.log(`  ${String(n).padStart(6)} B  ${((100 * n) / total).toFixed(1).padStart(4)}%  ${name}`)
+  }
+  console.log(`\nwhat-if builds of ${file} (gzip -9):`)
+  const rows = [
+    ['as built', full],
+    ['without console message texts', await variant(entry, { quiet: true })],
+    ...(stubbed
+      ? [
+          ['without the renderer and the Wisepops bridge', await variant(entry, { stub: true })],
+          ['without both', await variant(entry, { stub: true, quiet: true })],
+        ]
+      : []),
+  ]
+  for (const [what, v] of rows) console.log(`  ${String(v.gz).padStart(6)} B  ${(v.gz - full.gz).toString().padStart(6)} B  ${what}`)
+  console.log('')
 }
-console.log('\nwhat-if builds (gzip -9):')
-const rows = [
-  ['as built', full],
-  ['without console message texts', await variant({ quiet: true })],
-  ['without the renderer and the Wisepops bridge', await variant({ stub: true })],
-  ['without both', await variant({ stub: true, quiet: true })],
-]
-for (const [what, v] of rows) console.log(`  ${String(v.gz).padStart(6)} B  ${(v.gz - full.gz).toString().padStart(6)} B  ${what}`)
+
+await report('dist/onsite.js', 'src/global.ts', false)
+await report('dist/onsite-offers.js', 'src/offers/chunk.ts', true)

@@ -13,18 +13,11 @@ import { wisepopsHandover } from './handover.ts'
 import type { OfferAct } from './history.ts'
 import { parseAudiences, parseOffers, type Offer } from './offers.ts'
 import { explain, record, type OfferProps, type OfferState, type ShowDeps } from './state.ts'
+import { pageType } from './page.ts'
 import { appear, arm, domReady } from './wait.ts'
 
-/** Config keys read here, beside the core's. */
-export const OFFER_KEYS = ['offers', 'governance', 'audiences', 'audiencesUrl', 'audiencesWaitMs', 'audiencesTtlMs', 'pageType', 'wisepops']
-
+export { OFFER_KEYS, pageType } from './page.ts'
 export type { Explained, ShowDeps }
-
-/** The store says what the page is (the Shopify snippet renders its template); otherwise the path tells. */
-export const pageType = (path: string, given: unknown): string =>
-  typeof given === 'string' && given
-    ? given
-    : path === '/' ? 'home' : (/^\/(products|collections|cart|search|blogs|pages|account)\b/.exec(path)?.[1]?.replace(/s$/, '') ?? 'other')
 
 const failed = (e: unknown) => error('offers failed: ' + e)
 

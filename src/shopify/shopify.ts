@@ -5,7 +5,7 @@ import { isObj } from '../util/check.ts'
 import { watchShopifyCart } from './cart.ts'
 import { error } from '../util/log.ts'
 import type { Addon } from '../onsite.ts'
-import { pageType } from '../offers/show.ts'
+import { pageType } from '../offers/page.ts'
 
 export const shopifyCart: Addon = (w, raw, track) => {
   const shop = raw.shopify

@@ -29,6 +29,18 @@ const waitExplained = (page: Page) => page.waitForFunction(() => (window as any)
 const dialogOpen = (page: Page) => page.evaluate(() => !!document.querySelector('onsite-offer')?.shadowRoot?.querySelector('dialog[open]'))
 
 describe('offers in Chromium', () => {
+  it('the offers file is fetched from next to onsite.js only on a page whose config has offers, once', async () => {
+    const fetched: string[] = []
+    suite.ctx.on('request', (r) => r.url().includes('onsite-offers') && fetched.push(new URL(r.url()).pathname))
+    const plain = await suite.open('/products/none', loaderPage({ config: config({ offers: undefined }) }))
+    await plain.evaluate(() => (window as any).onsite.track('Product Viewed', { product_id: 'p' }))
+    await waitFor(async () => (await collectorEvents(suite.stack.collectorUrl)).events.length === 1)
+    expect(fetched).toEqual([])
+    const page = await suite.open('/products/tee', loaderPage({ config: config() }))
+    await waitFor(() => dialogOpen(page))
+    expect(fetched).toEqual(['/dist/onsite-offers.js'])
+  })
+
   it('an abandoner sees the cart popup: offer_seen once, Esc sends offer_dismissed, and it stays away after a reload', async () => {
     const page = await suite.open('/products/tee', loaderPage({ config: config() }))
     await waitFor(() => dialogOpen(page))

@@ -1,6 +1,6 @@
 // The Shopify build's add-on: the `shopify` config key starts the cart capture there, and only there.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createOnsite } from '../../../src/index.ts'
+import { bundledOffers, createOnsite } from '../../../src/index.ts'
 import { shopifyCart } from '../../../src/shopify/shopify.ts'
 import { captureErrors, captureWarnings, stubPage, unstubPage } from '../fakes.ts'
 
@@ -35,7 +35,7 @@ describe('shopifyCart add-on', () => {
   })
 
   it('in the Shopify build, a product page sends Product Viewed from the snippet\'s product', async () => {
-    const api = createOnsite([shopifyCart])
+    const api = createOnsite([shopifyCart], bundledOffers)
     api.init({ writeKey: 'wk_shopify', flushAt: 1, pageType: 'product', shopify: { root: '/', product } })
     await vi.waitFor(() => expect(bodies.flatMap((b) => b.batch).map((c) => c.event)).toContain('Product Viewed'), { timeout: 3000 })
     const viewed = bodies.flatMap((b) => b.batch).find((c) => c.event === 'Product Viewed')!
@@ -45,7 +45,7 @@ describe('shopifyCart add-on', () => {
 
   it('the generic build says where cart capture lives instead of ignoring the key silently', async () => {
     const warns = captureWarnings()
-    const api = createOnsite()
+    const api = createOnsite([], bundledOffers)
     api.init({ writeKey: 'wk_generic', shopify: { product } })
     await api.flush()
     expect(warns.messages()).toContain('[onsite] config.shopify: cart capture is in the Shopify build (dist/shopify/onsite.js), not in this file')
