@@ -3,6 +3,7 @@
 // the order modules start in depend on who imports first) and no function too long to read at once.
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, normalize } from 'node:path'
+import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const files = readdirSync('src', { recursive: true }).map(String).filter((f) => f.endsWith('.ts')).map((f) => normalize(join('src', f)))
@@ -24,7 +25,31 @@ export const circles = (graph: Map<string, string[]>): string[][] => {
   return found
 }
 
+/** Functions longer than `max` lines, inner functions counted in their outer one: "file:line name (n lines)". */
+export const longFunctions = (file: string, text: string, max: number): string[] => {
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
+  const out: string[] = []
+  const visit = (n: ts.Node) => {
+    if (ts.isFunctionDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) {
+      const [a, b] = [n.getStart(), n.getEnd()].map((p) => sf.getLineAndCharacterOfPosition(p).line)
+      const name = ts.isVariableDeclaration(n.parent) ? n.parent.name.getText() : (n.name?.getText() ?? '(anonymous)')
+      if (b! - a! + 1 > max) out.push(`${file}:${a! + 1} ${name} (${b! - a! + 1} lines)`)
+    }
+    ts.forEachChild(n, visit)
+  }
+  visit(sf)
+  return out
+}
+
 describe('src/ layout', () => {
+  it('has no function over 80 lines (a long closure becomes named steps)', () => {
+    expect(files.flatMap((f) => longFunctions(f, readFileSync(f, 'utf8'), 80))).toEqual([])
+  })
+
+  it('finds a long function when there is one', () => {
+    expect(longFunctions('x.ts', `const f = () => {\n${'  g()\n'.repeat(80)}}`, 80)).toEqual(['x.ts:1 f (82 lines)'])
+  })
+
   it('has no import circles', () => {
     expect(circles(new Map(files.map((f) => [f, imports(f)])))).toEqual([])
   })
