@@ -101,6 +101,8 @@ interface State {
   stopped: boolean
   /** consent() was called before init: it wins over the config */
   asked: boolean
+  /** init() was called: its config is read in the next task (or at once when something needs it) */
+  pending?: { input: unknown } | undefined
   /** the time of the call being replayed */
   at?: number | undefined
   /** Before init and while consent is pending, calls wait here, in memory only, with their time. */
@@ -142,6 +144,7 @@ const run = (s: State, method: string, args: unknown[]): unknown => {
 }
 
 const begin = (s: State): Core | undefined => {
+  settleInit(s)
   if (!s.core && s.config && s.consent === 'granted') {
     s.core = start(window, s.config, () => when(s), s.raw, s.addons, s.loadOffers)
     replay(s, s.early.splice(0))
@@ -171,9 +174,24 @@ const setConsent = (s: State, state: unknown) => {
   }
 }
 
+/**
+ * init() records its config and returns: the config is read and checked in a task of its own (or at once,
+ * when code asks for the anonymous id or a flush), so the call costs the page next to nothing.
+ */
 const init = (s: State, input?: unknown) => {
-  if (s.config || s.stopped) return error('init was called twice; the first config stays in force')
+  if (s.pending || s.config || s.stopped) return error('init was called twice; the first config stays in force')
   if (typeof window !== 'object') return error('init needs a browser window')
+  s.pending = { input }
+  // From init, not from consent: a form submitted while consent is pending (or before the config is read)
+  // is an identify that waits in memory like any other call (and is discarded if consent is denied).
+  watchCaptureForms(document, (traits) => run(s, 'identify', [traits]))
+  setTimeout(() => settleInit(s))
+}
+
+const settleInit = (s: State) => {
+  const input = s.pending?.input
+  if (!s.pending || s.config || s.stopped) return
+  s.pending = undefined
   const given = input === undefined ? pageConfig() : input
   const parsed = parseConfig(given, location.href, [...OFFER_KEYS, 'shopify'], !!shopifyOf(window))
   if (!parsed) {
@@ -185,9 +203,6 @@ const init = (s: State, input?: unknown) => {
   // own keys only, as check() reads them (show.ts and the add-ons read this copy)
   s.raw = own(given)
   setVerbose(config.debug || /[?&]onsite_debug=1/.test(location.search))
-  // From init, not from consent: a form submitted while consent is pending is an identify that waits in
-  // memory like any other call (and is discarded if consent is denied).
-  watchCaptureForms(document, (traits) => run(s, 'identify', [traits]))
   const state = s.asked ? s.consent : config.consent
   if (state === 'shopify') followShopify(window, (c) => setConsent(s, c))
   else setConsent(s, state)
@@ -203,8 +218,8 @@ export const createOnsite = (addons: readonly Addon[], loadOffers: OffersLoader)
   const api: Onsite = {
     init: (config) => {
       run(s, 'init', [config])
-      const w = window as unknown as { onsite?: unknown }
-      if (s.config && (!w.onsite || !(w.onsite as Onsite).version)) w.onsite = api
+      const w = typeof window == 'object' ? (window as unknown as { onsite?: unknown }) : undefined
+      if (w && (!w.onsite || !(w.onsite as Onsite).version)) w.onsite = api
     },
     page: call('page'),
     track: call('track'),
@@ -216,7 +231,7 @@ export const createOnsite = (addons: readonly Addon[], loadOffers: OffersLoader)
     explain: () => begin(s)?.explain(),
     version: VERSION,
   }
-  Object.defineProperties(api, { _replay: { value: (q: QueuedCall[]) => replay(s, q) }, _inited: { get: () => !!s.config || s.stopped } })
+  Object.defineProperties(api, { _replay: { value: (q: QueuedCall[]) => replay(s, q) }, _inited: { get: () => !!(s.pending || s.config || s.stopped) } })
   return api
 }
 
