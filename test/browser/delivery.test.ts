@@ -113,8 +113,11 @@ describe('delivery in Chromium', () => {
   })
 
   it('honours Retry-After on a 429', async () => {
-    await setFaults(suite.stack.collectorUrl, { fail: 1, status: 429, retryAfter: 3 })
     const page = await open('/429', loaderPage({ config: { ...config(), flushIntervalMs: 50 } }))
+    // set once this page is up: the previous test's page, closed with a request in flight, sends it again
+    // at its pagehide, and that copy must not be the one that takes the 429
+    await page.evaluate(() => (window as any).onsite.flush())
+    await setFaults(suite.stack.collectorUrl, { fail: 1, status: 429, retryAfter: 3 })
     const sent: number[] = []
     page.on('request', (r) => r.url().endsWith('/b') && sent.push(Date.now()))
     await page.evaluate(() => (window as any).onsite.track('Throttled'))
