@@ -18,6 +18,17 @@ const EMPTY_CART = JSON.stringify({ token: 'fault-cart', items: [], currency: 'U
 
 const lines = (want: boolean, msg: string) => (want ? [] : [msg])
 
+/** The endpoint misbehaves as `faults` says while one page tracks `n` calls (of `bytes` each, when given). */
+const onePage = (id: string, title: string, waitMs: number, faults: Faults, n: number, bytes = 0): FaultCase => ({
+  id,
+  title,
+  waitMs,
+  async scenario(run) {
+    run.faults(faults)
+    await run.track(await run.open(run.page('p')), n, { bytes })
+  },
+})
+
 /** Polls the collector's request count: the page's send has arrived (and is hanging or delayed there). */
 const sendArrives = (run: Run, before: number) => until(() => run.requests() > before, 5000)
 
@@ -97,33 +108,9 @@ export const cases: FaultCase[] = [
       }
     },
   },
-  {
-    id: '503x5',
-    title: 'the next 5 requests get 503, then healthy; track 20',
-    waitMs: 45_000,
-    async scenario(run) {
-      run.faults({ fail: 5, status: 503 })
-      await run.track(await run.open(run.page('p')), 20)
-    },
-  },
-  {
-    id: '500-30s',
-    title: '500 to every request for 30 s; track 20 at the start',
-    waitMs: 65_000,
-    async scenario(run) {
-      run.faults({ status: 500, forMs: 30_000 })
-      await run.track(await run.open(run.page('p')), 20)
-    },
-  },
-  {
-    id: '413-16k',
-    title: 'a proxy answers 413 to bodies over 16 KB; 60 calls of ~1.5 KB in one burst',
-    waitMs: 30_000,
-    async scenario(run) {
-      run.faults({ maxBodyBytes: 16_384 })
-      await run.track(await run.open(run.page('p')), 60, { bytes: CALL_1_5KB })
-    },
-  },
+  onePage('503x5', 'the next 5 requests get 503, then healthy; track 20', 45_000, { fail: 5, status: 503 }, 20),
+  onePage('500-30s', '500 to every request for 30 s; track 20 at the start', 65_000, { status: 500, forMs: 30_000 }, 20),
+  onePage('413-16k', 'a proxy answers 413 to bodies over 16 KB; 60 calls of ~1.5 KB in one burst', 30_000, { maxBodyBytes: 16_384 }, 60, CALL_1_5KB),
   {
     id: 'nav-503',
     title: 'one 503; track 60 and navigate same-origin (to an onsite page) in the same task',
@@ -303,13 +290,7 @@ export const cases: FaultCase[] = [
     ],
   },
   {
-    id: '403-blip',
-    title: '403 to every request for 3 s; track 10 (nothing may be dropped)',
-    waitMs: 45_000,
-    async scenario(run) {
-      run.faults({ status: 403, forMs: 3000 })
-      await run.track(await run.open(run.page('p')), 10)
-    },
+    ...onePage('403-blip', '403 to every request for 3 s; track 10 (nothing may be dropped)', 45_000, { status: 403, forMs: 3000 }, 10),
     checks: (row) => lines(row.dropped === 0, `${row.dropped} dropped`),
   },
   {
