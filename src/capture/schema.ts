@@ -34,15 +34,16 @@ export const eventProperties = (event: string): z.ZodType => {
 const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date')
 const base = {
   messageId: z.string().min(1),
-  anonymousId: z.string().min(1).optional(),
-  userId: z.string().min(1).optional(),
+  // null is how analytics.js-style libraries (Customer.io's own among them) send "not known yet"
+  anonymousId: z.string().min(1).nullish(),
+  userId: z.string().min(1).nullish(),
   timestamp: iso,
   sentAt: iso.optional(),
   context: z.record(z.string(), z.unknown()).optional(),
   integrations: z.record(z.string(), z.unknown()).optional(),
   writeKey: z.string().optional(),
 }
-const needsId = (c: { anonymousId?: string | undefined; userId?: string | undefined }) => !!(c.anonymousId || c.userId)
+const needsId = (c: { anonymousId?: string | null | undefined; userId?: string | null | undefined }) => !!(c.anonymousId || c.userId)
 const idMsg = { message: 'anonymousId or userId is required' }
 
 export const trackCall = z

@@ -49,49 +49,6 @@ export const peerSettings = (writeKey: string, collectorUrl: string) => {
   }
 }
 
-/**
- * A pass-through in front of the collector for Customer.io's library: its calls carry `"userId": null` for an
- * anonymous visitor, which Customer.io's API accepts and the local collector's strict schema refuses (400). The
- * shim drops the top-level null fields and forwards the request unchanged otherwise, answering with the
- * collector's own status. It sits after the request has started, so it changes none of the timings measured.
- */
-export async function startShim(collectorUrl: string): Promise<{ url: string; forwarded: () => number; close(): Promise<void> }> {
-  let forwarded = 0
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'Content-Type, Authorization', 'Access-Control-Allow-Methods': 'POST, OPTIONS' }
-      if (req.method !== 'POST') return res.writeHead(204, cors).end()
-      let body = Buffer.concat(chunks).toString('utf8')
-      try {
-        const call = JSON.parse(body) as Record<string, unknown>
-        for (const [k, v] of Object.entries(call)) if (v === null) delete call[k]
-        body = JSON.stringify(call)
-      } catch {
-        // not JSON: the collector says so
-      }
-      const path = new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/v1/, '')
-      forwarded++
-      fetch(collectorUrl + path, { method: 'POST', body, headers: { 'Content-Type': String(req.headers['content-type'] ?? 'text/plain') } })
-        .then(async (r) => res.writeHead(r.status, { ...cors, 'Content-Type': 'application/json' }).end(await r.text()))
-        .catch((e: Error) => res.writeHead(502, cors).end(e.message))
-    })
-  })
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail)
-    server.listen(0, '127.0.0.1', () => ok())
-  })
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    forwarded: () => forwarded,
-    close() {
-      server.closeAllConnections()
-      return new Promise((ok) => server.close(() => ok()))
-    },
-  }
-}
-
 export async function startCdn(writeKey: string, collectorUrl: string): Promise<Cdn> {
   const settings = JSON.stringify(peerSettings(writeKey, collectorUrl))
   const umdDir = dirname(PEER_STANDALONE)

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import type { BrowserContext, Page, Request } from 'playwright'
 import type { Stack } from '../browser/harness.ts'
-import { ONSITE, ONSITE_OFFERS, PEER_STANDALONE, PEER_UMD, PEER_VERSION, startCdn, startShim } from './cdn.ts'
+import { ONSITE, ONSITE_OFFERS, PEER_STANDALONE, PEER_UMD, PEER_VERSION, startCdn } from './cdn.ts'
 import type { Cdn } from './cdn.ts'
 
 const ISOLATED = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
@@ -67,13 +67,13 @@ interface Pages {
   /** The eval page of onsite with `flushAt: 1`. */
   eval1: string
   cdn: string
-  /** URL prefixes calls are sent to: the collector (onsite) and the shim in front of it (Customer.io). */
+  /** URL prefixes calls are sent to: the collector, for both libraries. */
   ingest: string[]
   eval: Record<Lib, string>
   init: Record<Lib, string>
 }
 
-function pages(stack: Stack, cdn: Cdn, shim: string): Pages {
+function pages(stack: Stack, cdn: Cdn): Pages {
   const config = JSON.stringify({ writeKey: WRITE_KEY, apiHost: stack.collectorUrl })
   const onsite = readFileSync(ONSITE, 'utf8')
   const peer = readFileSync(PEER_STANDALONE, 'utf8')
@@ -83,7 +83,7 @@ function pages(stack: Stack, cdn: Cdn, shim: string): Pages {
 <script type="application/json" id="onsite-config">${JSON.stringify({ writeKey: WRITE_KEY, apiHost: stack.collectorUrl, flushAt: 1 })}</script>
 <script>${onsite}</script>`, ISOLATED),
     cdn: cdn.origin,
-    ingest: [stack.collectorUrl, shim],
+    ingest: [stack.collectorUrl],
     eval: {
       // as the existing eval row: the bundle inline between two marks, auto-init from #onsite-config
       onsite: stack.page('/cmp/onsite-eval', `${head}
@@ -253,13 +253,11 @@ export interface CompareOptions {
 
 /** Runs the comparison and prints its table; returns the table (markdown). */
 export async function compare(stack: Stack, { runs, rates }: CompareOptions): Promise<string> {
-  // Customer.io's library sends to the collector through the shim (see startShim); onsite sends to it directly.
-  const shim = await startShim(stack.collectorUrl)
-  const cdn = await startCdn(WRITE_KEY, shim.url)
+  const cdn = await startCdn(WRITE_KEY, stack.collectorUrl)
   const out: string[] = []
   const say = (line: string) => (console.log(line), out.push(line))
   try {
-    const p = pages(stack, cdn, shim.url)
+    const p = pages(stack, cdn)
     const bytes = (file: string) => {
       const b = readFileSync(file)
       return { raw: b.length, gz: gzipSync(b, { level: 9 }).length }
@@ -331,7 +329,6 @@ export async function compare(stack: Stack, { runs, rates }: CompareOptions): Pr
     }
   } finally {
     await cdn.close()
-    await shim.close()
   }
   return out.join('\n')
 }

@@ -18,6 +18,9 @@ describe('parseCall', () => {
     ['a page call with neither id', { ...base, anonymousId: undefined, type: 'page' }, 'anonymousId or userId is required'],
     ['an identify call with neither id', { ...base, anonymousId: undefined, type: 'identify', traits: {} }, 'anonymousId or userId is required'],
     ['an empty anonymousId', { ...base, anonymousId: '', type: 'track', event: 'X' }, 'anonymousId'],
+    // analytics.js-style libraries (Customer.io's own) send userId: null for an anonymous visitor
+    ['a track call with userId null', { ...base, userId: null, type: 'track', event: 'X' }, ''],
+    ['a track call with both ids null', { ...base, anonymousId: null, userId: null, type: 'track', event: 'X' }, 'anonymousId or userId is required'],
     ['a string price', { ...base, type: 'track', event: 'Product Viewed', properties: { product_id: 'p1', price: '49.00', currency: 'USD' } }, 'properties.price'],
     ['money without currency', { ...base, type: 'track', event: 'Product Viewed', properties: { product_id: 'p1', price: 49 } }, 'properties.currency'],
     ['a missing order_id', { ...base, type: 'track', event: 'Order Completed', properties: { total: 1, currency: 'USD' } }, 'properties.order_id'],
