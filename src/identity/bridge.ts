@@ -12,7 +12,7 @@ export const createIdentify = (emit: Emit, identity: Identity, sessions: Session
     // own keys only: an Object.prototype.userId set by the page must not become this shopper's userId
     input = own(input) as IdentifyInput
     const userId = resolveUserId(identity.person(), input, identifyBy)
-    if (userId === null) return debug('a tracked link id was ignored: a known customer is signed in'), false
+    if (userId === null) return debug('a tracked link id was ignored: this browser already knows its person (a userId or an email); a link may identify an anonymous browser only'), false
     if (isOtherPerson(identity.person(), userId, input)) {
       debug('a different person identified: starting a new anonymous id')
       void identity.reset()

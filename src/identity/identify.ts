@@ -18,10 +18,11 @@ const emailOf = (t: Traits | undefined): string | undefined => own(t).email
 
 /**
  * The userId an input resolves to: its own, or with `identifyBy: "email"` the email. A soft id (from a
- * link, possibly a forwarded one) never takes over a person who identified themselves.
+ * link, possibly a forwarded one) never takes over a person who identified themselves, by a userId or by
+ * an email (null: the link is ignored); identifying that browser as the link's person would merge two.
  */
 export const resolveUserId = (cur: Person, input: IdentifyInput, identifyBy: string): string | undefined | null => {
-  if (input.soft && cur.userId && !cur.soft) return null
+  if (input.soft && ((cur.userId && !cur.soft) || emailOf(cur.traits))) return null
   return input.userId ?? (identifyBy === 'email' && !input.soft ? emailOf(input.traits) : undefined)
 }
 

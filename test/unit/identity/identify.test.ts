@@ -23,6 +23,9 @@ describe('resolveUserId', () => {
   it.each([
     ['a hard userId', { userId: 'u1' }],
     ['a hard userId with traits', { userId: 'u1', traits: { email: 'a@x.io' }, sentWith: 'A' }],
+    // a forwarded email's link on a browser known by its email: identifying it as cio_x would merge two people
+    ['an email, without a userId', { traits: { email: 'a@x.io' }, sentWith: 'A' }],
+    ['an email captured after an earlier link', { userId: 'cio_y', soft: true, traits: { cio_id: 'y', email: 'a@x.io' } }],
   ])('a soft id never takes over %s: null', (_label, cur: Person) => {
     expect(resolveUserId(cur, soft('cio_x', { cio_id: 'x' }), 'anonymous')).toBeNull()
     // not even when the link gives only the cio_id trait (cioUserId: false)
@@ -32,7 +35,7 @@ describe('resolveUserId', () => {
 
   it('a soft id applies when nobody is known, or over another soft id', () => {
     expect(resolveUserId({}, soft('cio_x'), 'anonymous')).toBe('cio_x')
-    expect(resolveUserId({ traits: { email: 'a@x.io' } }, soft('cio_x'), 'anonymous')).toBe('cio_x')
+    expect(resolveUserId({ traits: { plan: 'pro' } }, soft('cio_x'), 'anonymous')).toBe('cio_x')
     expect(resolveUserId({ userId: 'cio_y', soft: true }, soft('cio_x'), 'anonymous')).toBe('cio_x')
   })
 
