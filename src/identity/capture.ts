@@ -45,9 +45,18 @@ export const takeCioId = (w: Window): string => {
     const url = new URL(w.location.href)
     const id = url.searchParams.get('_cio_id')?.trim()
     if (!id) return ''
-    url.searchParams.delete('_cio_id')
+    // only that parameter goes: URLSearchParams would re-encode every other byte of the query ("%20" to
+    // "+", "a" to "a="), which a store's own scripts and caches may read as another URL
+    const name = (p: string) => {
+      try {
+        return decodeURIComponent(p.split('=')[0]!.replace(/\+/g, ' '))
+      } catch {
+        return p
+      }
+    }
+    const rest = url.search.slice(1).split('&').filter((p) => name(p) !== '_cio_id').join('&')
     try {
-      w.history.replaceState(w.history.state, '', url.pathname + url.search + url.hash)
+      w.history.replaceState(w.history.state, '', url.pathname + (rest ? '?' + rest : '') + url.hash)
     } catch {}
     // anyone can write a link: only an id-shaped value becomes an identity (a "$&" or 30 KB one did)
     return /^[\w.=+-]{1,128}$/.test(id) ? id : ''

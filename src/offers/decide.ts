@@ -105,7 +105,8 @@ const glob = (g: string, path: string): boolean =>
 /** Every offer's outcome with its reasons, in config order; at most one is not 'blocked'. */
 export const decide = (i: DecideInput): Decision => {
   const { governance: g, history: h, page, now } = i
-  const on = (f: string) => i.flags[f] === true
+  // own keys only: a flag a page script put on Object.prototype must not put a shopper in an audience
+  const on = (f: string) => Object.prototype.hasOwnProperty.call(i.flags, f) && i.flags[f] === true
   const session = h.session?.id === i.sessionId ? [...new Set(h.session.offers)] : []
   const quiet = within(h.orderAt, g.purchaseQuietDays * DAY, now)
   const stale = i.syncedAt === undefined ? quiet && `purchase seen within ${g.purchaseQuietDays}d, no syncedAt` : h.orderAt! > i.syncedAt && 'purchase seen after audience sync'

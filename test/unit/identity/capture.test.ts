@@ -191,6 +191,13 @@ describe('takeCioId', () => {
     expect(takeCioId(w)).toBe(id)
   })
 
+  it('removes only that parameter: every other byte of the query stays as it was', () => {
+    const search = '?q=red%20shirt&tag=a+b&flag&_cio_id=abc&%5Fcio_id=def&x=%E2%82%AC'
+    const w = { location: { href: 'https://shop.example/search' + search + '#top' }, history: { state: null, replaceState: vi.fn() } } as unknown as Window
+    expect(takeCioId(w)).toBe('abc')
+    expect(w.history.replaceState).toHaveBeenCalledWith(null, '', '/search?q=red%20shirt&tag=a+b&flag&x=%E2%82%AC#top')
+  })
+
   it('still returns the id when history.replaceState throws', () => {
     const w = { location: { href: 'https://shop.example/?_cio_id=abc' }, history: { state: null, replaceState: () => { throw new Error('sandboxed') } } } as unknown as Window
     expect(takeCioId(w)).toBe('abc')

@@ -79,6 +79,23 @@ describe('audience', () => {
     expect([c.outcome, c.reasons, c.matched]).toEqual([outcome, reasons, matched])
   })
 
+  it('a flag set on Object.prototype by a page script puts nobody in an audience', () => {
+    const proto = Object.prototype as Record<string, unknown>
+    // the config is parsed first: only the decision runs with the polluted prototype
+    const input: DecideInput = {
+      offers: offers({ id: 'x', audience: { all: ['vip_only'] } }), governance: GOV, flags: {}, syncedAt: SYNCED, history: {},
+      page: { type: 'product', path: '/products/tee' }, now: NOW, personKey: 'anon-1', sessionId: 's1',
+    }
+    proto.vip_only = true
+    let c: Candidate
+    try {
+      c = decide(input).candidates[0]!
+    } finally {
+      delete proto.vip_only
+    }
+    expect([c.outcome, c.reasons]).toEqual(['blocked', ['audience: all:[vip_only] missing vip_only']])
+  })
+
   it('a VIP cart abandoner gets no cart offer; the next offer wins', () => {
     const d = run({ offers: offers(CART, WELCOME), flags: { cio_cart_abandon_4h: true, vip: true } })
     expect(cand(d, 'cart')).toMatchObject({ outcome: 'blocked', reasons: ['audience: none:[vip] matched vip'] })
