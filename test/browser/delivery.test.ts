@@ -114,13 +114,15 @@ describe('delivery in Chromium', () => {
 
   it('honours Retry-After on a 429', async () => {
     const page = await open('/429', loaderPage({ config: { ...config(), flushIntervalMs: 50 } }))
-    // set once this page is up: the previous test's page, closed with a request in flight, sends it again
-    // at its pagehide, and that copy must not be the one that takes the 429
-    await page.evaluate(() => (window as any).onsite.flush())
-    await setFaults(suite.stack.collectorUrl, { fail: 1, status: 429, retryAfter: 3 })
+    // Every request is answered 429 until this page has had one: a stray request (a closed page's pagehide
+    // resend) cannot take the only failure and leave this page nothing to wait for.
+    await setFaults(suite.stack.collectorUrl, { status: 429, retryAfter: 3 })
     const sent: number[] = []
     page.on('request', (r) => r.url().endsWith('/b') && sent.push(Date.now()))
+    const throttled = page.waitForResponse((r) => r.url().endsWith('/b') && r.status() === 429)
     await page.evaluate(() => (window as any).onsite.track('Throttled'))
+    await throttled
+    await setFaults(suite.stack.collectorUrl, { fail: 0 })
     await waitFor(async () => (await tracks('Throttled')).length === 1, 10000)
     expect(sent.length).toBe(2)
     expect(sent[1]! - sent[0]!).toBeGreaterThanOrEqual(2900)
