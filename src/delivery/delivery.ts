@@ -55,8 +55,6 @@ interface State {
   schedule: (ms: number) => void
   stopped: boolean
   hidden: boolean
-  /** in flight without keepalive: the browser cancels these when the page goes, so pagehide sends them again */
-  fragile: Set<string>
   /** a 413 lowers the batch size for the rest of the page */
   limit?: number
 }
@@ -78,7 +76,6 @@ const createTimer = (clock: () => number, run: () => void) => {
 
 // sentAt is read from the same clock as the calls' timestamps (Date): the server corrects skew with it
 const pack = (s: State, calls: Call[], max = s.limit): Chunk[] => chunk(calls, s.d.writeKey, new Date().toISOString(), max)
-const mark = (s: State, ids: string[], on: boolean) => ids.forEach((id) => (on ? s.fragile.add(id) : s.fragile.delete(id)))
 
 // The receipt is written first, synchronously: a page that dies before IndexedDB removes the call (or a
 // database that never answers) leaves a receipt, not a call another page would send again.
@@ -137,10 +134,7 @@ const halves = (s: State, c: Chunk, byId: Map<string, Call>): Chunk[] => {
 /** Sends one chunk and settles it; false when this run should stop (the endpoint is failing). */
 const sendOne = async (s: State, c: Chunk, queue: Chunk[], byId: Map<string, Call>): Promise<boolean> => {
   s.d.leases.take(c.ids, SEND_LEASE_MS)
-  const keepalive = s.hidden
-  if (!keepalive) mark(s, c.ids, true)
-  const res = await s.d.transport.send(c, keepalive)
-  mark(s, c.ids, false)
+  const res = await s.d.transport.send(c, s.hidden)
   if (res.ok) return await delivered(s, c.ids), true
   s.d.leases.release(c.ids)
   if (res.kind == 'retry' || res.kind == 'config') return s.schedule(s.retry.failed(res)), false
@@ -184,13 +178,14 @@ const unload = (s: State): void => {
   if (lost) warn(`${lost} call(s) may be lost: storage refused them and the page is unloading`)
   if (s.retry.honouring()) return
   const leased = s.d.leases.held()
-  const calls = s.d.outbox.mine().filter((e) => !leased.has(e.call.messageId) || s.fragile.has(e.call.messageId)).map((e) => e.call)
+  // A call being sent right now stays with its request: if the page's going cancels it, the server most
+  // likely has it already, and the next page sends it again once its lease ends (no copy sent twice now).
+  const calls = s.d.outbox.mine().filter((e) => !leased.has(e.call.messageId)).map((e) => e.call)
   for (const c of pack(s, calls, Math.min(s.limit ?? UNLOAD_BYTES, UNLOAD_BYTES))) {
     const sent = s.d.transport.unload(c)
     // nothing more fits the browser's budget: the rest is stored for the next page
     if (!sent) break
     s.d.leases.take(c.ids, UNLOAD_LEASE_MS)
-    mark(s, c.ids, false)
     // still alive (the page was only hidden): settle it like any send
     void sent.then((res) => (res?.ok ? delivered(s, c.ids) : res && (s.d.leases.release(c.ids), s.schedule(s.retry.failed(res)))))
   }
@@ -198,7 +193,7 @@ const unload = (s: State): void => {
 
 export const createDelivery = (d: DeliveryDeps) => {
   const timer = createTimer(d.clock, () => void flush())
-  const s: State = { d, retry: createRetry(d), schedule: (ms) => void (s.stopped || timer.schedule(ms)), stopped: false, hidden: false, fragile: new Set() }
+  const s: State = { d, retry: createRetry(d), schedule: (ms) => void (s.stopped || timer.schedule(ms)), stopped: false, hidden: false }
 
   // A flush asked for while one runs gets one follow-up run, which covers calls queued meanwhile;
   // every caller in between shares it, so flush() resolves only once their calls were attempted.
