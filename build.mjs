@@ -14,15 +14,15 @@ const quiet = args.has('--quiet')
 /**
  * gzip bytes per built browser file: ceilings about 5% above the build, so the next fix does not have to
  * raise them; lower them with every cut, raise them only with the reason in the commit. Not met: the issue's
- * 10 KB target for the core (dist/onsite.js, 14.0 KB: `npm run size` shows where the bytes go).
+ * 10 KB target for the core (dist/onsite.js, 14.7 KB: `npm run size` shows where the bytes go).
  */
 export const BUDGETS = {
   // the core: capture, identity, consent, delivery; loads dist/onsite-offers.js on pages with offers
-  'dist/onsite.js': 14700,
+  'dist/onsite.js': 15500,
   // the offers (decide, render, styles, forms, Wisepops); dist/shopify/onsite-offers.js is the same file
   'dist/onsite-offers.js': 9000,
   // the npm build, offers included (a bundler can split them at their import())
-  'dist/onsite.mjs': 21800,
+  'dist/onsite.mjs': 23000,
   // the core plus the cart capture
   'dist/shopify/onsite.js': 17900,
   // The checkout pixel: about half of it is the storefront's own config, validation, PII scrub and

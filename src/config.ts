@@ -1,6 +1,6 @@
 // Config is checked key by key (see check.ts): a bad optional key gets one `[onsite]` error naming the key
 // and the fix, and its default is used; only a missing or secret writeKey is fatal (nothing stored or sent).
-import { check, isObj, num, oneOf, own, str } from './util/check.ts'
+import { check, isObj, num, oneOf, own, str, strings } from './util/check.ts'
 import { error } from './util/log.ts'
 
 export interface Config {
@@ -15,14 +15,32 @@ export interface Config {
   defaultCountry: string
   /** The logged-in customer the store rendered into the page. */
   customer?: { id?: string; email?: string }
-  /** How a `_cio_id` becomes a userId ("{id}" is replaced); '' sends only the `cio_id` trait. */
+  /** How a `_cio_id` becomes a userId ("{id}" is replaced); '' (the default) sends only the `cio_id` trait. */
   cioUserId: string
+  /** More URL parameter names whose values are redacted (lowercase), beside the built-in ones. */
+  redactParams: string[]
+}
+
+// Track API site ids and keys are 20 hex digits, App API keys 32 (the formats secret scanners match on);
+// a Pipelines write key is neither. https://docs.customer.io/accounts-and-workspaces/managing-credentials
+const HEX_SECRET = /^([\da-f]{20}|[\da-f]{32})$/i
+/** `site_id:api_key` written as a Basic credential: base64 of two colon-separated parts. */
+const basicPair = (key: string): boolean => {
+  try {
+    return /^[\w+/-]{8,}={0,2}$/.test(key) && /^[\x21-\x7e]+:[\x21-\x7e]+$/.test(atob(key.replace(/-/g, '+').replace(/_/g, '/')))
+  } catch {
+    return false
+  }
 }
 
 /** Why a write key must not be used in a browser, or '' when it is fine. */
 export const secretReason = (key: string): string =>
   // no write key has a colon; a Track API pair (site_id:api_key) or an Authorization value does
-  /^(sk_|(basic|bearer)\s)|:/i.test(key) ? 'is a secret key (sk_... or site_id:api_key)' : ''
+  /^(sk_|(basic|bearer)(\s|%20|\+))|:|%3a/i.test(key) || basicPair(key)
+    ? 'is a secret key (sk_..., site_id:api_key, or an Authorization header value)'
+    : HEX_SECRET.test(key)
+      ? 'looks like a Track API site id or key (20 hex digits) or an App API key (32): those are secret'
+      : ''
 
 /** Resolves apiHost against the page (a first-party path such as "/cio/v1" is allowed); '' when refused. */
 export const resolveHost = (host: string, base: string): string => {
@@ -66,12 +84,16 @@ export const parseConfig = (input: unknown, base: string, extraKeys: readonly st
     consent: oneOf(['granted', 'pending', 'denied', 'shopify'], shopify ? 3 : 0, 0, 'pending'),
     identifyBy: oneOf(['anonymous', 'email']),
     defaultCountry: [(v) => str(v) && /^[a-z]{2}$/i.test(v), 'an ISO 3166 code such as "US"', 'US'],
-    cioUserId: [(v) => v === false || (str(v) && v.includes('{id}')), 'false or a template such as "cio_{id}"', 'cio_{id}'],
+    // Off by default: Pipelines documents no "cio_" userId (only the Track API reads cio_<id>, in its path),
+    // so such a userId would start a second profile. https://docs.customer.io/integrations/api/track/
+    cioUserId: [(v) => v === false || (str(v) && v.includes('{id}')), 'false or a template such as "cio_{id}"', false],
     customer: [(v) => v === null || isObj(v), 'an object or null'],
+    redactParams: strings(),
   }, input, 'config')
   c.writeKey = key
   c.apiHost = apiHostOf(own(input).apiHost, c.region, base)
   c.cioUserId ||= ''
+  c.redactParams = c.redactParams.map((n: string) => n.trim().toLowerCase())
   // A guest renders {"id": null, "email": null}: no customer, no identify.
   let { id, email } = own(c.customer)
   id = (typeof id == 'number' || str(id)) && ('' + id).trim()

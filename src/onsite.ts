@@ -91,7 +91,7 @@ const pageOffers = (startOffers: StartOffers, { w, ls, config, raw, cookies, his
 const calls = (w: Window, config: Config, emit: Emit, identify: (input: IdentifyInput) => void, observe: (event: string) => void) => ({
   page(properties?: unknown) {
     if (properties !== undefined && !isObj(properties)) return error('page(properties): properties must be an object')
-    emit('page', { properties: clean('page', { ...pageInfo(w), ...(properties as Props | undefined) }) })
+    emit('page', { properties: clean('page', { ...pageInfo(w, config.redactParams), ...(properties as Props | undefined) }) })
   },
   track(event: unknown, properties: unknown = {}) {
     const why = validateEvent(event, properties)
@@ -143,7 +143,7 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
   // Calls left by earlier pages (a crash, a closed tab, a failed send) go first.
   void ready.then(() => delivery.flush())
   let stopped = false
-  const emit = createEmitter({ w, when, newId, identity, sessions, later, add: delivery.add, stopped: () => stopped })
+  const emit = createEmitter({ w, when, newId, identity, sessions, later, add: delivery.add, stopped: () => stopped, redact: config.redactParams })
   const identify = createIdentify(emit, identity, sessions, config.identifyBy)
   identifyFromPage(w, config, identify)
   let offers: ReturnType<StartOffers>

@@ -23,6 +23,8 @@ export interface EmitDeps {
   add: (entry: { call: Call; seq: number }) => Promise<void>
   /** Consent withdrawn: calls still waiting are discarded. */
   stopped: () => boolean
+  /** The brand's own secret URL parameter names (config.redactParams). */
+  redact?: readonly string[]
 }
 
 /** `prepare` runs in the call's turn and may adjust the call or cancel it by returning false. */
@@ -52,7 +54,7 @@ export const createEmitter = (d: EmitDeps) => {
 
   return (type: string, fields: Props, prepare?: Prepare): void => {
     const at = d.when()
-    const context = callContext(d.w)
+    const context = callContext(d.w, d.redact)
     // An email in the URL (`?email=...` after a newsletter form) is cut out of the page context too.
     context.page = scrubPII(context.page as Props)[0]
     const call = { type, ...fields, messageId: 'onsite-' + d.newId(), timestamp: new Date(at).toISOString(), context } as Call

@@ -7,6 +7,7 @@ import type { PixelConfig } from './pixel-config.ts'
 import { debug, error, warn } from '../util/log.ts'
 import type { Call } from '../delivery/outbox.ts'
 import { scrubPII } from '../capture/traits.ts'
+import { redactPath } from '../capture/redact.ts'
 import { validateEvent, type Props } from '../capture/validate.ts'
 import { VERSION } from '../version.ts'
 
@@ -32,9 +33,10 @@ const pageContext = (e: unknown, init: unknown): Props => {
   const doc = at(e, 'context', 'document') ?? at(init, 'context', 'document')
   const nav = at(e, 'context', 'navigator') ?? at(init, 'context', 'navigator')
   // No query or hash: checkout and order status URLs carry access keys.
-  const url = bare(at(doc, 'location', 'href'))
+  const cut = (u: string | undefined) => u && redactPath(u)
+  const url = cut(bare(at(doc, 'location', 'href')))
   // scrubbed like the storefront's page context: a thank-you title may carry the email
-  const page = url && scrubPII({ url, path: text(at(doc, 'location', 'pathname')), referrer: bare(at(doc, 'referrer')), title: text(at(doc, 'title')) })[0]
+  const page = url && scrubPII({ url, path: cut(text(at(doc, 'location', 'pathname'))), referrer: bare(at(doc, 'referrer')), title: text(at(doc, 'title')) })[0]
   return { library: LIBRARY, page, userAgent: text(at(nav, 'userAgent')), locale: text(at(nav, 'language')) }
 }
 

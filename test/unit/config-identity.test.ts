@@ -85,8 +85,9 @@ describe('defaultCountry', () => {
 })
 
 describe('cioUserId', () => {
-  it('defaults to "cio_{id}"', () => {
-    expect(parse({})?.cioUserId).toBe('cio_{id}')
+  // Pipelines documents no "cio_" userId: a link sends the cio_id trait with the anonymous id only
+  it('defaults to "" (no userId from a link)', () => {
+    expect(parse({})?.cioUserId).toBe('')
   })
 
   it.each(['{id}', 'cio_{id}', 'email-{id}-x'])('accepts the template %j', (cioUserId) => {
@@ -100,7 +101,7 @@ describe('cioUserId', () => {
   })
 
   it.each(['cio_', '', '{ID}', true, null, 0])('refuses %j (no {id} placeholder)', (cioUserId) => {
-    expect(parse({ cioUserId })?.cioUserId).toBe('cio_{id}')
+    expect(parse({ cioUserId })?.cioUserId).toBe('')
     oneErrorFor('cioUserId')
   })
 })
@@ -168,7 +169,7 @@ describe('customer', () => {
 
 it('a config with every identity key set well parses without errors', () => {
   expect(
-    parse({ consent: 'pending', identifyBy: 'email', defaultCountry: 'GB', cioUserId: false, customer: { id: 9, email: 'a@x.io' } }),
+    parse({ consent: 'pending', identifyBy: 'email', defaultCountry: 'GB', cioUserId: 'cio_{id}', redactParams: ['Promo '], customer: { id: 9, email: 'a@x.io' } }),
   ).toEqual({
     writeKey: 'pk_1',
     apiHost: 'https://cdp.customer.io/v1',
@@ -178,7 +179,8 @@ it('a config with every identity key set well parses without errors', () => {
     consent: 'pending',
     identifyBy: 'email',
     defaultCountry: 'GB',
-    cioUserId: '',
+    cioUserId: 'cio_{id}',
+    redactParams: ['promo'],
     customer: { id: '9', email: 'a@x.io' },
   })
   expect(log.messages()).toEqual([])
@@ -186,7 +188,7 @@ it('a config with every identity key set well parses without errors', () => {
 
 it('one error per bad identity key, each keeping its default (consent: "pending")', () => {
   const out = parse({ consent: 'on', identifyBy: 'id', defaultCountry: 'usa', cioUserId: 'x', customer: 'me' })
-  expect(out).toMatchObject({ consent: 'pending', identifyBy: 'anonymous', defaultCountry: 'US', cioUserId: 'cio_{id}' })
+  expect(out).toMatchObject({ consent: 'pending', identifyBy: 'anonymous', defaultCountry: 'US', cioUserId: '' })
   expect(out).not.toHaveProperty('customer')
   expect(log.messages().map((m) => m.match(/^\[onsite\] config\.(\w+) /)?.[1])).toEqual(['consent', 'identifyBy', 'defaultCountry', 'cioUserId', 'customer'])
 })

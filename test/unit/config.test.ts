@@ -3,7 +3,7 @@ import { parseConfig, resolveHost, secretReason } from '../../src/config.ts'
 import { captureErrors } from './fakes.ts'
 
 const BASE = 'https://shop.example/products/tee?variant=1'
-const IDENTITY_DEFAULTS = { consent: 'granted', identifyBy: 'anonymous', defaultCountry: 'US', cioUserId: 'cio_{id}' }
+const IDENTITY_DEFAULTS = { consent: 'granted', identifyBy: 'anonymous', defaultCountry: 'US', cioUserId: '', redactParams: [] }
 const US = 'https://cdp.customer.io/v1'
 
 let log: ReturnType<typeof captureErrors>
@@ -86,6 +86,17 @@ describe('writeKey (fatal when wrong)', () => {
     ['Basic c2l0ZTprZXk=', true],
     ['bearer abc', true],
     ['basically', false],
+    [btoa('f82ad78f695bd32f9d99:1a621ef65edfe6d3b6ae'), true],
+    [btoa('site:key'), true],
+    ['f82ad78f695bd32f9d99', true],
+    ['20436c6351668b25a74a2c289a639d3f', true],
+    ['Bearer%2020436c6351668b25a74a2c289a639d3f', true],
+    ['basic+c2l0ZTprZXk=', true],
+    ['site%3Akey', true],
+    ['wk_live_8f3kd9Qx', false],
+    ['f82ad78f695bd32f9d9', false],
+    [btoa('no colon here'), false],
+    ['YWJjZGVmZ2g', false],
   ])('secretReason(%s) is non-empty: %s', (key, secret) => {
     expect(secretReason(key) !== '').toBe(secret)
   })

@@ -207,7 +207,7 @@ describe('checkout pixel in a simulated Shopify sandbox', () => {
     expect(track.properties).toEqual({ checkout_id: 'ct_abc', ...AMOUNTS, products: PRODUCTS })
     expect(track.context).toEqual({
       library: { name: 'onsite-pixel', version: VERSION },
-      page: { url: 'https://shop.example/checkouts/cn/ct_abc/thank-you', path: '/checkouts/cn/ct_abc/thank-you', referrer: 'https://shop.example/cart', title: 'Thank you' },
+      page: { url: 'https://shop.example/checkouts/cn/[redacted]/thank-you', path: '/checkouts/cn/[redacted]/thank-you', referrer: 'https://shop.example/cart', title: 'Thank you' },
       userAgent: 'Mozilla/5.0 Test',
       locale: 'en-US',
     })
@@ -344,7 +344,7 @@ describe('checkout pixel in a simulated Shopify sandbox', () => {
 
   it.each([['sk_live_abc'], ['site123:apikey456']])('refuses the secret key %s like the storefront: nothing subscribed or sent', async (writeKey) => {
     const px = sandbox({ config: { writeKey, apiHost: collector.url } })
-    expect(px.messages('error')).toEqual(["[onsite] config.writeKey is a secret key (sk_... or site_id:api_key): use your JavaScript source's write key. Nothing will be sent."])
+    expect(px.messages('error')).toEqual(["[onsite] config.writeKey is a secret key (sk_..., site_id:api_key, or an Authorization header value): use your JavaScript source's write key. Nothing will be sent."])
     expect(Object.keys(px.subs)).toEqual([])
     expect(px.ctx.pixel).toBeUndefined()
   })
