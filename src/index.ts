@@ -52,8 +52,10 @@ export interface OnsiteConfig {
   defaultCountry?: string
   /** The signed-in customer, rendered by the store: identified once, and again when it changes. */
   customer?: { id?: string | number; email?: string } | null
-  /** The userId a `_cio_id` link parameter becomes ("{id}" is the value). Default "cio_{id}"; false: trait only. */
+  /** A template ("cio_{id}") making a `_cio_id` link parameter the userId. Default false: the `cio_id` trait only. */
   cioUserId?: string | false
+  /** More URL parameter names whose values never leave the browser (beside token, key, code, ...). */
+  redactParams?: string[]
   /** What the page is (home, product, collection, cart, ...); default: from the path. */
   pageType?: string
   /** Offers and their governance, audiences, audiencesUrl, ...: see the README's Offers section. */

@@ -3,11 +3,11 @@
 // Nothing runs until init(): importing is free.
 import { createEmitter, type Emit } from './capture/emit.ts'
 import { pageInfo } from './capture/context.ts'
-import { cleanTraits, scrubPII } from './capture/traits.ts'
+import { cleanTraits, cutPII, scrubPII } from './capture/traits.ts'
 import { validateEvent, type Props } from './capture/validate.ts'
 import type { Config } from './config.ts'
 import { deliverFromPage } from './delivery/page.ts'
-import { browserBackends, createKV } from './delivery/storage.ts'
+import { browserBackends, createKV, gatedStorage } from './delivery/storage.ts'
 import { createIdentify } from './identity/bridge.ts'
 import { takeCioId } from './identity/capture.ts'
 import { createCookies, ORDER_COOKIE, type Cookies } from './identity/cookie.ts'
@@ -24,7 +24,7 @@ import { error, warn } from './util/log.ts'
  * Something a build adds beside the core, started with the page: it gets the raw config and the core's
  * `track`, and returns how to stop it (consent withdrawn).
  */
-export type Addon = (w: Window, raw: Record<string, unknown>, track: (event: string, props: Record<string, unknown>) => void) => (() => void) | void
+export type Addon = (w: Window, raw: Record<string, unknown>, track: (event: string, props: Record<string, unknown>) => void, ls: Storage | undefined) => (() => void) | void
 
 /**
  * Calls wait for the ids to be settled, in the order they were made, so each sees the identity as it was
@@ -94,7 +94,8 @@ const calls = (w: Window, config: Config, emit: Emit, identify: (input: Identify
     emit('page', { properties: clean('page', { ...pageInfo(w, config.redactParams), ...(properties as Props | undefined) }) })
   },
   track(event: unknown, properties: unknown = {}) {
-    const why = validateEvent(event, properties)
+    // a name holding an email is refused whole, and not echoed: the console may be collected too
+    const why = (typeof event == 'string' && cutPII(event) !== event ? 'the event name holds an email address or phone number: use a fixed name ("Signed Up") and put the person in identify() traits' : '') || validateEvent(event, properties)
     if (why) return error(`track refused: ${why}`)
     observe(event as string)
     emit('track', { event, properties: clean(`track "${event}"`, properties as Props) })
@@ -110,11 +111,11 @@ const calls = (w: Window, config: Config, emit: Emit, identify: (input: Identify
 })
 
 /** Add-ons of this build (the Shopify build's cart capture): each reads its own config key. */
-const startAddons = (w: Window, raw: Record<string, unknown>, addons: readonly Addon[], track: Parameters<Addon>[2]) => {
+const startAddons = (w: Window, raw: Record<string, unknown>, addons: readonly Addon[], track: Parameters<Addon>[2], ls: Storage | undefined) => {
   if (raw.shopify !== undefined && !addons.length) warn('config.shopify: cart capture is in the Shopify build (dist/shopify/onsite.js), not in this file')
   return addons.map((a) => {
     try {
-      return a(w, raw, track)
+      return a(w, raw, track, ls)
     } catch (e) {
       return error('add-on failed: ' + e)
     }
@@ -130,9 +131,14 @@ const hasOffers = (raw: Record<string, unknown>) => raw.offers !== undefined && 
  */
 export const start = (w: Window, config: Config, when: () => number, raw: Record<string, unknown>, addons: readonly Addon[], loadOffers: OffersLoader) => {
   const chunk = hasOffers(raw) ? loadOffers() : undefined
-  const backends = browserBackends(w)
+  // After "no" nothing is written again, whatever still runs (a late answer, a timer, an add-on): every
+  // module gets its storage and cookies through this gate. Removals (the wipe itself) go through.
+  let stopped = false
+  const open = () => !stopped
+  const found = browserBackends(w)
+  const backends = { ...found, localStorage: gatedStorage(found.localStorage, open), open }
   const ls = backends.localStorage
-  const cookies = createCookies(w.document, w.location.hostname, w.location.protocol === 'https:')
+  const cookies = createCookies(w.document, w.location.hostname, w.location.protocol === 'https:', open)
   const identity = createIdentity({ cookies, kv: createKV('id', backends), localStorage: ls, newId })
   const sessions = createSession(ls, newId, identity.known())
   const history = createHistory(ls)
@@ -142,7 +148,6 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
   const delivery = deliverFromPage(w, config, backends, settle)
   // Calls left by earlier pages (a crash, a closed tab, a failed send) go first.
   void ready.then(() => delivery.flush())
-  let stopped = false
   const emit = createEmitter({ w, when, newId, identity, sessions, later, add: delivery.add, stopped: () => stopped, redact: config.redactParams })
   const identify = createIdentify(emit, identity, sessions, config.identifyBy)
   identifyFromPage(w, config, identify)
@@ -177,7 +182,7 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
       await Promise.all([identity.wipe(), delivery.clear()])
     },
   }
-  const stopAddons = startAddons(w, raw, addons, track)
+  const stopAddons = startAddons(w, raw, addons, track, ls)
   return core
 }
 export type Core = ReturnType<typeof start>

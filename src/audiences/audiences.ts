@@ -2,6 +2,7 @@
 // with the visitor's ids filled in. Cached in localStorage for `ttlMs`; never blocks the page: the caller
 // waits at most `waitMs`, and an answer that comes later is cached for the next page.
 import { isObj } from '../util/check.ts'
+import { fingerprint } from '../util/hash.ts'
 import { error } from '../util/log.ts'
 import { parseAudiences, type Audiences } from '../offers/offers.ts'
 import { loadJSON, saveJSON } from '../delivery/storage.ts'
@@ -18,11 +19,27 @@ export interface AudienceSource {
 export const audiencesUrl = (template: string, ids: { anonymousId: string; userId?: string | undefined }): string =>
   template.replace(/\{(anonymousId|userId)\}/g, (_, k: 'anonymousId' | 'userId') => encodeURIComponent(ids[k] ?? ''))
 
-export const loadAudiences = (s: AudienceSource, url: string, ttlMs: number, waitMs: number): Promise<Audiences | undefined> => {
+/**
+ * The URL to ask and, when the userId is an email (`identifyBy: "email"`), the POST body that carries it
+ * instead: an email in a URL reaches access logs, proxies and Referer headers, and `{userId}` is left empty.
+ */
+export const audiencesRequest = (template: string, ids: { anonymousId: string; userId?: string | undefined }): [url: string, body?: string] => {
+  const email = ids.userId?.includes('@') ? ids.userId : undefined
+  if (!email) return [audiencesUrl(template, ids)]
+  return [audiencesUrl(template, { anonymousId: ids.anonymousId }), JSON.stringify({ anonymousId: ids.anonymousId, userId: email })]
+}
+
+/**
+ * `body`: sent as a POST (text/plain, so no CORS preflight); the cache then keys on a fingerprint of it,
+ * never on the email itself.
+ */
+export const loadAudiences = (s: AudienceSource, url: string, ttlMs: number, waitMs: number, body?: string): Promise<Audiences | undefined> => {
+  const key = body ? url + '#' + fingerprint(body) : url
   const c = loadJSON<{ url: string; at: number; audiences: Audiences }>(s.ls, KEY)
-  if (c?.url === url && s.now() - c.at < ttlMs) return Promise.resolve(c.audiences)
+  if (c?.url === key && s.now() - c.at < ttlMs) return Promise.resolve(c.audiences)
+  const init: RequestInit = body ? { method: 'POST', body, headers: { Accept: 'application/json', 'Content-Type': 'text/plain' } } : { headers: { Accept: 'application/json' } }
   const got = s
-    .fetch(url, { headers: { Accept: 'application/json' } })
+    .fetch(url, init)
     .then(async (res) => {
       if (!res.ok) throw new Error('HTTP ' + res.status)
       // An endpoint gone wrong must not fill localStorage (the store's own writes would then fail) or the
@@ -34,7 +51,7 @@ export const loadAudiences = (s: AudienceSource, url: string, ttlMs: number, wai
       if (!isObj(json?.flags)) throw new Error('answer has no "flags" object')
       if (Object.keys(json.flags).length > 1000) throw new Error('more than 1000 flags')
       const audiences = parseAudiences(json)
-      saveJSON(s.ls, KEY, { url, at: s.now(), audiences })
+      saveJSON(s.ls, KEY, { url: key, at: s.now(), audiences })
       return audiences
     })
     .catch((e) => void error(`audiencesUrl failed (${(e as Error)?.message ?? e}); deciding with the page's flags`))

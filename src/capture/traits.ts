@@ -80,6 +80,11 @@ const cutPhones = (s: string) =>
   !/[+=]|%2b/i.test(s) ? s : s.replace(PHONE_IN, (m, pre: string, num: string) => (phoneDigits(num) ? pre : m))
     .replace(PARAM, (m, head: string, name: string, val: string) => (piiByKey(name, val) && /^(?:[\d\s().+-]|%2B|%20|%28|%29)+$/i.test(val) && phoneDigits(val) ? head : m))
 
+/** `s` with the emails and international phone numbers in it cut out ('' when it is one). */
+export const cutPII = (s: string): string =>
+  // at most 15 digits (E.164): "+40.712776-074.005974" is a place, not a phone
+  PHONE_VALUE.test(s.trim()) && phoneDigits(s) ? '' : cutPhones(/@|%(25)?40/i.test(s) ? s.replace(EMAIL_IN, '') : s) // most strings hold no @: no regex run
+
 /**
  * A copy of track/page properties without emails and phone numbers: a PII key or a value that is one is
  * removed; an email inside a longer string (a URL's query, say) is cut out of it. Returns what was
@@ -89,10 +94,7 @@ export const scrubPII = (props: Props): [Props, string[]] => {
   const removed: string[] = []
   const walk = (v: unknown, path: string): unknown => {
     if (str(v)) {
-      // at most 15 digits (E.164): "+40.712776-074.005974" is a place, not a phone
-      if (PHONE_VALUE.test(v.trim()) && phoneDigits(v)) return removed.push(path), undefined
-      // most strings hold no @ at all: no regex run for them
-      const cut = cutPhones(/@|%(25)?40/i.test(v) ? v.replace(EMAIL_IN, '') : v)
+      const cut = cutPII(v)
       if (cut === v) return v
       removed.push(path)
       // "hi a@b.io there" -> "hi there"; nothing left but the email: the property goes
@@ -107,7 +109,9 @@ export const scrubPII = (props: Props): [Props, string[]] => {
       for (const k of Object.keys(v as Props)) {
         const p = path ? `${path}.${k}` : k
         const x = (v as Props)[k]
-        if (piiByKey(k, x)) removed.push(p)
+        // a key that is itself an email ({"jane@x.io": true}) is as much a leak as a value, and is not printed
+        if (cutPII(k) !== k) removed.push((path ? path + '.' : '') + '<a key holding an email or phone>')
+        else if (piiByKey(k, x)) removed.push(p)
         else {
           const y = walk(x, p)
           if (y !== undefined) out[k] = y

@@ -102,7 +102,25 @@ const idbTier = (name: string): Tier => {
 export interface Backends {
   indexedDB?: IDBFactory | undefined
   localStorage?: Storage | undefined
+  /** false once consent is withdrawn: KV writes are then skipped (removals still go through). */
+  open?: () => boolean
 }
+
+/**
+ * localStorage that takes no more writes once `open()` is false: after "no", a late answer, timer or
+ * add-on must not write again what the wipe removed. Reads and removals go through.
+ */
+export const gatedStorage = (ls: Storage | undefined, open: () => boolean): Storage | undefined =>
+  ls && {
+    get length() {
+      return ls.length
+    },
+    key: (i: number) => ls.key(i),
+    getItem: (k: string) => ls.getItem(k),
+    setItem: (k: string, v: string) => void (open() && ls.setItem(k, v)),
+    removeItem: (k: string) => ls.removeItem(k),
+    clear: () => ls.clear(),
+  }
 
 /** Reads the browser's storage globals without throwing: merely touching them throws in some sandboxes. */
 export const browserBackends = (w: Window): Backends => {
@@ -144,6 +162,7 @@ export const createKV = (name: string, b: Backends): KV => {
       return undefined
     },
     async set(key, value) {
+      if (b.open?.() === false) return false
       for (const t of tiers) {
         if (full.has(t)) continue
         try {
@@ -173,6 +192,7 @@ export const createKV = (name: string, b: Backends): KV => {
     },
     clear: async () => kv.del((await kv.entries()).map(([k]) => k)),
     spill(key, value) {
+      if (b.open?.() === false) return false
       try {
         b.localStorage!.setItem(prefix + key, stringify(value))
         return true

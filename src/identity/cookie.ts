@@ -35,12 +35,14 @@ export const cookieDomain = (doc: Document, hostname: string): string => {
 /** Written by the Shopify checkout pixel (pixel.ts), read by the storefront: the time of the last order, in ms. */
 export const ORDER_COOKIE = 'onsite_order'
 
-export const createCookies = (doc: Document, hostname: string, secure: boolean) => {
+/** `open`: false once consent is withdrawn, and no cookie is set again (deletions still go through). */
+export const createCookies = (doc: Document, hostname: string, secure: boolean, open = () => true) => {
   let domain: string | undefined
   const attrs = () => `; path=/; SameSite=Lax${secure ? '; Secure' : ''}${(domain ??= cookieDomain(doc, hostname)) ? '; domain=' + domain : ''}`
   return {
     get: (name: string): string => read(doc, name),
     set(name: string, value: string, days = 365): void {
+      if (!open()) return
       try {
         doc.cookie = `${name}=${encodeURIComponent(value)}; max-age=${days * 86400}${attrs()}`
       } catch {}

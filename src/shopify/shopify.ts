@@ -7,14 +7,11 @@ import { error } from '../util/log.ts'
 import type { Addon } from '../onsite.ts'
 import { pageType } from '../offers/page.ts'
 
-export const shopifyCart: Addon = (w, raw, track) => {
+/** `ls`: the core's localStorage, which takes no writes once consent is withdrawn. */
+export const shopifyCart: Addon = (w, raw, track, ls) => {
   const shop = raw.shopify
   if (shop === undefined) return
   if (!isObj(shop)) return error('config.shopify must be an object such as {"root": "/", "product": {...}}; cart capture is off')
-  let ls: Storage | undefined
-  try {
-    ls = w.localStorage // throws in sandboxed frames and with storage blocked
-  } catch {}
   return watchShopifyCart({
     w, ls, track,
     pageType: pageType(w.location.pathname, raw.pageType),

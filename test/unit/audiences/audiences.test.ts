@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { audiencesUrl, loadAudiences } from '../../../src/audiences/audiences.ts'
+import { audiencesRequest, audiencesUrl, loadAudiences } from '../../../src/audiences/audiences.ts'
 import { captureErrors, MemStorage } from '../fakes.ts'
 
 let log: ReturnType<typeof captureErrors>
@@ -17,6 +17,33 @@ describe('audiencesUrl', () => {
   it('fills in the ids, URL-encoded, and leaves an unknown userId empty', () => {
     expect(audiencesUrl('/a?aid={anonymousId}&uid={userId}', { anonymousId: 'a b', userId: 'x&y' })).toBe('/a?aid=a%20b&uid=x%26y')
     expect(audiencesUrl('/a?aid={anonymousId}&uid={userId}', { anonymousId: 'a' })).toBe('/a?aid=a&uid=')
+  })
+})
+
+describe('an email as userId (identifyBy: "email") never goes in the URL or the cache', () => {
+  it('audiencesRequest leaves {userId} empty and carries the email in a POST body', () => {
+    expect(audiencesRequest('/a?aid={anonymousId}&uid={userId}', { anonymousId: 'a1', userId: 'cust-9' })).toEqual(['/a?aid=a1&uid=cust-9'])
+    expect(audiencesRequest('/a?aid={anonymousId}&uid={userId}', { anonymousId: 'a1', userId: 'jane@example.com' })).toEqual([
+      '/a?aid=a1&uid=',
+      '{"anonymousId":"a1","userId":"jane@example.com"}',
+    ])
+  })
+
+  it('loadAudiences POSTs it as text/plain and caches under a fingerprint', async () => {
+    const ls = new MemStorage()
+    const fetch = answer({ flags: { vip: true } })
+    const src = { fetch, ls, now: () => 1000 }
+    const [url, body] = audiencesRequest('https://x/a?aid={anonymousId}&uid={userId}', { anonymousId: 'a1', userId: 'jane@example.com' })
+    expect((await loadAudiences(src, url, 60000, 500, body))?.flags).toEqual({ vip: true })
+    const [calledUrl, init] = fetch.mock.calls[0] as unknown as [string, RequestInit]
+    expect(calledUrl).not.toContain('jane')
+    expect(init).toMatchObject({ method: 'POST', body, headers: { 'Content-Type': 'text/plain' } })
+    expect(JSON.stringify(ls.dump())).not.toMatch(/jane|example\.com/)
+    // the same person within the TTL: from the cache; another person: asked again
+    await loadAudiences(src, url, 60000, 500, body)
+    expect(fetch).toHaveBeenCalledTimes(1)
+    await loadAudiences(src, url, 60000, 500, body.replace('jane', 'joan'))
+    expect(fetch).toHaveBeenCalledTimes(2)
   })
 })
 

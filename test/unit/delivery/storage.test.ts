@@ -323,3 +323,32 @@ describe('createKV: what outlives the page', () => {
   })
 })
 
+
+describe('after consent is withdrawn (open() false) nothing is written', () => {
+  it('gatedStorage drops writes, keeps reads and removals', async () => {
+    const { gatedStorage } = await import('../../../src/delivery/storage.ts')
+    const mem = new MemStorage()
+    let open = true
+    const ls = gatedStorage(mem, () => open)!
+    ls.setItem('onsite:a', '1')
+    open = false
+    ls.setItem('onsite:b', '2')
+    expect(ls.getItem('onsite:a')).toBe('1')
+    expect([ls.length, ls.key(0)]).toEqual([1, 'onsite:a'])
+    ls.removeItem('onsite:a')
+    expect(mem.dump()).toEqual({})
+  })
+
+  it('a KV whose backends are closed takes no set and no spill', async () => {
+    const mem = new MemStorage()
+    let open = true
+    const kv = createKV('t', { localStorage: mem, open: () => open })
+    expect(await kv.set('a', 1)).toBe(true)
+    open = false
+    expect(await kv.set('b', 2)).toBe(false)
+    expect(kv.spill('c', 3)).toBe(false)
+    await kv.clear()
+    expect(mem.dump()).toEqual({})
+    expect(await kv.get('b')).toBeUndefined()
+  })
+})

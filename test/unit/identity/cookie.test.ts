@@ -133,3 +133,17 @@ describe('createCookies', () => {
     })
   })
 })
+
+describe('createCookies after consent is withdrawn', () => {
+  it('sets nothing once open() is false; deleting still works', () => {
+    const { doc, writes } = fakeDocument()
+    let open = true
+    const c = createCookies(doc, 'shop.example.com', true, () => open)
+    c.set('onsite_aid', 'x')
+    open = false
+    c.set('onsite_aid', 'y')
+    c.del('onsite_aid')
+    expect(writes.filter((w) => /=y;/.test(w))).toEqual([])
+    expect(writes.at(-1)).toMatch(/^onsite_aid=; max-age=0/)
+  })
+})

@@ -22,14 +22,14 @@ afterEach(() => unstubPage())
 describe('shopifyCart add-on', () => {
   it('does nothing without a shopify key', () => {
     const before = window.fetch
-    expect(shopifyCart(window, {}, vi.fn())).toBeUndefined()
+    expect(shopifyCart(window, {}, vi.fn(), localStorage)).toBeUndefined()
     expect(window.fetch).toBe(before)
   })
 
   it('a shopify key that is not an object is one [onsite] error, and nothing starts', () => {
     const log = captureErrors()
     const track = vi.fn()
-    expect(shopifyCart(window, { shopify: 'yes' }, track)).toBeUndefined()
+    expect(shopifyCart(window, { shopify: 'yes' }, track, localStorage)).toBeUndefined()
     expect(log.messages()).toEqual(['[onsite] config.shopify must be an object such as {"root": "/", "product": {...}}; cart capture is off'])
     log.spy.mockRestore()
   })
