@@ -19,8 +19,8 @@ const quiet = args.has('--quiet')
 export const BUDGETS = {
   // the core: capture, identity, consent, delivery; loads dist/onsite-offers.js on pages with offers
   'dist/onsite.js': 15500,
-  // the offers (decide, render, styles, forms, Wisepops); dist/shopify/onsite-offers.js is the same file
-  'dist/onsite-offers.js': 9000,
+  // the offers (decide, render, styles, forms, codes fetched from codeUrl, Wisepops); dist/shopify/onsite-offers.js is the same file
+  'dist/onsite-offers.js': 9450,
   // the npm build, offers included (a bundler can split them at their import())
   'dist/onsite.mjs': 23000,
   // the core plus the cart capture

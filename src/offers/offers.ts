@@ -13,8 +13,12 @@
 //   frequency {maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true}:
 //     maxViews 0 = no cap; everyHours 0 = the cap counts every view ever
 //   incentive false, suppressAfterPurchase true, holdoutPercent 0, variation "a"
-//   content: body "", form "none"; no cta, image, code or consentText; labels {email: "Email",
-//     phone: "Phone", thanks: "Thank you!", close: "Close", submit: "Sign up" (a form without cta)}
+//   content: body "", form "none"; no cta, image, code, codeUrl or consentText; labels {email: "Email",
+//     phone: "Phone", thanks: "Thank you!", close: "Close", submit: "Sign up" (a form without cta),
+//     codeLoading: "Getting your code…", codeError: "Your code could not be loaded."}
+//   content.codeUrl (https or a path on the store) instead of content.code: the code is fetched when the
+//     form is submitted (code.ts), so it is not in the page source. With code too, or without a form,
+//     codeUrl is ignored (with its error): the config's code is public already, and only a submit fetches.
 //   position "bottom" (bars)
 //   governance {maxOffersPerSession: 1, incentiveCooldownDays: 14, purchaseQuietDays: 7}
 // Text (title, body, ...) is kept as given: it is text, and the renderer must treat it as such. URLs are
@@ -50,10 +54,12 @@ export interface Offer {
     cta?: { text: string; url?: string }
     image?: string
     code?: string
+    /** Where the code is fetched from once the form is submitted (code.ts), instead of `code`. */
+    codeUrl?: string
     form: Form
     consentText?: string
     /** The renderer's own words, for stores that are not in English. */
-    labels: { email: string; phone: string; thanks: string; close: string; submit: string }
+    labels: { email: string; phone: string; thanks: string; close: string; submit: string; codeLoading: string; codeError: string }
   }
 }
 
@@ -105,9 +111,14 @@ export const parseOffers = (input: unknown): { offers: Offer[]; governance: Gove
         target: [text, 'a CSS selector', , r.kind == 'embed'],
         content: {
           title: [text, 'a non-empty string', , 1], body: '', image: [url, 'an http(s) URL or a path'], code: S, consentText: S,
+          // The shopper's email is posted there: never plain http, and a path stays on the store ("//x" and
+          // "/\\x" are other hosts to a browser). One code or the other (the config's is public anyway), and
+          // only with a form: a submit is what fetches it.
+          codeUrl: [(v) => str(v) && /^(https:\/\/.|\/(?![/\\]))/i.test(v) && r.content.code === undefined && /^email(_phone)?$/.test(r.content.form),
+            'an https URL or a path on the store, with a form and no content.code'],
           cta: [(v) => text(v?.text) && (v.url === undefined || url(v.url)), '{ text, url } with a url that is http(s) or a path'],
           form: oneOf(['none', 'email', 'email_phone']),
-          labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up' },
+          labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.' },
         },
         name: id, priority: [Number.isFinite, 'a number', 0],
         audience: { all: strings(), any: strings(), none: strings() }, pages: { types: strings(), urls: strings() },

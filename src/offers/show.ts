@@ -8,6 +8,7 @@ import { overlay } from '../render/overlay.ts'
 import { renderOffer } from '../render/render.ts'
 import { debug, error, warn } from '../util/log.ts'
 import { HANDOVER_EVENT, segmentsValue } from '../wisepops/wisepops.ts'
+import { fetchCode } from './code.ts'
 import { decide, localFlags, type Candidate, type Decision, type Explained, type History } from './decide.ts'
 import { wisepopsHandover } from './handover.ts'
 import type { OfferAct } from './history.ts'
@@ -68,6 +69,12 @@ const render = (s: OfferState, o: Offer, props: OfferProps): string | undefined 
     onSeen: () => seen || ((seen = true), act('view', 'offer_seen')),
     onClick: () => s.stopped || s.d.track('offer_clicked', props),
     onSubmit: (traits) => (s.d.identify({ ...traits }), act('submit', 'offer_submitted')),
+    // The email goes to the store's own codeUrl (it may mint one code per email), as identify sends it;
+    // the offer_* events carry no code. (No consent check: stop() removes the offer, so no form is left
+    // to submit.)
+    code: ({ email }) => fetchCode((...a) => s.d.w.fetch(...a), o.content.codeUrl!, {
+      offerId: o.id, variation: o.variation, anonymousId: s.d.ids().anonymousId, email: email?.toLowerCase(),
+    }),
     onDismiss: () => ((s.open = undefined), act('dismiss', 'offer_dismissed')),
   }, o.position)
   if (typeof r == 'string') return r

@@ -34,6 +34,8 @@ export interface Handlers {
   onClick(url: string): void
   /** The offer's form was submitted with a valid email; the offer then thanks and shows its code. */
   onSubmit(traits: OfferTraits): void
+  /** An offer with content.codeUrl, after onSubmit: its code (undefined: none, the fallback is shown). */
+  code?(traits: OfferTraits): Promise<string | undefined>
   /** Closed by the shopper (close button, Esc, backdrop click) without having submitted. */
   onDismiss(): void
 }
@@ -84,8 +86,24 @@ interface Life {
   end(byUser: boolean): void
 }
 
+/**
+ * The code: the config's, or with content.codeUrl a status line that says it is on its way, then holds
+ * the code (as text, whatever the server sent) or the fallback.
+ */
+const code = (el: El, c: Offer['content'], h: Handlers, traits?: OfferTraits): HTMLElement[] => {
+  if (!c.codeUrl || !traits) return c.code ? [el('p', { className: 'k', textContent: c.code })] : []
+  const k = el('p', { textContent: c.labels.codeLoading })
+  // announced when it changes: focus stays on the thanks
+  k.setAttribute('role', 'status')
+  Promise.resolve(traits)
+    .then((t) => h.code?.(t))
+    .catch(() => {})
+    .then((got) => (got ? ((k.className = 'k'), (k.textContent = got)) : (k.textContent = c.labels.codeError)))
+  return [k]
+}
+
 /** The capture form: validated by the browser (and identify()'s own email rule), then thanks and the code. */
-const captureForm = (el: El, offer: Offer, h: Handlers, life: Life, code: () => HTMLElement[]) => {
+const captureForm = (el: El, offer: Offer, h: Handlers, life: Life) => {
   const c = offer.content
   const f = el('form')
   const field = (label: string, props: Partial<HTMLInputElement>) => f.append(el('label', {}, label, el('input', props)))
@@ -104,7 +122,7 @@ const captureForm = (el: El, offer: Offer, h: Handlers, life: Life, code: () => 
     const traits = formTraits(f) as OfferTraits
     // Focus goes to the thanks (the focused button is gone), so a screen reader reads it.
     const thanks = el('p', { textContent: c.labels.thanks, tabIndex: -1 })
-    f.replaceWith(thanks, ...code())
+    f.replaceWith(thanks, ...code(el, c, h, traits))
     thanks.focus()
     h.onSubmit(traits)
   }
@@ -114,15 +132,14 @@ const captureForm = (el: El, offer: Offer, h: Handlers, life: Life, code: () => 
 /** The offer's content: image, title, body, then the form or the code and the CTA, and the close button. */
 const content = (doc: Document, el: El, offer: Offer, h: Handlers, life: Life, box: HTMLElement) => {
   const { kind, content: c } = offer
-  const code = () => (c.code ? [el('p', { className: 'k', textContent: c.code })] : [])
   const src = safeUrl(doc, c.image)
   if (src && kind !== 'bar') box.append(el('img', { src, alt: '' }))
   const title = el('h2', { id: 't', textContent: c.title })
   box.append(title)
   if (c.body) box.append(el('p', { textContent: c.body }))
-  if (c.form !== 'none') box.append(captureForm(el, offer, h, life, code))
+  if (c.form !== 'none') box.append(captureForm(el, offer, h, life))
   else {
-    box.append(...code())
+    box.append(...code(el, c, h))
     if (c.cta) {
       const href = safeUrl(doc, c.cta.url)
       const a = href ? el('a', { href, rel: 'noopener' }) : el('button')

@@ -82,6 +82,53 @@ describe('offers in Chromium', () => {
     expect(JSON.stringify(submitted.properties)).not.toContain('example.com')
   })
 
+  it('content.codeUrl: no code in the page; the submit POSTs for it (email in the body, text/plain) and shows the answer as text', async () => {
+    const hostile = '<img src=x onerror="window.pwned=1">'
+    const asked: { url: string; method: string; type: string | undefined; body: unknown }[] = []
+    await suite.ctx.route('**/apps/onsite/code', async (r) => {
+      const q = r.request()
+      asked.push({ url: q.url(), method: q.method(), type: q.headers()['content-type'], body: JSON.parse(q.postData() ?? 'null') })
+      await r.fulfill({ contentType: 'application/json', body: JSON.stringify({ code: hostile }) })
+    })
+    const offer = cart({ content: { title: 'Get 10%', codeUrl: '/apps/onsite/code', form: 'email' } })
+    const page = await suite.open('/products/tee', loaderPage({ config: config({ offers: [offer] }) }))
+    await waitFor(() => dialogOpen(page))
+    await page.waitForTimeout(200)
+    expect(asked).toEqual([])
+    const root = page.locator('onsite-offer')
+    await root.locator('input[type=email]').fill('Shopper@Example.COM')
+    await root.locator('form button').click()
+    await expect.poll(() => root.locator('.k').textContent()).toBe(hostile)
+    expect(await root.locator('img').count()).toBe(0)
+    expect(await page.evaluate(() => (window as any).pwned)).toBeUndefined()
+    const aid: string = await page.evaluate(() => (window as any).onsite.anonymousId())
+    expect(asked).toEqual([{
+      url: new URL('/apps/onsite/code', page.url()).href, method: 'POST', type: 'text/plain;charset=UTF-8',
+      body: { offerId: 'cart_recovery', variation: 'a', anonymousId: aid, email: 'shopper@example.com' },
+    }])
+    await waitFor(async () => (await offerEvents()).some((e) => e.event === 'offer_submitted'))
+    expect(JSON.stringify(await offerEvents())).not.toContain('onerror')
+  })
+
+  it('content.codeUrl failing: the fallback label and one [onsite] error naming codeUrl', async () => {
+    await suite.ctx.route('**/apps/onsite/code', (r) => r.fulfill({ status: 503, body: 'busy' }))
+    const labels = { codeError: "We'll email your code." }
+    const offer = cart({ content: { title: 'Get 10%', codeUrl: '/apps/onsite/code', form: 'email', labels } })
+    const page = await suite.ctx.newPage()
+    const errors: string[] = []
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
+    await page.goto(suite.stack.page('/products/tee', loaderPage({ config: config({ offers: [offer] }) })))
+    await waitFor(() => dialogOpen(page))
+    const root = page.locator('onsite-offer')
+    await root.locator('input[type=email]').fill('shopper@example.com')
+    await root.locator('form button').click()
+    await expect.poll(() => root.locator('[role=status]').textContent()).toBe("We'll email your code.")
+    // Chromium's own line for the failed request, then ours
+    expect(errors.filter((e) => e.startsWith('[onsite]'))).toEqual(['[onsite] offer "cart_recovery" content.codeUrl failed: HTTP 503'])
+    // sent before the page closes, or they could reach the collector after the next test emptied it
+    await waitFor(async () => (await offerEvents()).some((e) => e.event === 'offer_submitted'))
+  })
+
   it('a VIP is suppressed, and explain() says why', async () => {
     const page = await suite.open('/products/tee', loaderPage({ config: config({ audiences: { flags: { cio_cart_abandon_4h: true, vip: true } } }) }))
     await waitExplained(page)

@@ -20,9 +20,9 @@ const DEFAULTS: Offer = {
   trigger: { delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0 },
   frequency: { maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true },
   incentive: false, position: 'bottom', renderer: 'onsite', suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a',
-  content: { title: 'Hi', body: '', form: 'none', labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up' } },
+  content: { title: 'Hi', body: '', form: 'none', labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.' } },
 }
-const LABELS = { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up' }
+const LABELS = { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.' }
 const GOVERNANCE = { maxOffersPerSession: 1, incentiveCooldownDays: 14, purchaseQuietDays: 7 }
 
 // The issue's example, verbatim: it must parse as given with no error.
@@ -51,8 +51,8 @@ const OfferSchema = z.strictObject({
   incentive: z.boolean(), position: z.enum(['bottom', 'top']), renderer: z.enum(['onsite', 'wisepops']), suppressAfterPurchase: z.boolean(), holdoutPercent: z.number().min(0).max(100), variation: z.string(),
   content: z.strictObject({
     title: z.string().min(1), body: z.string(), cta: z.object({ text: z.string().min(1), url: z.string().optional() }).optional(),
-    image: z.string().optional(), code: z.string().optional(), form: z.enum(['none', 'email', 'email_phone']), consentText: z.string().optional(),
-    labels: z.strictObject({ email: z.string(), phone: z.string(), thanks: z.string(), close: z.string(), submit: z.string() }),
+    image: z.string().optional(), code: z.string().optional(), codeUrl: z.string().optional(), form: z.enum(['none', 'email', 'email_phone']), consentText: z.string().optional(),
+    labels: z.strictObject({ email: z.string(), phone: z.string(), thanks: z.string(), close: z.string(), submit: z.string(), codeLoading: z.string(), codeError: z.string() }),
   }),
 })
 
@@ -167,7 +167,7 @@ describe('parseOffers: a bad key names the offer and the key, and uses the defau
     [{ frequency: 3 }, 'frequency must be an object; using the default'],
     [{ frequncy: { maxViews: 3 } }, 'frequncy is unknown and ignored (known: id, kind, target, content, name, priority, audience, pages, trigger, frequency, incentive, position, renderer, suppressAfterPurchase, holdoutPercent, variation)'],
     [{ trigger: { delay: 5000 } }, 'trigger.delay is unknown and ignored (known: delayMs, scrollPercent, exitIntent, inactivityMs)'],
-    [{ content: { title: 'Hi', 'bad key\n': 1 } }, 'content."bad key\\n" is unknown and ignored (known: title, body, image, code, consentText, cta, form, labels)'],
+    [{ content: { title: 'Hi', 'bad key\n': 1 } }, 'content."bad key\\n" is unknown and ignored (known: title, body, image, code, consentText, codeUrl, cta, form, labels)'],
   ])('a misplaced or misspelt key is reported: %j', (over, msg) => {
     expect(one(over)).toEqual(DEFAULTS)
     expect(log.messages()).toEqual([`[onsite] offers[0] ("o").${msg}`])
@@ -230,6 +230,50 @@ describe('parseOffers: URLs are http(s) or relative, never a script', () => {
   it('a cta without a url is kept (a button that submits or closes)', () => {
     expect(one({ content: { title: 'Hi', cta: { text: 'Get my code' } } })?.content.cta).toEqual({ text: 'Get my code' })
     expect(log.messages()).toEqual([])
+  })
+})
+
+describe('parseOffers: content.codeUrl, where the code is fetched from instead of the page source', () => {
+  const withUrl = (codeUrl: unknown, content: Record<string, unknown> = {}) => one({ content: { title: 'Hi', form: 'email', codeUrl, ...content } })?.content
+  const ERROR = 'must be an https URL or a path on the store, with a form and no content.code; using the default'
+
+  it.each(['https://codes.example/mint', 'HTTPS://shop.example/apps/onsite/code', '/apps/onsite/code', '/code?shop=x'])('accepts %s', (url) => {
+    expect(withUrl(url)).toEqual({ title: 'Hi', body: '', form: 'email', codeUrl: url, labels: LABELS })
+    expect(log.messages()).toEqual([])
+  })
+
+  it('with an email_phone form too', () => {
+    expect(withUrl('/c', { form: 'email_phone' })?.codeUrl).toBe('/c')
+    expect(log.messages()).toEqual([])
+  })
+
+  it.each([
+    'http://shop.example/code', // the email would travel in the clear
+    '//codes.example/mint', // protocol-relative: another host, and http on an http page
+    '/\\codes.example/mint', // a browser reads the backslash as a slash: another host
+    'apps/onsite/code', // relative to the page: a different URL on every page
+    'javascript:alert(1)',
+    'https://',
+    '',
+    42,
+  ])('refuses %j with one error naming the key', (url) => {
+    expect(withUrl(url)).toEqual({ title: 'Hi', body: '', form: 'email', labels: LABELS })
+    expect(log.messages()).toEqual([`[onsite] offers[0] ("o").content.codeUrl ${ERROR}`])
+  })
+
+  it('an offer with both code and codeUrl: codeUrl is ignored with one error (the code is public already)', () => {
+    expect(withUrl('/apps/onsite/code', { code: 'SAVE10' })).toEqual({ title: 'Hi', body: '', form: 'email', code: 'SAVE10', labels: LABELS })
+    expect(log.messages()).toEqual([`[onsite] offers[0] ("o").content.codeUrl ${ERROR}`])
+  })
+
+  it('an offer without a form: codeUrl is ignored with one error (only a submit fetches the code)', () => {
+    expect(withUrl('/apps/onsite/code', { form: 'none' })).toEqual({ title: 'Hi', body: '', form: 'none', labels: LABELS })
+    expect(withUrl('/apps/onsite/code', { form: undefined })).toEqual({ title: 'Hi', body: '', form: 'none', labels: LABELS })
+    expect(log.messages()).toEqual([`[onsite] offers[0] ("o").content.codeUrl ${ERROR}`, `[onsite] offers[0] ("o").content.codeUrl ${ERROR}`])
+  })
+
+  it('takes the loading and fallback words from labels', () => {
+    expect(withUrl('/c', { labels: { codeLoading: 'Un instant…', codeError: 'Code envoyé par email.' } })?.labels).toEqual({ ...LABELS, codeLoading: 'Un instant…', codeError: 'Code envoyé par email.' })
   })
 })
 
@@ -297,7 +341,7 @@ describe('parseOffers: fuzz', () => {
     const keys = ['name', 'priority', 'incentive', 'holdoutPercent', 'variation', 'target', 'suppressAfterPurchase', 'position', 'renderer']
     const nested: Record<string, string[]> = {
       audience: ['all', 'any', 'none'], pages: ['types', 'urls'], trigger: ['delayMs', 'scrollPercent', 'exitIntent', 'inactivityMs'],
-      frequency: ['maxViews', 'everyHours', 'stopAfterDismiss', 'stopAfterSubmit'], content: ['body', 'cta', 'image', 'code', 'form', 'consentText', 'labels'],
+      frequency: ['maxViews', 'everyHours', 'stopAfterDismiss', 'stopAfterSubmit'], content: ['body', 'cta', 'image', 'code', 'codeUrl', 'form', 'consentText', 'labels'],
     }
     for (let n = 0; n < 300; n++) {
       const raw: Record<string, any> = { id: 'o' + n, kind: ['popup', 'bar', 'embed'][n % 3], target: '#slot' }

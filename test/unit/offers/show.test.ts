@@ -205,6 +205,35 @@ describe('startOffers', () => {
     document.body.innerHTML = ''
   })
 
+  it('content.codeUrl: asked only after the submit, with the email in the POST body (not the URL); shown, never sent in events or stored', async () => {
+    document.body.innerHTML = ''
+    const ls = new MemStorage()
+    const fetch = vi.spyOn(window, 'fetch').mockImplementation(async () => new Response('{"code":"WELCOME-7F3K"}'))
+    const d = { ...deps({ offers: [{ id: 'welcome', kind: 'bar', variation: 'b', content: { title: 'Hi', form: 'email', codeUrl: '/apps/onsite/code' } }] }), history: createHistory(ls), ls }
+    startOffers(d)
+    await vi.waitFor(() => expect(document.querySelector('onsite-offer')?.shadowRoot?.querySelector('form')).toBeTruthy())
+    const root = document.querySelector('onsite-offer')!.shadowRoot!
+    await new Promise((r) => setTimeout(r, 20))
+    expect(fetch).not.toHaveBeenCalled()
+    root.querySelector('input')!.value = 'Jane@Example.com'
+    root.querySelector('form')!.dispatchEvent(new Event('submit', { cancelable: true }))
+    await vi.waitFor(() => expect(root.querySelector('.k')?.textContent).toBe('WELCOME-7F3K'))
+    expect(fetch).toHaveBeenCalledTimes(1)
+    const [url, init] = fetch.mock.calls[0]!
+    expect(url).toBe('/apps/onsite/code')
+    expect(init!.method).toBe('POST')
+    expect(JSON.parse(init!.body as string)).toEqual({ offerId: 'welcome', variation: 'b', anonymousId: 'a', email: 'jane@example.com' })
+    expect(d.identify).toHaveBeenCalledWith({ email: 'Jane@Example.com' })
+    const submitted = d.track.mock.calls.find((c) => c[0] === 'offer_submitted')!
+    expect(submitted[1]).toMatchObject({ offer_id: 'welcome', variation: 'b' })
+    expect(JSON.stringify(d.track.mock.calls)).not.toMatch(/WELCOME-7F3K|example\.com/i)
+    // written: the offer history (a submit), never the code
+    const stored = Array.from({ length: ls.length }, (_, i) => ls.getItem(ls.key(i)!)).join()
+    expect(stored).toContain('welcome')
+    expect(stored).not.toContain('WELCOME-7F3K')
+    document.body.innerHTML = ''
+  })
+
   it('without offers does nothing and returns undefined', () => {
     expect(startOffers(deps({}))).toBeUndefined()
   })

@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Offer } from '../../../src/offers/offers.ts'
 import { offerFixture } from '../../offer-fixture.ts'
+import { settle } from '../fakes.ts'
 import { renderOffer, type Handlers, type Rendered } from '../../../src/render/render.ts'
 
 const HOSTILE = '<img src=x onerror=alert(1)>'
@@ -129,7 +130,7 @@ describe('form', () => {
   })
 
   it("speaks the store's language: content.labels name the fields, the submit button, the thanks and the close button", () => {
-    const labels = { email: 'E-Mail', phone: 'Telefon', thanks: 'Danke!', close: 'Schließen', submit: 'Anmelden' }
+    const labels = { email: 'E-Mail', phone: 'Telefon', thanks: 'Danke!', close: 'Schließen', submit: 'Anmelden', codeLoading: 'Code kommt…', codeError: 'Kein Code.' }
     const r = show(offer('popup', { form: 'email_phone', labels }))
     expect($(r, 'form button')!.textContent).toBe('Anmelden')
     expect($(r, 'input[type=email]')!.closest('label')!.textContent).toContain('E-Mail')
@@ -182,6 +183,77 @@ describe('form', () => {
 
   it('shows the code straight away when there is no form', () => {
     expect($(show(offer('bar', { code: 'SAVE10' })), '.k')!.textContent).toBe('SAVE10')
+  })
+})
+
+describe('a code from content.codeUrl', () => {
+  const fill = (r: Rendered, v: string) => ($<HTMLInputElement>(r, 'input[type=email]')!.value = v)
+  const submit = (r: Rendered) => $(r, 'form')!.dispatchEvent(new Event('submit', { cancelable: true }))
+  const later = () => {
+    let answer!: (code: string | undefined) => void
+    const code = vi.fn(() => new Promise<string | undefined>((ok) => (answer = ok)))
+    return { code, answer: (c: string | undefined) => answer(c) }
+  }
+  const withCode = { form: 'email', codeUrl: '/apps/onsite/code' } as const
+
+  it('is asked for only once the form is submitted with a valid email, after onSubmit, once', async () => {
+    const { code } = later()
+    const r = renderOffer(document, offer('popup', withCode), { ...h, code }) as Rendered
+    await settle()
+    expect(code).not.toHaveBeenCalled()
+    expect($(r, '[role=status]')).toBeNull()
+    fill(r, 'not-an-email')
+    submit(r)
+    await settle()
+    expect(code).not.toHaveBeenCalled()
+    fill(r, 'jane@example.com')
+    submit(r)
+    await settle()
+    expect(code).toHaveBeenCalledTimes(1)
+    expect(code).toHaveBeenCalledWith({ email: 'jane@example.com' })
+    expect(h.onSubmit.mock.invocationCallOrder[0]).toBeLessThan(code.mock.invocationCallOrder[0]!)
+  })
+
+  it('thanks at once, says the code is coming, then shows it as text (markup in it is not parsed)', async () => {
+    const { code, answer } = later()
+    const r = renderOffer(document, offer('popup', withCode), { ...h, code }) as Rendered
+    fill(r, 'jane@example.com')
+    submit(r)
+    expect(rootOf(r).textContent).toContain('Thank you!')
+    const status = $(r, '[role=status]')!
+    expect(status.textContent).toBe('Getting your code…')
+    expect(status.className).toBe('')
+    await settle()
+    expect(status.textContent).toBe('Getting your code…')
+    answer(HOSTILE)
+    await settle()
+    expect(status.textContent).toBe(HOSTILE)
+    expect(status.className).toBe('k')
+    expect(rootOf(r).querySelectorAll('img')).toHaveLength(0)
+  })
+
+  it.each([
+    ['no code', () => Promise.resolve(undefined)],
+    ['a rejection', () => Promise.reject(new Error('boom'))],
+    ['a throw', () => {
+      throw new Error('boom')
+    }],
+    ['no code handler', undefined],
+  ])('%s: the fallback label, nothing thrown', async (_, code) => {
+    const r = renderOffer(document, offer('popup', { ...withCode, labels: { ...offer('popup').content.labels, codeError: "We'll email your code." } }), code ? { ...h, code } : h) as Rendered
+    fill(r, 'jane@example.com')
+    submit(r)
+    await settle()
+    expect($(r, '[role=status]')!.textContent).toBe("We'll email your code.")
+    expect($(r, '.k')).toBeNull()
+  })
+
+  it('an offer without a form never asks (only a submit fetches a code)', async () => {
+    const code = vi.fn(async () => 'X')
+    const r = renderOffer(document, offer('bar', { codeUrl: '/apps/onsite/code' }), { ...h, code }) as Rendered
+    await settle()
+    expect(code).not.toHaveBeenCalled()
+    expect($(r, '.k')).toBeNull()
   })
 })
 
