@@ -3,6 +3,7 @@
 // actually changed (an identical identify on every page is not sent).
 // https://customer.io/docs/cdp/sources/source-spec/identify-spec/
 import { own } from '../util/check.ts'
+import { remembered } from '../util/hash.ts'
 import type { Person, Traits } from './identity.ts'
 
 export interface IdentifyInput {
@@ -33,24 +34,27 @@ export const resolveUserId = (cur: Person, input: IdentifyInput, identifyBy: str
  */
 export const isOtherPerson = (cur: Person, userId: string | undefined, input: IdentifyInput): boolean => {
   if (cur.soft && !input.soft) return false
-  return differ(cur.userId, userId) || (!cur.userId && !userId && differ(emailOf(cur.traits), emailOf(input.traits)))
+  const email = emailOf(input.traits)
+  return differ(cur.userId, userId) || (!cur.userId && !userId && differ(emailOf(cur.traits), email && remembered(email)))
 }
 
 /**
  * The identify to send (traits that changed since the last one sent with this anonymous id, plus the
- * email whenever known) and the person to remember; no call when nothing changed or nothing is known.
+ * email when this input has it) and the person to remember, traits as fingerprints; no call when
+ * nothing changed or nothing is known.
  */
 export const planIdentify = (cur: Person, anonymousId: string, userId: string | undefined, input: IdentifyInput): { call?: Traits; person: Person } => {
   const same = cur.sentWith === anonymousId
   const prev = same ? (cur.traits ?? {}) : {}
   const changed: Traits = {}
-  for (const k of Object.keys(input.traits)) if (JSON.stringify(input.traits[k]) !== JSON.stringify(prev[k])) changed[k] = input.traits[k]
+  const seen: Traits = {}
+  for (const k of Object.keys(input.traits)) if ((seen[k] = remembered(input.traits[k])) !== prev[k]) changed[k] = input.traits[k]
   const nextId = userId ?? cur.userId
-  const person: Person = { traits: { ...prev, ...input.traits }, sentWith: anonymousId }
+  const person: Person = { traits: { ...prev, ...seen }, sentWith: anonymousId }
   if (nextId) person.userId = nextId
   if (userId ? input.soft : cur.soft) person.soft = true
   if (same && nextId === cur.userId && !Object.keys(changed).length) return { person }
-  const email = emailOf(input.traits) ?? emailOf(cur.traits)
+  const email = emailOf(input.traits)
   const call = email ? { ...changed, email } : changed
   // neither a userId nor a trait (identify({email: "not-an-email"}) after its warning): nothing to say
   return nextId || Object.keys(call).length ? { call, person } : { person }

@@ -5,6 +5,7 @@
 // identity in the order they were made; persisting is asynchronous and never blocks a call.
 import { own } from '../util/check.ts'
 import type { Cookies } from './cookie.ts'
+import { remembered } from '../util/hash.ts'
 import { loadJSON, saveJSON, type KV } from '../delivery/storage.ts'
 
 export const AID_COOKIE = 'onsite_aid'
@@ -20,7 +21,7 @@ export interface Person {
   userId?: string
   /** The userId came from a tracked email link (`_cio_id`): a login or capture may replace it without a reset. */
   soft?: boolean
-  /** Traits last sent, so an identical identify is not sent again. */
+  /** Fingerprints of the traits last sent (util/hash.ts), so an identical identify is not sent again. */
   traits?: Traits
   /** The anonymous id those traits were sent with: a new one (storage wiped) gets everything again. */
   sentWith?: string
@@ -31,6 +32,18 @@ export interface IdentityDeps {
   kv: KV
   localStorage?: Storage | undefined
   newId: () => string
+}
+
+/**
+ * A stored person with every trait as a fingerprint: a browser that kept them in clear (an earlier
+ * version) has them replaced at the next save, and "same email?" still compares like with like.
+ */
+const fromStore = (p: unknown): Person => {
+  const person: Person = own(p)
+  const t = own(person.traits)
+  for (const k in t) if (!(typeof t[k] == 'string' && /^[\da-z]{14}$/.test(t[k]))) t[k] = remembered(t[k])
+  if (person.traits) person.traits = { ...t }
+  return person
 }
 
 export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: IdentityDeps) => {
@@ -44,7 +57,7 @@ export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: Identit
   anonymousId ||= newId()
   const who = loadJSON<Person>(ls, LS_WHO)
   const stored = who && typeof who === 'object' ? who : undefined
-  let person: Person = own(stored)
+  let person: Person = fromStore(stored)
 
   const save = (): Promise<void> => {
     cookies.set(AID_COOKIE, anonymousId)
@@ -60,7 +73,7 @@ export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: Identit
     async restore(): Promise<void> {
       const [aid, who] = await Promise.all([known ? '' : kv.get<string>(AID), stored ? undefined : kv.get<Person>(WHO)])
       if (aid) anonymousId = aid
-      if (who && typeof who === 'object') person = own(who)
+      if (who && typeof who === 'object') person = fromStore(who)
       // Mirroring needs no waiting: calls and the offer decision only need the ids in memory.
       void save()
     },

@@ -2,7 +2,7 @@
 // asks decide() once, shows the winner when its trigger fires (or counts the visitor as held out), and
 // sends what the visitor does with it back as offer_* events. Every decision stays explainable.
 // In: the raw config and the page; out: offer_* track calls, identify from a capture form, explain().
-import { audiencesUrl, loadAudiences } from '../audiences/audiences.ts'
+import { audiencesRequest, loadAudiences } from '../audiences/audiences.ts'
 import { resolveHost } from '../config.ts'
 import { overlay } from '../render/overlay.ts'
 import { renderOffer } from '../render/render.ts'
@@ -26,10 +26,11 @@ const failed = (e: unknown) => error('offers failed: ' + e)
 const fetchedFlags = async (d: ShowDeps, tpl: string) => {
   let { flags, syncedAt } = parseAudiences(d.input.audiences)
   // https or a path on the store only: flags decide who sees a discount, so never plain http
-  const url = resolveHost(audiencesUrl(tpl, d.ids()), d.w.location.href)
+  const [path, body] = audiencesRequest(tpl, d.ids())
+  const url = resolveHost(path, d.w.location.href)
   const num = (v: unknown, def: number) => (typeof v === 'number' && v >= 0 ? v : def)
   const got = url
-    ? await loadAudiences({ fetch: (...a) => d.w.fetch(...a), ls: d.ls, now: d.now }, url, num(d.input.audiencesTtlMs, 300000), num(d.input.audiencesWaitMs, 300))
+    ? await loadAudiences({ fetch: (...a) => d.w.fetch(...a), ls: d.ls, now: d.now }, url, num(d.input.audiencesTtlMs, 300000), num(d.input.audiencesWaitMs, 300), body)
     : error('config.audiencesUrl must be an https URL or a path on the store')
   if (got) (flags = { ...flags, ...got.flags }), (syncedAt = got.syncedAt ?? syncedAt)
   return { flags, syncedAt }
@@ -142,6 +143,8 @@ const run = async (s: OfferState): Promise<void> => {
   // without audiencesUrl the decision is made in this task, before any trigger can fire
   const tpl = s.d.input.audiencesUrl
   const { flags, syncedAt } = typeof tpl === 'string' ? await fetchedFlags(s.d, tpl) : parseAudiences(s.d.input.audiences)
+  // consent withdrawn while the flags were asked for: no decision (it would start a session)
+  if (s.stopped) return
   s.redecide = decider(s, flags, syncedAt)
   const decision = (s.last = s.redecide())
   const doc = s.d.w.document

@@ -4,6 +4,7 @@
 // Nothing here touches the DOM, storage or the network.
 import { isObj, str, text } from '../util/check.ts'
 import { CURRENCY } from '../capture/taxonomy.ts'
+import { fingerprint } from '../util/hash.ts'
 
 export type Props = Record<string, unknown>
 
@@ -82,7 +83,9 @@ export const parseCart = (json: unknown, origin: string): Snapshot | undefined =
     // A subscription and a one-time purchase of one variant are two lines; the plan joins the key only when
     // there is one, so snapshots saved before it keep their keys.
     const plan = id(read(read(it.selling_plan_allocation, 'selling_plan'), 'id'))
-    const k = variant + (plan ? '@' + plan : '') + '|' + (isObj(it.properties) && Object.keys(it.properties).length ? stable(it.properties) : '')
+    // Line properties (an engraving, a gift note) tell lines apart, but the snapshot sits in localStorage:
+    // it keeps their fingerprint, never the shopper's text.
+    const k = variant + (plan ? '@' + plan : '') + '|' + (isObj(it.properties) && Object.keys(it.properties).length ? fingerprint(stable(it.properties)) : '')
     const prev = byKey.get(k)
     if (prev) {
       prev.q += q

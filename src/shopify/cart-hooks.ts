@@ -1,6 +1,6 @@
 // The cart capture's observer of the host's own requests: fetch and XMLHttpRequest are wrapped so a
-// finished call to /cart/(add|change|update|clear) is noticed. The host keeps its exact promise, `this`,
-// arguments and exceptions; bodies are never read.
+// finished call to /cart/(add|change|update|clear) is noticed. The host keeps its `this`, arguments,
+// exceptions and what its promise settles with; bodies are never read.
 
 // The wrappers' quick look at any URL, before the exact check on its path and origin.
 const MAYBE_CART = /\/cart\/(?:add|change|update|clear)\b/i
@@ -49,33 +49,65 @@ export const patch = (target: any, keys: string[], wrap: (orig: Fns, tell: Sub) 
 }
 
 /**
- * The host gets the very promise the original fetch returned, with its own `this`, arguments and
- * exceptions; we only read `ok` once it settles, never the body. Watching a promise marks it handled, so
- * only cart requests are watched: a failed one the host ignores no longer reaches `unhandledrejection`.
+ * Makes a wrapper look like the function it replaces: same `name` and `length`, and an own `toString`
+ * that answers with the original's, as page scripts and anti-tamper checks read them (only
+ * `Function.prototype.toString.call` still shows ours). Methods rather than `function`s, so like the natives
+ * they have no `prototype` and `new` throws.
+ */
+const native = <F extends Function>(f: F, orig: Function): F => {
+  try {
+    Object.defineProperties(f, {
+      name: { value: orig.name },
+      length: { value: orig.length },
+      toString: { value: () => orig.toString(), configurable: true, writable: true },
+    })
+  } catch {}
+  return f
+}
+
+/**
+ * The host keeps its own `this`, arguments, exceptions and, for any other URL, the very promise the
+ * original returned. A cart request's promise gets our handler, which marks it handled, so the host gets
+ * the promise derived from it instead: the same Response, or a rejection with the same reason that reaches
+ * `unhandledrejection` if the host ignores it. We only read `ok`, never the body.
  */
 export const wrapFetch = ([orig]: Fns, tell: Sub): Fns => [
-  function (this: unknown, input: unknown) {
-    const p = orig!.apply(this, arguments as any)
-    try {
-      const url = typeof input == 'string' ? input : typeof (input as Request).url == 'string' ? (input as Request).url : String(input)
-      if (MAYBE_CART.test(url)) Promise.resolve(p).then((r: Response) => r?.ok && tell(url), () => {})
-    } catch {}
-    return p
-  },
+  native(
+    {
+      fetch(this: unknown, input: unknown) {
+        const p = orig!.apply(this, arguments as any)
+        try {
+          const url = typeof input == 'string' ? input : typeof (input as Request).url == 'string' ? (input as Request).url : String(input)
+          // something other than a thenable makes `p.then` throw: the host then gets it as the original gave it
+          return MAYBE_CART.test(url)
+            ? p.then((r: Response) => {
+                try {
+                  if (r.ok) tell(url)
+                } catch {}
+                return r
+              })
+            : p
+        } catch {
+          return p
+        }
+      },
+    }.fetch,
+    orig!,
+  ),
 ]
 
 /** XMLHttpRequest (jQuery themes): the URL is noted at open(), `loadend` is watched from send(). */
 export const wrapXhr = ([open, send]: Fns, tell: Sub): Fns => {
   const urls = new WeakMap<object, string>()
-  return [
-    function (this: XMLHttpRequest, _method: string, url: unknown) {
+  const mine = {
+    open(this: XMLHttpRequest, _method: string, url: unknown) {
       const r = open!.apply(this, arguments as any)
       try {
         urls.set(this, String(url))
       } catch {}
       return r
     },
-    function (this: XMLHttpRequest) {
+    send(this: XMLHttpRequest) {
       try {
         const url = urls.get(this)
         const xhr = this
@@ -83,5 +115,6 @@ export const wrapXhr = ([open, send]: Fns, tell: Sub): Fns => {
       } catch {}
       return send!.apply(this, arguments as any)
     },
-  ]
+  }
+  return [native(mine.open, open!), native(mine.send, send!)]
 }

@@ -13,3 +13,6 @@ export const fingerprint = (s: string): string => {
   }
   return (a >>> 0).toString(36).padStart(7, '0') + (b >>> 0).toString(36).padStart(7, '0')
 }
+
+/** How a trait is remembered: its fingerprint, never the value (an email or phone is not kept at rest). */
+export const remembered = (v: unknown): string => fingerprint(JSON.stringify(v) ?? '')

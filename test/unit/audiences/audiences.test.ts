@@ -42,7 +42,7 @@ describe('an email as userId (identifyBy: "email") never goes in the URL or the 
     // the same person within the TTL: from the cache; another person: asked again
     await loadAudiences(src, url, 60000, 500, body)
     expect(fetch).toHaveBeenCalledTimes(1)
-    await loadAudiences(src, url, 60000, 500, body.replace('jane', 'joan'))
+    await loadAudiences(src, url, 60000, 500, body!.replace('jane', 'joan'))
     expect(fetch).toHaveBeenCalledTimes(2)
   })
 })

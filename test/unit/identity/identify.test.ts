@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { isOtherPerson, planIdentify, resolveUserId, type IdentifyInput } from '../../../src/identity/identify.ts'
 import type { Person } from '../../../src/identity/identity.ts'
+import { remembered } from '../../../src/util/hash.ts'
+
+/** Traits as a Person keeps them: fingerprints, never the values. */
+const fp = (t: Record<string, unknown>) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, remembered(v)]))
 
 const hard = (userId: string | undefined, traits: Record<string, unknown> = {}): IdentifyInput => ({ userId, traits })
 const soft = (userId: string | undefined, traits: Record<string, unknown> = {}): IdentifyInput => ({ userId, traits, soft: true })
@@ -22,10 +26,10 @@ describe('resolveUserId', () => {
 
   it.each([
     ['a hard userId', { userId: 'u1' }],
-    ['a hard userId with traits', { userId: 'u1', traits: { email: 'a@x.io' }, sentWith: 'A' }],
+    ['a hard userId with traits', { userId: 'u1', traits: fp({ email: 'a@x.io' }), sentWith: 'A' }],
     // a forwarded email's link on a browser known by its email: identifying it as cio_x would merge two people
-    ['an email, without a userId', { traits: { email: 'a@x.io' }, sentWith: 'A' }],
-    ['an email captured after an earlier link', { userId: 'cio_y', soft: true, traits: { cio_id: 'y', email: 'a@x.io' } }],
+    ['an email, without a userId', { traits: fp({ email: 'a@x.io' }), sentWith: 'A' }],
+    ['an email captured after an earlier link', { userId: 'cio_y', soft: true, traits: fp({ cio_id: 'y', email: 'a@x.io' }) }],
   ])('a soft id never takes over %s: null', (_label, cur: Person) => {
     expect(resolveUserId(cur, soft('cio_x', { cio_id: 'x' }), 'anonymous')).toBeNull()
     // not even when the link gives only the cio_id trait (cioUserId: false)
@@ -61,26 +65,26 @@ describe('isOtherPerson', () => {
   })
 
   it('the same userId with a new email is the same person (the email changed)', () => {
-    expect(isOtherPerson({ userId: 'u1', traits: { email: 'a@x.io' } }, 'u1', hard('u1', { email: 'b@x.io' }))).toBe(false)
+    expect(isOtherPerson({ userId: 'u1', traits: fp({ email: 'a@x.io' }) }, 'u1', hard('u1', { email: 'b@x.io' }))).toBe(false)
   })
 
   it('an email typed by a logged-in customer is theirs: a userId is not compared with an email', () => {
-    expect(isOtherPerson({ userId: 'u1', traits: { email: 'a@x.io' } }, undefined, hard(undefined, { email: 'b@x.io' }))).toBe(false)
-    expect(isOtherPerson({ traits: { email: 'a@x.io' } }, 'u1', hard('u1', { email: 'b@x.io' }))).toBe(false)
+    expect(isOtherPerson({ userId: 'u1', traits: fp({ email: 'a@x.io' }) }, undefined, hard(undefined, { email: 'b@x.io' }))).toBe(false)
+    expect(isOtherPerson({ traits: fp({ email: 'a@x.io' }) }, 'u1', hard('u1', { email: 'b@x.io' }))).toBe(false)
   })
 
   it('two emails, when neither has a userId: other when they differ', () => {
-    expect(isOtherPerson({ traits: { email: 'a@x.io' } }, undefined, hard(undefined, { email: 'b@x.io' }))).toBe(true)
-    expect(isOtherPerson({ traits: { email: 'a@x.io' } }, undefined, hard(undefined, { email: 'a@x.io' }))).toBe(false)
+    expect(isOtherPerson({ traits: fp({ email: 'a@x.io' }) }, undefined, hard(undefined, { email: 'b@x.io' }))).toBe(true)
+    expect(isOtherPerson({ traits: fp({ email: 'a@x.io' }) }, undefined, hard(undefined, { email: 'a@x.io' }))).toBe(false)
   })
 
   it('one side without an email is not another person', () => {
-    expect(isOtherPerson({ traits: { email: 'a@x.io' } }, undefined, hard(undefined, { plan: 'pro' }))).toBe(false)
-    expect(isOtherPerson({ traits: { plan: 'free' } }, undefined, hard(undefined, { email: 'a@x.io' }))).toBe(false)
+    expect(isOtherPerson({ traits: fp({ email: 'a@x.io' }) }, undefined, hard(undefined, { plan: 'pro' }))).toBe(false)
+    expect(isOtherPerson({ traits: fp({ plan: 'free' }) }, undefined, hard(undefined, { email: 'a@x.io' }))).toBe(false)
   })
 
   it('a login or capture after a tracked-link click upgrades the soft id, never a reset', () => {
-    const clicked: Person = { userId: 'cio_x', soft: true, traits: { cio_id: 'x', email: 'a@x.io' } }
+    const clicked: Person = { userId: 'cio_x', soft: true, traits: fp({ cio_id: 'x', email: 'a@x.io' }) }
     expect(isOtherPerson(clicked, 'u1', hard('u1'))).toBe(false)
     expect(isOtherPerson(clicked, undefined, hard(undefined, { email: 'b@x.io' }))).toBe(false)
     expect(isOtherPerson(clicked, 'b@x.io', hard(undefined, { email: 'b@x.io' }))).toBe(false)
@@ -93,11 +97,17 @@ describe('isOtherPerson', () => {
 })
 
 describe('planIdentify', () => {
+  it('remembers traits as fingerprints only: no email or phone in what is kept', () => {
+    const plan = planIdentify({}, 'A1', 'u1', hard('u1', { email: 'jane@x.io', phone: '+14155550123' }))
+    expect(plan.call).toEqual({ email: 'jane@x.io', phone: '+14155550123' })
+    expect(JSON.stringify(plan.person)).not.toMatch(/jane|4155550123/)
+  })
+
   it('the first identify sends every trait and remembers the person', () => {
     const plan = planIdentify({}, 'A1', 'u1', hard('u1', { email: 'a@x.io', plan: 'pro' }))
     expect(plan).toEqual({
       call: { email: 'a@x.io', plan: 'pro' },
-      person: { userId: 'u1', traits: { email: 'a@x.io', plan: 'pro' }, sentWith: 'A1' },
+      person: { userId: 'u1', traits: fp({ email: 'a@x.io', plan: 'pro' }), sentWith: 'A1' },
     })
   })
 
@@ -118,41 +128,42 @@ describe('planIdentify', () => {
   })
 
   it('no call when nothing changed, also for traits-only identifies of a known userId', () => {
-    const cur: Person = { userId: 'u1', traits: { email: 'a@x.io', plan: 'pro' }, sentWith: 'A1' }
+    const cur: Person = { userId: 'u1', traits: fp({ email: 'a@x.io', plan: 'pro' }), sentWith: 'A1' }
     expect(planIdentify(cur, 'A1', undefined, hard(undefined, { plan: 'pro' })).call).toBeUndefined()
     expect(planIdentify(cur, 'A1', undefined, hard(undefined)).call).toBeUndefined()
   })
 
   it('nested traits are compared by value', () => {
-    const cur: Person = { traits: { address: { city: 'Berlin', zip: '10115' } }, sentWith: 'A1' }
+    const cur: Person = { traits: fp({ address: { city: 'Berlin', zip: '10115' } }), sentWith: 'A1' }
     expect(planIdentify(cur, 'A1', undefined, hard(undefined, { address: { city: 'Berlin', zip: '10115' } })).call).toBeUndefined()
     expect(planIdentify(cur, 'A1', undefined, hard(undefined, { address: { city: 'Munich', zip: '80331' } })).call).toEqual({
       address: { city: 'Munich', zip: '80331' },
     })
   })
 
-  it('sends only the traits that changed, plus the email once known', () => {
-    const cur: Person = { userId: 'u1', traits: { email: 'a@x.io', plan: 'free', name: 'Jane' }, sentWith: 'A1' }
+  // the email is not kept at rest (only its fingerprint): a call carries it when its input does
+  it('sends only the traits that changed, and no email it was not given', () => {
+    const cur: Person = { userId: 'u1', traits: fp({ email: 'a@x.io', plan: 'free', name: 'Jane' }), sentWith: 'A1' }
     const plan = planIdentify(cur, 'A1', 'u1', hard('u1', { plan: 'pro', name: 'Jane' }))
-    expect(plan.call).toEqual({ plan: 'pro', email: 'a@x.io' })
-    expect(plan.person).toEqual({ userId: 'u1', traits: { email: 'a@x.io', plan: 'pro', name: 'Jane' }, sentWith: 'A1' })
+    expect(plan.call).toEqual({ plan: 'pro' })
+    expect(plan.person).toEqual({ userId: 'u1', traits: fp({ email: 'a@x.io', plan: 'pro', name: 'Jane' }), sentWith: 'A1' })
   })
 
   it('a changed email is sent as the new one', () => {
-    const cur: Person = { userId: 'u1', traits: { email: 'a@x.io' }, sentWith: 'A1' }
+    const cur: Person = { userId: 'u1', traits: fp({ email: 'a@x.io' }), sentWith: 'A1' }
     const plan = planIdentify(cur, 'A1', 'u1', hard('u1', { email: 'b@x.io' }))
     expect(plan.call).toEqual({ email: 'b@x.io' })
-    expect(plan.person.traits).toEqual({ email: 'b@x.io' })
+    expect(plan.person.traits).toEqual(fp({ email: 'b@x.io' }))
   })
 
   it('without a known email, the call has no email key', () => {
-    const plan = planIdentify({ traits: { plan: 'free' }, sentWith: 'A1' }, 'A1', undefined, hard(undefined, { plan: 'pro' }))
+    const plan = planIdentify({ traits: fp({ plan: 'free' }), sentWith: 'A1' }, 'A1', undefined, hard(undefined, { plan: 'pro' }))
     expect(plan.call).toEqual({ plan: 'pro' })
     expect(plan.call).not.toHaveProperty('email')
   })
 
   it('a new userId with unchanged traits is sent (the login links the anonymous id)', () => {
-    const cur: Person = { traits: { email: 'a@x.io' }, sentWith: 'A1' }
+    const cur: Person = { traits: fp({ email: 'a@x.io' }), sentWith: 'A1' }
     const plan = planIdentify(cur, 'A1', 'u1', hard('u1', { email: 'a@x.io' }))
     expect(plan.call).toEqual({ email: 'a@x.io' })
     expect(plan.person.userId).toBe('u1')
@@ -166,30 +177,30 @@ describe('planIdentify', () => {
   })
 
   it('a new anonymous id (storage wiped) resends everything, even when nothing changed', () => {
-    const cur: Person = { userId: 'u1', traits: { email: 'a@x.io', plan: 'pro' }, sentWith: 'A1' }
+    const cur: Person = { userId: 'u1', traits: fp({ email: 'a@x.io', plan: 'pro' }), sentWith: 'A1' }
     const plan = planIdentify(cur, 'A2', 'u1', hard('u1', { email: 'a@x.io', plan: 'pro' }))
     expect(plan.call).toEqual({ email: 'a@x.io', plan: 'pro' })
-    expect(plan.person).toEqual({ userId: 'u1', traits: { email: 'a@x.io', plan: 'pro' }, sentWith: 'A2' })
+    expect(plan.person).toEqual({ userId: 'u1', traits: fp({ email: 'a@x.io', plan: 'pro' }), sentWith: 'A2' })
   })
 
-  it('a new anonymous id sends a call even without traits, with the email known', () => {
-    const cur: Person = { userId: 'u1', traits: { email: 'a@x.io', plan: 'pro' }, sentWith: 'A1' }
+  it('a new anonymous id sends a call even without traits (the userId links it)', () => {
+    const cur: Person = { userId: 'u1', traits: fp({ email: 'a@x.io', plan: 'pro' }), sentWith: 'A1' }
     const plan = planIdentify(cur, 'A2', undefined, hard(undefined))
-    expect(plan.call).toEqual({ email: 'a@x.io' })
+    expect(plan.call).toEqual({})
     expect(plan.person.sentWith).toBe('A2')
     expect(plan.person.userId).toBe('u1')
   })
 
   it('a soft identify marks the person soft', () => {
     const plan = planIdentify({}, 'A1', 'cio_x', soft('cio_x', { cio_id: 'x' }))
-    expect(plan).toEqual({ call: { cio_id: 'x' }, person: { userId: 'cio_x', soft: true, traits: { cio_id: 'x' }, sentWith: 'A1' } })
+    expect(plan).toEqual({ call: { cio_id: 'x' }, person: { userId: 'cio_x', soft: true, traits: fp({ cio_id: 'x' }), sentWith: 'A1' } })
   })
 
   it('a hard identify with a userId upgrades a soft person: new userId, no longer soft, traits kept', () => {
-    const cur: Person = { userId: 'cio_x', soft: true, traits: { cio_id: 'x' }, sentWith: 'A1' }
+    const cur: Person = { userId: 'cio_x', soft: true, traits: fp({ cio_id: 'x' }), sentWith: 'A1' }
     const plan = planIdentify(cur, 'A1', 'u1', hard('u1', { email: 'a@x.io' }))
     expect(plan.call).toEqual({ email: 'a@x.io' })
-    expect(plan.person).toEqual({ userId: 'u1', traits: { cio_id: 'x', email: 'a@x.io' }, sentWith: 'A1' })
+    expect(plan.person).toEqual({ userId: 'u1', traits: fp({ cio_id: 'x', email: 'a@x.io' }), sentWith: 'A1' })
     expect(plan.person).not.toHaveProperty('soft')
   })
 
@@ -201,14 +212,14 @@ describe('planIdentify', () => {
   })
 
   it('a hard identify without a userId keeps the soft id and its mark', () => {
-    const cur: Person = { userId: 'cio_x', soft: true, traits: { cio_id: 'x' }, sentWith: 'A1' }
+    const cur: Person = { userId: 'cio_x', soft: true, traits: fp({ cio_id: 'x' }), sentWith: 'A1' }
     const plan = planIdentify(cur, 'A1', undefined, hard(undefined, { email: 'a@x.io' }))
     expect(plan.call).toEqual({ email: 'a@x.io' })
-    expect(plan.person).toEqual({ userId: 'cio_x', soft: true, traits: { cio_id: 'x', email: 'a@x.io' }, sentWith: 'A1' })
+    expect(plan.person).toEqual({ userId: 'cio_x', soft: true, traits: fp({ cio_id: 'x', email: 'a@x.io' }), sentWith: 'A1' })
   })
 
   it('does not mutate the known person or the input', () => {
-    const cur: Person = { userId: 'u1', traits: { email: 'a@x.io', plan: 'free' }, sentWith: 'A1' }
+    const cur: Person = { userId: 'u1', traits: fp({ email: 'a@x.io', plan: 'free' }), sentWith: 'A1' }
     const input = hard('u1', { plan: 'pro' })
     const before = [structuredClone(cur), structuredClone(input)]
     planIdentify(cur, 'A1', 'u1', input)
@@ -252,7 +263,7 @@ describe('identify sequences on one device', () => {
     const d = device()
     expect(d.identify(hard('u1', { email: 'a@x.io' }))).toBe('sent')
     expect(d.identify(soft('cio_forwarded', { cio_id: 'forwarded' }))).toBe('ignored')
-    expect(d.person()).toEqual({ userId: 'u1', traits: { email: 'a@x.io' }, sentWith: 'A1' })
+    expect(d.person()).toEqual({ userId: 'u1', traits: fp({ email: 'a@x.io' }), sentWith: 'A1' })
     expect(d.sent).toHaveLength(1)
   })
 
@@ -274,7 +285,7 @@ describe('identify sequences on one device', () => {
     d.identify(hard('u1', { email: 'a@x.io', plan: 'pro' }))
     expect(d.identify(hard('u2', { email: 'b@x.io' }))).toBe('reset')
     expect(d.sent[1]).toEqual({ anonymousId: 'A2', userId: 'u2', traits: { email: 'b@x.io' } })
-    expect(d.person()).toEqual({ userId: 'u2', traits: { email: 'b@x.io' }, sentWith: 'A2' })
+    expect(d.person()).toEqual({ userId: 'u2', traits: fp({ email: 'b@x.io' }), sentWith: 'A2' })
   })
 
   it('two captured emails without a login are two people (identifyBy "anonymous")', () => {

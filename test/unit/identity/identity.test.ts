@@ -170,3 +170,17 @@ describe('reset', () => {
     expect([next.anonymousId(), next.userId()]).toEqual(['id-2', undefined])
   })
 })
+
+describe('at rest: no email or phone in clear', () => {
+  it('a person stored in clear by an earlier version is kept as fingerprints, and rewritten so', async () => {
+    const { remembered } = await import('../../../src/util/hash.ts')
+    const b = browser()
+    b.ls.setItem('onsite:aid', 'aid-old')
+    b.ls.setItem('onsite:who', JSON.stringify({ userId: 'u1', traits: { email: 'jane@x.io', phone: '+14155550123' }, sentWith: 'aid-old' }))
+    const id = b.page()
+    expect(id.person().traits).toEqual({ email: remembered('jane@x.io'), phone: remembered('+14155550123') })
+    await id.restore()
+    expect(b.ls.getItem('onsite:who')).not.toMatch(/jane|4155550123/)
+    expect(JSON.stringify(await b.kv.get('who'))).not.toMatch(/jane|4155550123/)
+  })
+})

@@ -357,3 +357,12 @@ describe('eventProduct', () => {
     expect(eventProduct('x', ORIGIN, '/')).toBeUndefined()
   })
 })
+
+describe('line-item properties at rest', () => {
+  it('the snapshot keeps a fingerprint of them, never the text; different texts stay two lines', () => {
+    const s = snap([line({ properties: { Engraving: 'For Jane, love Sam' } }), line({ properties: { Engraving: 'Happy 40th' } })])
+    expect(s.lines).toHaveLength(2)
+    expect(JSON.stringify(s)).not.toMatch(/Jane|Sam|40th|Engraving/)
+    expect(diffCarts(s, snap([line({ properties: { Engraving: 'Happy 40th' } }), line({ properties: { Engraving: 'For Jane, love Sam' } })]))).toEqual([])
+  })
+})
