@@ -4,9 +4,10 @@
 // A call rather than a config object inside the file: the key stays out of the minified code, so pasting a
 // newer build cannot lose or corrupt it, and a mistake in it gets the same `[onsite] config...` error as on
 // the storefront instead of a syntax error in someone else's code.
-// Consent: set the pixel's "Customer privacy" permission to Required > Analytics, as the storefront follows
-// analyticsProcessingAllowed. Shopify then runs it only with that consent; with "Not required" the pixel
-// holds calls in memory (no storage, cookie or request) while init.customerPrivacy denies analytics, sends
+// Consent: set the pixel's "Customer privacy" permission to Required > Analytics and Marketing, as the
+// storefront needs both (every call lands in Customer.io). Shopify then runs it only with that consent; with
+// "Not required" the pixel holds calls in memory (no storage, cookie or request) while init.customerPrivacy
+// denies either, sends
 // them when visitorConsentCollected allows it, and discards them, stored ones too, when it withdraws it
 // (https://shopify.dev/docs/api/web-pixels-api/pixel-privacy).
 import { error, warn } from './util/log.ts'

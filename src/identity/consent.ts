@@ -1,6 +1,7 @@
 // Consent. "pending": calls wait in memory (no cookie, no storage, no request); "granted": they go out
 // in order; "denied": they are discarded and everything onsite stored is wiped. On Shopify the state
-// follows the Customer Privacy API.
+// follows the Customer Privacy API, and needs both purposes: analytics (capture) and marketing (every
+// call lands in Customer.io, a marketing platform, and audience offers act on it).
 // https://shopify.dev/docs/api/customer-privacy
 import { ORDER_COOKIE } from './cookie.ts'
 import { AID_COOKIE } from './identity.ts'
@@ -9,7 +10,11 @@ import { warn } from '../util/log.ts'
 export type ConsentState = 'granted' | 'pending' | 'denied'
 export const CONSENT_STATES: readonly string[] = ['granted', 'pending', 'denied']
 
-type Privacy = { analyticsProcessingAllowed?: () => boolean; currentVisitorConsent?: () => { analytics?: string } }
+type Privacy = {
+  analyticsProcessingAllowed?: () => boolean
+  marketingAllowed?: () => boolean
+  currentVisitorConsent?: () => { analytics?: string; marketing?: string }
+}
 type ShopifyGlobal = { customerPrivacy?: Privacy; loadFeatures?: (f: unknown[], cb: (err?: unknown) => void) => void }
 
 export const shopifyOf = (w: Window): ShopifyGlobal | undefined => {
@@ -30,13 +35,15 @@ export const followShopify = (w: Window, set: (s: ConsentState) => void): void =
   const read = () => {
     try {
       const p = S?.customerPrivacy
-      if (p?.analyticsProcessingAllowed?.()) set('granted')
+      const c = p?.currentVisitorConsent?.()
+      if (p?.analyticsProcessingAllowed?.() && p.marketingAllowed?.()) set('granted')
       // `currentVisitorConsent` is newer than the documented calls: used only when present.
-      else if (p?.currentVisitorConsent?.().analytics === 'no') set('denied')
+      else if (c?.analytics === 'no' || c?.marketing === 'no') set('denied')
     } catch {}
   }
   w.document.addEventListener('visitorConsentCollected', (e) => {
-    set((e as CustomEvent<{ analyticsAllowed?: boolean }>).detail?.analyticsAllowed ? 'granted' : 'denied')
+    const d = (e as CustomEvent<{ analyticsAllowed?: boolean; marketingAllowed?: boolean } | undefined>).detail
+    set(d?.analyticsAllowed && d.marketingAllowed ? 'granted' : 'denied')
   })
   const missing = () => warn('consent "shopify": no Customer Privacy API on this page; calls wait until onsite.consent("granted")')
   try {

@@ -66,10 +66,10 @@ const createState = (env: PixelEnv, config: PixelConfig): State => {
     storage: at(env.browser, 'localStorage'),
     cookie: at(env.browser, 'cookie'),
     // Shopify runs a custom pixel only with the permission the merchant chose for it; a pixel set to "not
-    // required" still sees the visitor's choice here: without analytics consent, calls wait in memory only.
-    // https://shopify.dev/docs/api/web-pixels-api/pixel-privacy
+    // required" still sees the visitor's choice here: without analytics and marketing consent (as on the
+    // storefront), calls wait in memory only. https://shopify.dev/docs/api/web-pixels-api/pixel-privacy
     // Fails closed: no customerPrivacy in init (a sandbox change) is no consent, not consent.
-    allowed: at(env.init, 'customerPrivacy', 'analyticsProcessingAllowed') === true,
+    allowed: allows(env.init) === true,
     queue: [], sent: [], seen: new Set(), failures: 0, again: false, saving: Promise.resolve(),
   }
   return Object.assign(s, { ready: load(s), aid: anonymousId(s.cookie) })
@@ -93,11 +93,17 @@ const onEvent = async (s: State, name: string, e: unknown): Promise<void> => {
   await flush(s)
 }
 
+/** Both purposes allowed: true; either refused: false; no answer in `x`: undefined. */
+const allows = (x: unknown): boolean | undefined => {
+  const [a, m] = ['analyticsProcessingAllowed', 'marketingAllowed'].map((k) => at(x, 'customerPrivacy', k))
+  return typeof a == 'boolean' || typeof m == 'boolean' ? a === true && m === true : undefined
+}
+
 const onConsent = (s: State, e: unknown) => {
-  const v = at(e, 'customerPrivacy', 'analyticsProcessingAllowed')
-  if (typeof v != 'boolean' || v == s.allowed) return
+  const v = allows(e)
+  if (v === undefined || v == s.allowed) return
   s.allowed = v
-  debug(`analytics consent ${v ? 'given: sending' : 'withdrawn: queued calls discarded'}`)
+  debug(`consent ${v ? 'given: sending' : 'withdrawn: queued calls discarded'}`)
   if (v) return orderCookie(s), save(s), void flush(s)
   discard(s)
 }

@@ -248,9 +248,9 @@ describe('invalid consent values', () => {
 })
 
 describe('on Shopify', () => {
-  it('follows the Customer Privacy API: pending until the visitor allows analytics', async () => {
+  it('follows the Customer Privacy API: pending until the visitor allows analytics and marketing', async () => {
     let allowed = false
-    ;(window as unknown as { Shopify: unknown }).Shopify = { customerPrivacy: { analyticsProcessingAllowed: () => allowed } }
+    ;(window as unknown as { Shopify: unknown }).Shopify = { customerPrivacy: { analyticsProcessingAllowed: () => true, marketingAllowed: () => allowed } }
     const api = createOnsite()
     api.init({ writeKey: 'wk_shopify' })
     api.track('Before Banner', {})
@@ -259,14 +259,14 @@ describe('on Shopify', () => {
     expect(fetchOk).not.toHaveBeenCalled()
     expect(allKeys()).toEqual([])
     allowed = true
-    document.dispatchEvent(new CustomEvent('visitorConsentCollected', { detail: { analyticsAllowed: true } }))
+    document.dispatchEvent(new CustomEvent('visitorConsentCollected', { detail: { analyticsAllowed: true, marketingAllowed: true } }))
     await api.flush()
     await waitForCalls('wk_shopify', 1)
     expect(calls('wk_shopify')[0]!.event).toBe('Before Banner')
   })
 
-  it('starts at once when analytics is already allowed', async () => {
-    ;(window as unknown as { Shopify: unknown }).Shopify = { customerPrivacy: { analyticsProcessingAllowed: () => true } }
+  it('starts at once when analytics and marketing are already allowed', async () => {
+    ;(window as unknown as { Shopify: unknown }).Shopify = { customerPrivacy: { analyticsProcessingAllowed: () => true, marketingAllowed: () => true } }
     const api = createOnsite()
     api.init({ writeKey: 'wk_shopify_allowed' })
     api.track('X', {})

@@ -41,7 +41,7 @@ describe('shopifyOf', () => {
 describe('followShopify', () => {
   it('granted at once when the Customer Privacy API is loaded and allows analytics', () => {
     const loadFeatures = vi.fn()
-    const t = fakeWindow({ customerPrivacy: { analyticsProcessingAllowed: () => true }, loadFeatures })
+    const t = fakeWindow({ customerPrivacy: { analyticsProcessingAllowed: () => true, marketingAllowed: () => true }, loadFeatures })
     followShopify(t.w, t.set)
     expect(t.states).toEqual(['granted'])
     expect(loadFeatures).not.toHaveBeenCalled()
@@ -59,6 +59,20 @@ describe('followShopify', () => {
     expect(t.states).toEqual(['denied'])
   })
 
+  // Every call lands in Customer.io, a marketing platform, and audience offers act on it: analytics alone
+  // is not enough (issue 13, item 7).
+  it.each([
+    [{ analyticsProcessingAllowed: () => true, marketingAllowed: () => false }, []],
+    [{ analyticsProcessingAllowed: () => true }, []],
+    [{ analyticsProcessingAllowed: () => false, marketingAllowed: () => true }, []],
+    [{ analyticsProcessingAllowed: () => true, marketingAllowed: () => false, currentVisitorConsent: () => ({ analytics: 'yes', marketing: 'no' }) }, ['denied']],
+    [{ analyticsProcessingAllowed: () => true, marketingAllowed: () => false, currentVisitorConsent: () => ({ analytics: 'yes', marketing: '', sale_of_data: 'no' }) }, []],
+  ] as [Record<string, () => unknown>, string[]][])('needs marketing as well as analytics: %o -> %j', (customerPrivacy, states) => {
+    const t = fakeWindow({ customerPrivacy })
+    followShopify(t.w, t.set)
+    expect(t.states).toEqual(states)
+  })
+
   it.each(['', 'yes'])('stays pending when currentVisitorConsent() says analytics %j and processing is not allowed', (analytics) => {
     const t = fakeWindow({ customerPrivacy: { analyticsProcessingAllowed: () => false, currentVisitorConsent: () => ({ analytics }) } })
     followShopify(t.w, t.set)
@@ -73,7 +87,7 @@ describe('followShopify', () => {
     followShopify(t.w, t.set)
     expect(S.loadFeatures).toHaveBeenCalledExactlyOnceWith(FEATURE, expect.any(Function))
     expect(t.states).toEqual([]) // nothing until Shopify answers
-    S.customerPrivacy = { analyticsProcessingAllowed: () => true }
+    S.customerPrivacy = { analyticsProcessingAllowed: () => true, marketingAllowed: () => true }
     done!()
     expect(t.states).toEqual(['granted'])
   })
@@ -81,7 +95,7 @@ describe('followShopify', () => {
   it('a loadFeatures error leaves it pending', () => {
     const S: Record<string, unknown> = {}
     S.loadFeatures = (_f: unknown[], cb: (err?: unknown) => void) => {
-      S.customerPrivacy = { analyticsProcessingAllowed: () => true }
+      S.customerPrivacy = { analyticsProcessingAllowed: () => true, marketingAllowed: () => true }
       cb(new Error('feature failed'))
     }
     const t = fakeWindow(S)
@@ -90,8 +104,10 @@ describe('followShopify', () => {
   })
 
   it.each([
-    [{ analyticsAllowed: true }, 'granted'],
-    [{ analyticsAllowed: false }, 'denied'],
+    [{ analyticsAllowed: true, marketingAllowed: true }, 'granted'],
+    [{ analyticsAllowed: true, marketingAllowed: false }, 'denied'],
+    [{ analyticsAllowed: true }, 'denied'],
+    [{ analyticsAllowed: false, marketingAllowed: true }, 'denied'],
     [{ marketingAllowed: true }, 'denied'],
     [undefined, 'denied'],
   ])('visitorConsentCollected with detail %j -> %s', (detail, state) => {
@@ -102,10 +118,10 @@ describe('followShopify', () => {
   })
 
   it('follows every later answer of the visitor', () => {
-    const t = fakeWindow({ customerPrivacy: { analyticsProcessingAllowed: () => true } })
+    const t = fakeWindow({ customerPrivacy: { analyticsProcessingAllowed: () => true, marketingAllowed: () => true } })
     followShopify(t.w, t.set)
     t.collected({ analyticsAllowed: false })
-    t.collected({ analyticsAllowed: true })
+    t.collected({ analyticsAllowed: true, marketingAllowed: true })
     expect(t.states).toEqual(['granted', 'denied', 'granted'])
   })
 
@@ -113,14 +129,14 @@ describe('followShopify', () => {
     const t = fakeWindow()
     expect(() => followShopify(t.w, t.set)).not.toThrow()
     expect(t.states).toEqual([])
-    t.collected({ analyticsAllowed: true })
+    t.collected({ analyticsAllowed: true, marketingAllowed: true })
     expect(t.states).toEqual(['granted'])
   })
 
   it('listens on the document of the window it was given', () => {
     const t = fakeWindow({})
     followShopify(t.w, t.set)
-    document.dispatchEvent(new CustomEvent('visitorConsentCollected', { detail: { analyticsAllowed: true } }))
+    document.dispatchEvent(new CustomEvent('visitorConsentCollected', { detail: { analyticsAllowed: true, marketingAllowed: true } }))
     expect(t.states).toEqual([])
   })
 
@@ -183,7 +199,7 @@ describe('followShopify', () => {
     const t = fakeWindow(make())
     expect(() => followShopify(t.w, t.set)).not.toThrow()
     expect(t.states).toEqual([])
-    t.collected({ analyticsAllowed: true })
+    t.collected({ analyticsAllowed: true, marketingAllowed: true })
     expect(t.states).toEqual(['granted'])
   })
 })

@@ -167,7 +167,8 @@ const sandbox = (o: Options = {}) => {
     logs,
     /** Calls every callback Shopify would, the way its event bus does (return values ignored). */
     emit: (name: string, e: unknown) => (subs[name] ?? []).forEach((cb) => cb(e)),
-    consent: (analyticsProcessingAllowed: boolean) => consentSubs.forEach((cb) => cb({ customerPrivacy: { analyticsProcessingAllowed, marketingAllowed: analyticsProcessingAllowed } })),
+    consent: (analyticsProcessingAllowed: boolean, marketingAllowed = analyticsProcessingAllowed) =>
+      consentSubs.forEach((cb) => cb({ customerPrivacy: { analyticsProcessingAllowed, marketingAllowed } })),
     messages: (level: string) => logs.filter((l) => l[0] === level).map((l) => l[1]),
     calls: (): any[] => bodies.flatMap((b) => b.body.batch),
   }
@@ -431,6 +432,9 @@ describe('checkout pixel in a simulated Shopify sandbox', () => {
 
   it.each([
     ['analytics consent false', { customerPrivacy: { analyticsProcessingAllowed: false, marketingAllowed: false } }],
+    // every call lands in Customer.io, a marketing platform: analytics alone is not enough, as on the storefront
+    ['analytics without marketing', { customerPrivacy: { analyticsProcessingAllowed: true, marketingAllowed: false } }],
+    ['marketing without analytics', { customerPrivacy: { analyticsProcessingAllowed: false, marketingAllowed: true } }],
     ['no customerPrivacy in init (fails closed)', { customerPrivacy: undefined }],
     ['an empty customerPrivacy (fails closed)', { customerPrivacy: {} }],
   ])('with %s calls wait in memory only, and leave once consent is given', async (_label, over) => {
@@ -447,7 +451,7 @@ describe('checkout pixel in a simulated Shopify sandbox', () => {
     px.consent(true)
     await until(() => collector.events().length === 2)
     expect(collector.events().map((c) => c.event ?? c.type)).toEqual(['identify', 'Order Completed'])
-    // the purchase cookie for the storefront's offers comes with the consent, not never (QA, 2026-11-23)
+    // the purchase cookie for the storefront's offers comes with the consent, not never
     await until(() => px.cookieSets.length === 1)
     expect(px.cookieSets[0]![0]).toMatch(/^onsite_order=\d+; path=\/; max-age=2592000; SameSite=Lax$/)
   })
@@ -459,6 +463,19 @@ describe('checkout pixel in a simulated Shopify sandbox', () => {
     await drain()
     expect(px.storage.has('onsite_px')).toBe(true)
     px.consent(false)
+    await drain()
+    expect(px.storage.has('onsite_px')).toBe(false)
+    await vi.advanceTimersByTimeAsync(60000)
+    expect(px.bodies).toHaveLength(1)
+  })
+
+  it('marketing withdrawn with analytics still allowed: queued calls are discarded too', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const px = sandbox({ reply: (n) => (n === 0 ? { status: 503, headers: { get: () => null } } : ok()) })
+    px.emit('checkout_completed', event('checkout_completed', completed()))
+    await drain()
+    expect(px.storage.has('onsite_px')).toBe(true)
+    px.consent(true, false)
     await drain()
     expect(px.storage.has('onsite_px')).toBe(false)
     await vi.advanceTimersByTimeAsync(60000)
