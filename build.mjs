@@ -14,20 +14,21 @@ const quiet = args.has('--quiet')
 /**
  * gzip bytes per built browser file: ceilings about 5% above the build, so the next fix does not have to
  * raise them; lower them with every cut, raise them only with the reason in the commit. Not met: the issue's
- * 10 KB target for the core (dist/onsite.js, 14.7 KB: `npm run size` shows where the bytes go).
+ * 10 KB target for the core (dist/onsite.js, 15.4 KB: `npm run size` shows where the bytes go).
  */
 export const BUDGETS = {
   // the core: capture, identity, consent, delivery; loads dist/onsite-offers.js on pages with offers
-  'dist/onsite.js': 15500,
-  // the offers (decide, render, styles, forms, codes fetched from codeUrl, Wisepops); dist/shopify/onsite-offers.js is the same file
-  'dist/onsite-offers.js': 9450,
+  'dist/onsite.js': 16000,
+  // the offers (decide, variants, render, styles, forms, codes fetched from codeUrl, Wisepops, the decision
+  // log for attribution); dist/shopify/onsite-offers.js is the same file
+  'dist/onsite-offers.js': 10500,
   // the npm build, offers included (a bundler can split them at their import())
-  'dist/onsite.mjs': 23000,
+  'dist/onsite.mjs': 24700,
   // the core plus the cart capture
   'dist/shopify/onsite.js': 19200,
   // The checkout pixel: about half of it is the storefront's own config, validation, PII scrub and
   // transport modules, reused so both send the same calls.
-  'dist/shopify-pixel.js': 8100,
+  'dist/shopify-pixel.js': 8500,
 }
 
 // Safari 14 / Chrome 91 / Firefox 80: optional chaining ships untranspiled (esbuild lowers it below Chrome 91

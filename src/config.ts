@@ -19,6 +19,8 @@ export interface Config {
   cioUserId: string
   /** More URL parameter names whose values are redacted (lowercase), beside the built-in ones. */
   redactParams: string[]
+  /** Days an offer decision is stamped on later Product Added, Checkout Started and Order Completed. */
+  attributionDays: number
 }
 
 // Track API site ids and keys are 20 hex digits, App API keys 32 (the formats secret scanners match on);
@@ -89,6 +91,7 @@ export const parseConfig = (input: unknown, base: string, extraKeys: readonly st
     cioUserId: [(v) => v === false || (str(v) && v.includes('{id}')), 'false or a template such as "cio_{id}"', false],
     customer: [(v) => v === null || isObj(v), 'an object or null'],
     redactParams: strings(),
+    attributionDays: num(7, 0, 90),
   }, input, 'config')
   c.writeKey = key
   c.apiHost = apiHostOf(own(input).apiHost, c.region, base)

@@ -14,6 +14,7 @@ import { createCookies, ORDER_COOKIE, type Cookies } from './identity/cookie.ts'
 import type { IdentifyInput } from './identity/identify.ts'
 import { createIdentity, type Identity, type Traits } from './identity/identity.ts'
 import { createSession, type Sessions } from './identity/session.ts'
+import { ATTRIBUTED, live } from './offers/attribution.ts'
 import { createHistory, type HistoryStore } from './offers/history.ts'
 import type { OffersLoader, StartOffers } from './offers/load.ts'
 import { isObj } from './util/check.ts'
@@ -84,11 +85,15 @@ const pageOffers = (startOffers: StartOffers, { w, ls, config, raw, cookies, his
     track,
     identify: (traits) => identify({ traits: cleanTraits(traits, config.defaultCountry) }),
     overlay: config.debug || /[?&]onsite_debug=1/.test(w.location.search),
+    attributionDays: config.attributionDays,
   })
 }
 
-/** page / track / identify checked as the API documents them, then emitted. */
-const calls = (w: Window, config: Config, emit: Emit, identify: (input: IdentifyInput) => void, observe: (event: string) => void) => ({
+/**
+ * page / track / identify checked as the API documents them, then emitted. `observe` hears every valid
+ * track and may add properties (the offer decisions a cart or order event follows).
+ */
+const calls = (w: Window, config: Config, emit: Emit, identify: (input: IdentifyInput) => void, observe: (event: string) => Props | void) => ({
   page(properties?: unknown) {
     if (properties !== undefined && !isObj(properties)) return error('page(properties): properties must be an object')
     emit('page', { properties: clean('page', { ...pageInfo(w, config.redactParams), ...(properties as Props | undefined) }) })
@@ -97,8 +102,8 @@ const calls = (w: Window, config: Config, emit: Emit, identify: (input: Identify
     // a name holding an email is refused whole, and not echoed: the console may be collected too
     const why = (typeof event == 'string' && cutPII(event) !== event ? 'the event name holds an email address or phone number: use a fixed name ("Signed Up") and put the person in identify() traits' : '') || validateEvent(event, properties)
     if (why) return error(`track refused: ${why}`)
-    observe(event as string)
-    emit('track', { event, properties: clean(`track "${event}"`, properties as Props) })
+    const more = observe(event as string)
+    emit('track', { event, properties: clean(`track "${event}"`, { ...(properties as Props), ...more }) })
   },
   identify(userId?: unknown, traits?: unknown) {
     if (isObj(userId) && traits === undefined) [userId, traits] = [undefined, userId]
@@ -158,7 +163,13 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
   void chunk
     ?.then(async (startOffers) => (await ready, stopped || (offers = pageOffers(startOffers, offersDeps))))
     .catch((e) => error('offers not started: ' + e))
-  const observe = (event: string) => (history.observe(event, when()), offers?.observe(event))
+  const observe = (event: string) => {
+    const at = when()
+    history.observe(event, at)
+    offers?.observe(event)
+    const decided = ATTRIBUTED.test(event) ? live(history.get().decisions, at, config.attributionDays) : []
+    if (decided.length) return { onsite_offers: decided }
+  }
   const core = {
     ...calls(w, config, emit, identify, observe),
     reset() {

@@ -11,7 +11,7 @@ import { error } from '../util/log.ts'
 
 export interface CodeRequest {
   offerId: string
-  variation: string
+  variant: string
   anonymousId: string
   email?: string | undefined
 }

@@ -13,6 +13,7 @@
 // - Holdout: the winner of a visitor in its control group is 'held_out' and nothing else is shown, so the
 //   control group measures "no offer", not "another offer".
 // - The incentive cooldown is across offers: the offer that was shown keeps its own frequency cap.
+import type { Attribution } from './attribution.ts'
 import type { Governance, Offer } from './offers.ts'
 
 /**
@@ -26,8 +27,10 @@ export interface History {
   checkoutAt?: number
   orderAt?: number
   incentive?: { at: number; offerId: string }
-  offers?: Record<string, { views?: number[]; dismissedAt?: number; submittedAt?: number }>
+  offers?: Record<string, { views?: number[]; dismissedAt?: number; submittedAt?: number; variant?: string; traitFor?: string }>
   session?: { id: string; offers: string[] }
+  /** The offer decisions later orders are attributed to (attribution.ts). */
+  decisions?: Attribution[]
 }
 
 export interface DecideInput {
@@ -44,6 +47,8 @@ export interface DecideInput {
    * across reloads and after they identify; only reset() (a new person) gives a new bucket.
    */
   personKey: string
+  /** The known person, when there is one: variants are bucketed on it, so every device gets the same. */
+  userId?: string | undefined
   sessionId: string
 }
 
@@ -56,6 +61,8 @@ export interface Candidate {
   holdout: boolean
   /** The page rules and audience flags that matched. */
   matched: string[]
+  /** The variant this visitor gets (or would get, held out): the offer's `variation` when it has none. */
+  variant: string
 }
 
 /** What explain() returns: the last decision, as the debug panel and the merchant read it. */
@@ -83,6 +90,21 @@ const fnv = (s: string): number => {
 
 /** The visitor's stable bucket (0..99) for an offer; below holdoutPercent means the control group. */
 export const bucket = (personKey: string, offerId: string): number => fnv(personKey + ':' + offerId) % 100
+
+/**
+ * The visitor's variant of `o` and why: the one kept from an earlier decision while it still exists, else
+ * a weighted pick by a stable bucket (0..9999) of the person, so a reload or a second tab agrees.
+ */
+export const pickVariant = (o: Offer, key: string, kept?: string): [variant: string, why: string] => {
+  const vs = o.variants
+  if (!vs.length) return [o.variation, '']
+  if (kept && vs.some((v) => v.id === kept)) return [kept, `variant ${kept}: kept from an earlier decision`]
+  const total = vs.reduce((a, v) => a + v.weight, 0)
+  const b = fnv(key + ':' + o.id + ':variant') % 10000
+  let acc = 0
+  const v = vs.find((v) => (acc += v.weight) * 10000 > b * total) ?? vs[vs.length - 1]!
+  return [v.id, `variant ${v.id}: bucket ${b}/10000 over weights ${vs.map((x) => x.id + ' ' + x.weight).join(', ')}`]
+}
 
 const within = (t: number | undefined, ms: number, now: number): boolean => t !== undefined && now - t < ms
 
@@ -128,7 +150,7 @@ export const decide = (i: DecideInput): Decision => {
     matched.push(...anyOn.map((f) => 'any:' + f))
     if (noneOn.length) reasons.push(`audience: none:[${none}] matched ${noneOn}`)
     if (o.suppressAfterPurchase && stale) reasons.push(stale)
-    if (o.incentive) {
+    if (o.incentive || o.variants.some((v) => v.offer.incentive)) {
       if (quiet) reasons.push(`incentive: purchased within ${g.purchaseQuietDays}d`)
       const last = h.incentive
       if (last && last.offerId !== o.id && within(last.at, g.incentiveCooldownDays * DAY, now))
@@ -144,7 +166,7 @@ export const decide = (i: DecideInput): Decision => {
     if (others.length >= g.maxOffersPerSession) reasons.push(`session: max ${g.maxOffersPerSession} reached${others.length ? ' by ' + others : ''}`)
     if (!reasons.length && (!win || o.priority > win.priority)) win = o
     const b = bucket(i.personKey, o.id)
-    return { o, b, c: { offerId: o.id, outcome: 'blocked' as Outcome, reasons, holdout: b < o.holdoutPercent, matched } }
+    return { o, b, c: { offerId: o.id, outcome: 'blocked' as Outcome, reasons, holdout: b < o.holdoutPercent, matched, variant: o.variation } }
   })
   let shown: string | null = null
   for (const { o, b, c } of cands) {
@@ -155,6 +177,9 @@ export const decide = (i: DecideInput): Decision => {
     }
     const wait = Object.entries(o.trigger).filter(([, v]) => v).map(([k, v]) => (v === true ? k : k + ' ' + v))
     c.outcome = wait.length ? 'waiting' : c.holdout ? 'held_out' : 'shown'
+    const [variant, why] = pickVariant(o, i.userId || i.personKey, h.offers?.[o.id]?.variant)
+    c.variant = variant
+    if (why) c.reasons.push(why)
     c.reasons.push(wait.length ? 'waiting for ' + wait : c.holdout ? `holdout: bucket ${b} < ${o.holdoutPercent}` : `won: priority ${o.priority}`)
     if (c.outcome === 'shown') shown = o.id
   }

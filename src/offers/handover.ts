@@ -8,7 +8,7 @@ export const wisepopsHandover = (s: OfferState) =>
   connectWisepops(s.d.w, {
     display(id) {
       if (s.open?.offer.kind === 'popup') debug('a Wisepops popup opened: closing ours'), s.open.close(), (s.open = undefined)
-      const own = { offer_id: 'wisepops_' + (id || 'popup'), offer_name: 'wisepops ' + id, variation: 'a', kind: 'popup', decision_id: s.last?.decisionId ?? '', audiences: [], incentive: false, holdout: false, trigger: 'wisepops', page_type: s.page.type }
+      const own = { offer_id: 'wisepops_' + (id || 'popup'), offer_name: 'wisepops ' + id, variant: 'a', kind: 'popup', decision_id: s.last?.decisionId ?? '', audiences: [], incentive: false, holdout: false, trigger: 'wisepops', page_type: s.page.type }
       s.current = { ...(s.handed ?? own), source: 'wisepops' }
       s.handed = undefined
       s.submitted = false

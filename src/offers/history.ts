@@ -3,8 +3,7 @@
 // (it is created by the running core), cleared with everything else on denial and by reset().
 import type { History } from './decide.ts'
 import { loadJSON, saveJSON } from '../delivery/storage.ts'
-
-const KEY = 'onsite:history'
+import { HISTORY_KEY as KEY } from './attribution.ts'
 /** Enough for "viewed 2+ products"; the list never grows past it. */
 const KEEP = 20
 
@@ -28,6 +27,8 @@ export const createHistory = (ls: Storage | undefined) => {
   }
   return {
     get,
+    /** Changes the history with `fn` and saves it (the offers record their decisions through it). */
+    edit: update,
     /** Records the ecommerce events decisions read; other events cost nothing. */
     observe(event: string, at: number): void {
       if (event === 'Product Viewed') update((h) => (h.productViews = [...(h.productViews ?? []), at].slice(-KEEP)))

@@ -23,7 +23,7 @@
 //   governance {maxOffersPerSession: 1, incentiveCooldownDays: 14, purchaseQuietDays: 7}
 // Text (title, body, ...) is kept as given: it is text, and the renderer must treat it as such. URLs are
 // the exception: only http(s) or relative ones, so a config can never carry `javascript:` into a link.
-import { check, isObj, num, oneOf, str, strings, text, type Rule } from '../util/check.ts'
+import { check, isObj, num, oneOf, str, strings, text, type Rule, type Spec } from '../util/check.ts'
 import { error } from '../util/log.ts'
 
 export type Kind = 'popup' | 'bar' | 'embed'
@@ -47,7 +47,10 @@ export interface Offer {
   renderer: 'onsite' | 'wisepops'
   suppressAfterPurchase: boolean
   holdoutPercent: number
+  /** The variant id when the offer has no variants (events carry it as `variant`). */
   variation: string
+  /** A/B variants (decide.ts picks one per person); empty: the offer as it is. */
+  variants: Variant[]
   content: {
     title: string
     body: string
@@ -63,11 +66,19 @@ export interface Offer {
   }
 }
 
+/** One variant: its id, its share of the visitors that are not held out, and the offer as it shows. */
+export interface Variant {
+  id: string
+  weight: number
+  offer: Offer
+}
+
 /** Every key optional, at every depth (arrays kept as they are). */
 type Loose<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? Loose<T[K]> : T[K] }
 
 /** An offer as the config gives it: `id`, `kind` and `content.title` are required, the rest has defaults. */
-export type OfferConfig = Loose<Omit<Offer, 'id' | 'kind' | 'content'>> & {
+export type OfferConfig = Loose<Omit<Offer, 'id' | 'kind' | 'content' | 'variants'>> & {
+  variants?: { id: string; weight?: number; content?: Loose<Offer['content']>; position?: Offer['position']; incentive?: boolean }[]
   id: string
   kind: Kind
   content: Loose<Offer['content']> & { title: string }
@@ -90,6 +101,54 @@ const S: Rule = [str, 'a string']
 // "java\tscript:"), so it is refused unless it starts with http(s):.
 const url = (v: unknown) => text(v) && (/^https?:/i.test(v) || !/^[^/?#]*:/.test(v))
 
+/** The rules of one offer `r` (`offers`: the ones before it, whose ids it must not reuse). */
+const rules = (r: any, offers: Offer[]): Spec => ({
+  // history is keyed by id: "__proto__" or "constructor" would reach Object.prototype
+  id: [(v) => text(v) && !(v in {}) && !offers.some((o) => o.id === v), 'a unique non-empty string, not an Object member like "constructor"', , 1],
+  kind: oneOf(['popup', 'bar', 'embed'], 0, 1),
+  target: [text, 'a CSS selector', , r.kind == 'embed'],
+  content: {
+    title: [text, 'a non-empty string', , 1], body: '', image: [url, 'an http(s) URL or a path'], code: S, consentText: S,
+    // The shopper's email is posted there: never plain http, and a path stays on the store ("//x" and
+    // "/\\x" are other hosts to a browser). One code or the other (the config's is public anyway), and
+    // only with a form: a submit is what fetches it.
+    codeUrl: [(v) => str(v) && /^(https:\/\/.|\/(?![/\\]))/i.test(v) && r.content.code === undefined && /^email(_phone)?$/.test(r.content.form),
+      'an https URL or a path on the store, with a form and no content.code'],
+    cta: [(v) => text(v?.text) && (v.url === undefined || url(v.url)), '{ text, url } with a url that is http(s) or a path'],
+    form: oneOf(['none', 'email', 'email_phone']),
+    labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.' },
+  },
+  name: r.id, priority: [Number.isFinite, 'a number', 0],
+  audience: { all: strings(), any: strings(), none: strings() }, pages: { types: strings(), urls: strings() },
+  trigger: { delayMs: num(0, 1), scrollPercent: num(0, 0, 100), exitIntent: false, inactivityMs: num(0, 1) },
+  frequency: { maxViews: num(1, 1), everyHours: num(24), stopAfterDismiss: true, stopAfterSubmit: true },
+  incentive: false, position: oneOf(['bottom', 'top']), renderer: oneOf(['onsite', 'wisepops']), suppressAfterPurchase: true, holdoutPercent: num(0, 0, 100), variation: 'a',
+  variants: [Array.isArray, 'an array of { id, weight, content, position, incentive }'],
+})
+
+/**
+ * The offer's variants, each a whole offer: the checked offer with the variant's content keys, position
+ * and incentive over its own, checked by the same rules (a bad key gets that key's default; a variant that
+ * is not an object or reuses an id is left out with its error; weight 0 turns one off).
+ */
+const variantsOf = (r: any, o: Offer, offers: Offer[], at: string): Variant[] => {
+  const out: Variant[] = []
+  for (const [j, v] of (Array.isArray(r.variants) ? r.variants : []).entries()) {
+    const vat = `${at}.variants[${j}]`
+    try {
+      const { id, weight, content, ...rest } = check({
+        id: [(x) => text(x) && !out.some((y) => y.id === x), 'a unique non-empty string', , 1], weight: num(1),
+        content: [isObj, 'an object', {}], position: oneOf(['bottom', 'top']), incentive: false,
+      }, v, vat)
+      const merged = { ...o, ...rest, incentive: v.incentive ?? o.incentive, position: v.position ?? o.position, content: { ...o.content, ...content }, variants: undefined, variation: id }
+      if (weight > 0) out.push({ id, weight, offer: { ...check(rules(merged, offers), merged, vat), variants: [] } })
+    } catch (e) {
+      error(e + '; the variant is left out')
+    }
+  }
+  return out.length || !r.variants?.length ? out : (error(`${at}.variants has no variant with a weight > 0; the offer shows as it is`), out)
+}
+
 /** Reads the offers and governance of a config such as `{"offers": [...], "governance": {...}}`. */
 export const parseOffers = (input: unknown): { offers: Offer[]; governance: Governance } => {
   // Other keys of the config (writeKey, ...) are not ours: '*': 0 ignores them.
@@ -104,28 +163,9 @@ export const parseOffers = (input: unknown): { offers: Offer[]; governance: Gove
     const at = `offers[${i}]` + (text(id) ? ` (${JSON.stringify(id)})` : '')
     try {
       if (!isObj(r)) throw at + ' must be an object'
-      offers.push(check({
-        // history is keyed by id: "__proto__" or "constructor" would reach Object.prototype
-        id: [(v) => text(v) && !(v in {}) && !offers.some((o) => o.id === v), 'a unique non-empty string, not an Object member like "constructor"', , 1],
-        kind: oneOf(['popup', 'bar', 'embed'], 0, 1),
-        target: [text, 'a CSS selector', , r.kind == 'embed'],
-        content: {
-          title: [text, 'a non-empty string', , 1], body: '', image: [url, 'an http(s) URL or a path'], code: S, consentText: S,
-          // The shopper's email is posted there: never plain http, and a path stays on the store ("//x" and
-          // "/\\x" are other hosts to a browser). One code or the other (the config's is public anyway), and
-          // only with a form: a submit is what fetches it.
-          codeUrl: [(v) => str(v) && /^(https:\/\/.|\/(?![/\\]))/i.test(v) && r.content.code === undefined && /^email(_phone)?$/.test(r.content.form),
-            'an https URL or a path on the store, with a form and no content.code'],
-          cta: [(v) => text(v?.text) && (v.url === undefined || url(v.url)), '{ text, url } with a url that is http(s) or a path'],
-          form: oneOf(['none', 'email', 'email_phone']),
-          labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.' },
-        },
-        name: id, priority: [Number.isFinite, 'a number', 0],
-        audience: { all: strings(), any: strings(), none: strings() }, pages: { types: strings(), urls: strings() },
-        trigger: { delayMs: num(0, 1), scrollPercent: num(0, 0, 100), exitIntent: false, inactivityMs: num(0, 1) },
-        frequency: { maxViews: num(1, 1), everyHours: num(24), stopAfterDismiss: true, stopAfterSubmit: true },
-        incentive: false, position: oneOf(['bottom', 'top']), renderer: oneOf(['onsite', 'wisepops']), suppressAfterPurchase: true, holdoutPercent: num(0, 0, 100), variation: 'a',
-      }, r, at))
+      const o: Offer = check(rules(r, offers), r, at)
+      o.variants = variantsOf(r, o, offers, at)
+      offers.push(o)
     } catch (e) {
       error(e + '; the offer is skipped')
     }

@@ -43,7 +43,7 @@ const decider = (s: OfferState, flags: Record<string, boolean>, syncedAt: number
   const now = d.now()
   const go = (history: History) => {
     s.all = { ...flags, ...localFlags(history, now, governance, ses.returning) }
-    return decide({ offers, governance, flags: s.all, syncedAt, history, page, now, personKey: d.ids().anonymousId, sessionId: ses.id })
+    return decide({ offers, governance, flags: s.all, syncedAt, history, page, now, personKey: d.ids().anonymousId, userId: d.ids().userId, sessionId: ses.id })
   }
   try {
     return go(d.history.get())
@@ -56,7 +56,7 @@ const decider = (s: OfferState, flags: Record<string, boolean>, syncedAt: number
 }
 
 const propsOf = (s: OfferState, o: Offer, c: Candidate, decisionId: string, trigger: string): OfferProps => ({
-  offer_id: o.id, offer_name: o.name, variation: o.variation, kind: o.kind, decision_id: decisionId,
+  offer_id: o.id, offer_name: o.name, variant: c.variant, kind: o.kind, decision_id: decisionId,
   audiences: c.matched.filter((m) => /^(all|any):/.test(m)).map((m) => m.slice(4)),
   incentive: o.incentive, holdout: c.holdout, trigger, page_type: s.page.type, source: 'onsite',
 })
@@ -74,7 +74,7 @@ const render = (s: OfferState, o: Offer, props: OfferProps): string | undefined 
     // the offer_* events carry no code. (No consent check: stop() removes the offer, so no form is left
     // to submit.)
     code: ({ email }) => fetchCode((...a) => s.d.w.fetch(...a), o.content.codeUrl!, {
-      offerId: o.id, variation: o.variation, anonymousId: s.d.ids().anonymousId, email: email?.toLowerCase(),
+      offerId: o.id, variant: props.variant, anonymousId: s.d.ids().anonymousId, email: email?.toLowerCase(),
     }),
     onDismiss: () => ((s.open = undefined), act('dismiss', 'offer_dismissed')),
   }, o.position)
@@ -94,6 +94,8 @@ const show = (s: OfferState, o: Offer, c: Candidate, decisionId: string, trigger
   const now = again?.candidates.find((x) => x.offerId === o.id)
   if (now?.outcome === 'blocked') return now.reasons.unshift(`trigger fired: ${trigger}; decided again`), follow(s, again!).catch(failed)
   if (now) c = now
+  // the variant as it shows: its content, position and incentive; holdout, caps and history are the offer's
+  o = o.variants.find((v) => v.id === c.variant)?.offer ?? o
   const props = propsOf(s, o, c, decisionId, trigger)
   const done = (outcome: Candidate['outcome'], why = 'trigger fired: ' + trigger) => ((s.fired = { id: o.id, outcome, why }), s.paint?.(explain(s)!))
   const fail = (why: string) => (done('blocked', 'not shown: ' + why), error(`offer "${o.id}" not shown: ${why}`))

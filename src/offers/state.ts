@@ -1,6 +1,7 @@
 // What one page's offers know between their steps (show.ts runs them): the parsed offers, the decision
 // being followed, what its winner became, the offer on screen, and the Wisepops handover.
 import type { Candidate, Decision, Explained } from './decide.ts'
+import { remember } from './attribution.ts'
 import type { HistoryStore, OfferAct } from './history.ts'
 import type { Governance, Offer } from './offers.ts'
 import type { WisepopsBridge } from '../wisepops/wisepops.ts'
@@ -17,10 +18,12 @@ export interface ShowDeps {
   identify: (traits: Record<string, unknown>) => void
   now: () => number
   overlay: boolean
+  /** How long a decision is stamped on later cart and order events (config.attributionDays; default 7). */
+  attributionDays?: number
 }
 
 /** The properties of every offer_* event of one offer shown (or handed to Wisepops). */
-export type OfferProps = Record<string, unknown> & { offer_id: string; incentive: boolean }
+export type OfferProps = Record<string, unknown> & { offer_id: string; variant: string; decision_id: string; incentive: boolean }
 
 export interface OfferState {
   d: ShowDeps
@@ -51,8 +54,29 @@ export interface OfferState {
 /** Remembers what the shopper did with an offer and sends it as an offer_* event. */
 export const record = (s: OfferState, props: OfferProps, a: OfferAct, event: string) => {
   if (s.stopped) return
-  s.d.history.offer(props.offer_id, a, s.d.now(), s.d.session().id, props.incentive)
+  const now = s.d.now()
+  s.d.history.offer(props.offer_id, a, now, s.d.session().id, props.incentive)
+  if (a === 'view' || a === 'hold') decided(s, props, a === 'hold', now)
   s.d.track(event, props)
+}
+
+/**
+ * A decision took effect (seen or held out): it is kept for attribution, the variant sticks to this
+ * browser, and a known person's variant goes to Customer.io as the trait `onsite_variants` (once per change
+ * of variant or person), so campaigns and other devices can follow it.
+ */
+const decided = (s: OfferState, props: OfferProps, held: boolean, now: number) => {
+  const { offer_id: id, variant } = props
+  const userId = s.d.ids().userId
+  let send = false
+  s.d.history.edit((h) => {
+    h.decisions = remember(h.decisions, { offer_id: id, variant, group: held ? 'held_out' : 'exposed', decision_id: props.decision_id, decided_at: new Date(now).toISOString() }, now, s.d.attributionDays ?? 7)
+    const o = ((h.offers ??= {})[id] ??= {})
+    send = !!userId && s.offers.find((x) => x.id === id)?.variants.length! > 0 && (o.variant !== variant || o.traitFor !== userId)
+    o.variant = variant
+    if (send) o.traitFor = userId!
+  })
+  if (send) s.d.identify({ onsite_variants: { [id]: variant } })
 }
 
 /** The last decision: which offer is shown and why every offer is or is not. */

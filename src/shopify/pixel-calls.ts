@@ -6,6 +6,7 @@ import { at, bare, checkoutProperties, checkoutTraits, id, text } from './pixel-
 import type { PixelConfig } from './pixel-config.ts'
 import { debug, error, warn } from '../util/log.ts'
 import type { Call } from '../delivery/outbox.ts'
+import type { Attribution } from '../offers/attribution.ts'
 import { scrubPII } from '../capture/traits.ts'
 import { redactPath } from '../capture/redact.ts'
 import { validateEvent, type Props } from '../capture/validate.ts'
@@ -44,7 +45,8 @@ const pageContext = (e: unknown, init: unknown): Props => {
 export interface Checkout {
   /** the time of the order, for Order Completed */
   orderAt: number | undefined
-  calls(anonymousId: string): Call[]
+  /** `decisions`: the storefront's offer decisions still in their window (attribution.ts). */
+  calls(anonymousId: string, decisions?: Attribution[]): Call[]
 }
 
 export const readCheckout = (name: string, e: unknown, init: unknown, config: PixelConfig, now: () => number): Checkout | undefined => {
@@ -62,7 +64,7 @@ export const readCheckout = (name: string, e: unknown, init: unknown, config: Pi
   if (at(c, 'email') != null && !email) warn(`${name}: the checkout email is not an email address; it is left out`)
   // The storefront's userId for a signed-in customer is Liquid's numeric customer.id.
   const userId = id(at(customer, 'id')) ?? (config.identifyBy == 'email' ? email : undefined)
-  const calls = (anonymousId: string): Call[] => {
+  const calls = (anonymousId: string, decisions: Attribution[] = []): Call[] => {
     const make = (type: string, messageId: string, fields: Props): Call => ({
       type, messageId, anonymousId, userId, timestamp: new Date(ms).toISOString(), context: pageContext(e, init), ...fields,
     })
@@ -77,7 +79,10 @@ export const readCheckout = (name: string, e: unknown, init: unknown, config: Pi
       if (removed.length) warn(`${event}: removed ${removed.join(', ')}: emails and phone numbers stay out of event properties`)
       const why = validateEvent(event, properties)
       if (why) error(`${event} not sent: ${why}`)
-      else calls.push(make('track', `onsite-px-${kind > 1 ? 'order-' + (orderId ?? key) : 'checkout-' + key}`, { event, properties }))
+      else {
+        if (decisions.length) properties.onsite_offers = decisions
+        calls.push(make('track', `onsite-px-${kind > 1 ? 'order-' + (orderId ?? key) : 'checkout-' + key}`, { event, properties }))
+      }
     }
     return calls
   }

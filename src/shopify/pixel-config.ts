@@ -1,5 +1,5 @@
 // The checkout pixel's config: the storefront's rules (config.ts), for the keys a pixel has.
-import { check, isObj, oneOf, own, str } from '../util/check.ts'
+import { check, isObj, num, oneOf, own, str } from '../util/check.ts'
 import { apiHostOf, secretReason } from '../config.ts'
 import { error } from '../util/log.ts'
 
@@ -9,6 +9,8 @@ export interface PixelConfig {
   debug: boolean
   identifyBy: string
   defaultCountry: string
+  /** As on the storefront: days an offer decision is stamped on Checkout Started and Order Completed. */
+  attributionDays: number
 }
 
 /**
@@ -26,6 +28,7 @@ export const pixelConfig = (input: unknown, base: string): PixelConfig | undefin
     debug: false,
     identifyBy: oneOf(['anonymous', 'email']),
     defaultCountry: [(v) => str(v) && /^[a-z]{2}$/i.test(v), 'an ISO 3166 code such as "US"', 'US'],
+    attributionDays: num(7, 0, 90),
   }, input, 'config')
   c.writeKey = key
   c.apiHost = apiHostOf(own(input).apiHost, c.region, base)

@@ -48,12 +48,15 @@ export const checkoutProperties = (c: unknown): Props => {
   // (a shipping discount is allocated to no line, so it is missing from that fallback: known, rare today).
   const allocated = lines.flatMap((l) => list(at(l, 'discountAllocations')).map((a) => money(at(a, 'amount')))).filter((x) => x !== undefined)
   const codes = list(at(c, 'discountApplications')).filter((a) => at(a, 'type') == 'DISCOUNT_CODE').map((a) => text(at(a, 'title')))
+  const [total, subtotal, tax, shipping] = [at(c, 'totalPrice'), at(c, 'subtotalPrice'), at(c, 'totalTax'), at(c, 'shippingLine', 'price')].map(m)
   return {
     checkout_id: id(at(c, 'token')),
-    total: m(at(c, 'totalPrice')),
-    subtotal: m(at(c, 'subtotalPrice')),
-    tax: m(at(c, 'totalTax')),
-    shipping: m(at(c, 'shippingLine', 'price')),
+    // Segment's ecommerce v2 revenue: what the order earned, without tax and shipping
+    revenue: total === undefined ? subtotal : Math.round((total - (tax ?? 0) - (shipping ?? 0)) * 1000) / 1000,
+    total,
+    subtotal,
+    tax,
+    shipping,
     discount: m(at(c, 'discountsAmount')) ?? (cur && allocated.length ? Math.round(allocated.reduce((a, b) => a + b, 0) * 1000) / 1000 : undefined),
     coupon: codes.filter(Boolean).join(', ') || undefined,
     currency: cur,

@@ -4,6 +4,7 @@
 // through its first-party cookie. Everything Shopify gives a pixel is a parameter, so tests and the demo pass
 // their own; every field is read as possibly missing or hostile, and nothing here throws into the sandbox.
 import { ORDER_COOKIE } from '../identity/cookie.ts'
+import { HISTORY_KEY, live } from '../offers/attribution.ts'
 import { AID_COOKIE } from '../identity/identity.ts'
 import { at, checkoutProperties, checkoutTraits, text } from './pixel-map.ts'
 import { EVENTS, newId, readCheckout } from './pixel-calls.ts'
@@ -42,6 +43,8 @@ interface State extends Queue {
   ready: Promise<void>
   /** the storefront's anonymous id, or a new one */
   aid: Promise<string>
+  /** the storefront's offer history (its decisions are stamped on the checkout's events) */
+  history: Promise<unknown>
   /** the time of this checkout's order, once there is one */
   orderAt?: number | undefined
 }
@@ -59,8 +62,11 @@ const anonymousId = (cookie: unknown): Promise<string> =>
       return newId()
     })
 
+const storedHistory = (storage: unknown): Promise<unknown> =>
+  invoke(storage, 'getItem', HISTORY_KEY).then((v) => JSON.parse(text(v) ?? 'null')).catch(() => null)
+
 const createState = (env: PixelEnv, config: PixelConfig): State => {
-  const s: Omit<State, 'ready' | 'aid'> = {
+  const s: Omit<State, 'ready' | 'aid' | 'history'> = {
     env, config, now: env.now,
     transport: createTransport({ fetch: env.fetch, apiHost: config.apiHost, now: env.now }),
     storage: at(env.browser, 'localStorage'),
@@ -72,7 +78,7 @@ const createState = (env: PixelEnv, config: PixelConfig): State => {
     allowed: allows(env.init) === true,
     queue: [], sent: [], seen: new Set(), failures: 0, again: false, saving: Promise.resolve(),
   }
-  return Object.assign(s, { ready: load(s), aid: anonymousId(s.cookie) })
+  return Object.assign(s, { ready: load(s), aid: anonymousId(s.cookie), history: storedHistory(s.storage) })
 }
 
 // For the storefront's offers ("fresh beats stale"); the full cookie string, as browser.cookie.set takes
@@ -84,8 +90,9 @@ const onEvent = async (s: State, name: string, e: unknown): Promise<void> => {
   const checkout = readCheckout(name, e, s.env.init, s.config, s.env.now)
   if (!checkout) return
   const anonymousId = await s.aid
+  const history: any = await s.history
   await s.ready
-  const calls = checkout.calls(anonymousId)
+  const calls = checkout.calls(anonymousId, live(history?.decisions, s.env.now(), s.config.attributionDays))
   if (checkout.orderAt !== undefined) (s.orderAt = checkout.orderAt), orderCookie(s)
   add(s, calls)
   // Sent at once (keepalive), stored meanwhile: the thank-you page may close any moment.

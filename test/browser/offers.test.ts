@@ -50,7 +50,7 @@ describe('offers in Chromium', () => {
     const [seen, dismissed] = await offerEvents()
     expect([seen!.event, dismissed!.event]).toEqual(['offer_seen', 'offer_dismissed'])
     expect(seen!.properties).toMatchObject({
-      offer_id: 'cart_recovery', offer_name: 'Cart recovery 10%', kind: 'popup', variation: 'a', incentive: true,
+      offer_id: 'cart_recovery', offer_name: 'Cart recovery 10%', kind: 'popup', variant: 'a', incentive: true,
       holdout: false, trigger: 'immediate', page_type: 'product', source: 'onsite', audiences: ['cio_cart_abandon_4h'],
     })
     expect(seen!.properties!.decision_id).toBe(dismissed!.properties!.decision_id)
@@ -104,7 +104,7 @@ describe('offers in Chromium', () => {
     const aid: string = await page.evaluate(() => (window as any).onsite.anonymousId())
     expect(asked).toEqual([{
       url: new URL('/apps/onsite/code', page.url()).href, method: 'POST', type: 'text/plain;charset=UTF-8',
-      body: { offerId: 'cart_recovery', variation: 'a', anonymousId: aid, email: 'shopper@example.com' },
+      body: { offerId: 'cart_recovery', variant: 'a', anonymousId: aid, email: 'shopper@example.com' },
     }])
     await waitFor(async () => (await offerEvents()).some((e) => e.event === 'offer_submitted'))
     expect(JSON.stringify(await offerEvents())).not.toContain('onerror')

@@ -180,7 +180,7 @@ it('a config with every identity key set well parses without errors', () => {
     identifyBy: 'email',
     defaultCountry: 'GB',
     cioUserId: 'cio_{id}',
-    redactParams: ['promo'],
+    redactParams: ['promo'], attributionDays: 7,
     customer: { id: '9', email: 'a@x.io' },
   })
   expect(log.messages()).toEqual([])

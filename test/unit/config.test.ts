@@ -3,7 +3,7 @@ import { parseConfig, resolveHost, secretReason } from '../../src/config.ts'
 import { captureErrors } from './fakes.ts'
 
 const BASE = 'https://shop.example/products/tee?variant=1'
-const IDENTITY_DEFAULTS = { consent: 'granted', identifyBy: 'anonymous', defaultCountry: 'US', cioUserId: '', redactParams: [] }
+const IDENTITY_DEFAULTS = { consent: 'granted', identifyBy: 'anonymous', defaultCountry: 'US', cioUserId: '', redactParams: [], attributionDays: 7 }
 const US = 'https://cdp.customer.io/v1'
 
 let log: ReturnType<typeof captureErrors>

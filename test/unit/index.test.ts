@@ -328,3 +328,50 @@ describe('purchase hand-off from the Shopify checkout pixel', () => {
     }
   })
 })
+
+describe('attribution: offer decisions ride on later cart and order events', () => {
+  const config = (writeKey: string, over: Record<string, unknown> = {}) => ({
+    writeKey, ...over,
+    offers: [{ id: 'welcome', kind: 'bar' as const, holdoutPercent: 100, content: { title: 'Hi' } }],
+  })
+  const heldOut = async (api: Onsite) => vi.waitFor(() => expect(api.explain()?.candidates[0]?.outcome).toBe('held_out'))
+
+  it('Product Added, Checkout Started and Order Completed carry onsite_offers; other events do not', async () => {
+    localStorage.clear()
+    const api = createOnsite([], bundledOffers)
+    api.init(config('wk_attrib'))
+    await heldOut(api)
+    const decisionId = api.explain()!.decisionId
+    api.track('Product Viewed', { product_id: 'p1' })
+    api.track('Product Added', { product_id: 'p1', price: 10, quantity: 1, currency: 'USD' })
+    api.track('Checkout Started', { value: 10, currency: 'USD' })
+    api.track('Order Completed', { order_id: 'o1', revenue: 10, currency: 'USD' })
+    await waitForCalls('wk_attrib', 5)
+    const byEvent = Object.fromEntries(calls('wk_attrib').filter((c) => c.type === 'track').map((c) => [c.event, c.properties]))
+    const stamp = [{ offer_id: 'welcome', variant: 'a', group: 'held_out', decision_id: decisionId, decided_at: expect.stringMatching(/Z$/) }]
+    expect(byEvent.offer_held_out).not.toHaveProperty('onsite_offers')
+    expect(byEvent['Product Viewed']).not.toHaveProperty('onsite_offers')
+    for (const e of ['Product Added', 'Checkout Started', 'Order Completed']) expect(byEvent[e].onsite_offers).toEqual(stamp)
+    for (const c of calls('wk_attrib')) expect(parseCall(c)).toMatchObject({ ok: true })
+    await api.consent('denied')
+  })
+
+  it('attributionDays: 0 stamps nothing; a decision older than the window is not stamped', async () => {
+    localStorage.clear()
+    const off = createOnsite([], bundledOffers)
+    off.init(config('wk_attrib_off', { attributionDays: 0 }))
+    await heldOut(off)
+    off.track('Order Completed', { order_id: 'o2' })
+    await waitForCalls('wk_attrib_off', 2)
+    expect(calls('wk_attrib_off')[1]!.properties).toEqual({ order_id: 'o2' })
+    await off.consent('denied')
+
+    localStorage.setItem('onsite:history', JSON.stringify({ decisions: [{ offer_id: 'old', variant: 'a', group: 'exposed', decision_id: 'd', decided_at: new Date(Date.now() - 8 * 864e5).toISOString() }] }))
+    const late = createOnsite([], bundledOffers)
+    late.init({ writeKey: 'wk_attrib_late' })
+    late.track('Order Completed', { order_id: 'o3' })
+    await waitForCalls('wk_attrib_late', 1)
+    expect(calls('wk_attrib_late')[0]!.properties).toEqual({ order_id: 'o3' })
+    await late.consent('denied')
+  })
+})

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fetchCode, type CodeRequest } from '../../../src/offers/code.ts'
 import { captureErrors } from '../fakes.ts'
 
-const BODY: CodeRequest = { offerId: 'welcome', variation: 'b', anonymousId: 'anon-1', email: 'jane@example.com' }
+const BODY: CodeRequest = { offerId: 'welcome', variant: 'b', anonymousId: 'anon-1', email: 'jane@example.com' }
 const answer = (body: string, status = 200) => vi.fn(async (_url: RequestInfo | URL, _init?: RequestInit) => new Response(body, { status }))
 
 let log: ReturnType<typeof captureErrors>
@@ -23,7 +23,7 @@ describe('fetchCode: the request', () => {
     const [url, init] = f.mock.calls[0]!
     expect(url).toBe('/apps/onsite/code')
     expect(init!.method).toBe('POST')
-    expect(JSON.parse(init!.body as string)).toEqual({ offerId: 'welcome', variation: 'b', anonymousId: 'anon-1', email: 'jane@example.com' })
+    expect(JSON.parse(init!.body as string)).toEqual({ offerId: 'welcome', variant: 'b', anonymousId: 'anon-1', email: 'jane@example.com' })
     // a string body with no Content-Type of ours: fetch sends text/plain;charset=UTF-8, a CORS-simple request
     expect(init!.headers).toBeUndefined()
     expect(new Request('https://shop.example/x', init).headers.get('content-type')).toMatch(/^text\/plain/)
@@ -35,8 +35,8 @@ describe('fetchCode: the request', () => {
 
   it('leaves out an email it does not have', async () => {
     const f = answer('{"code":"X"}')
-    await fetchCode(f, 'https://codes.example/c', { offerId: 'o', variation: 'a', anonymousId: 'a', email: undefined })
-    expect(JSON.parse(f.mock.calls[0]![1]!.body as string)).toEqual({ offerId: 'o', variation: 'a', anonymousId: 'a' })
+    await fetchCode(f, 'https://codes.example/c', { offerId: 'o', variant: 'a', anonymousId: 'a', email: undefined })
+    expect(JSON.parse(f.mock.calls[0]![1]!.body as string)).toEqual({ offerId: 'o', variant: 'a', anonymousId: 'a' })
   })
 })
 

@@ -445,3 +445,52 @@ describe('localFlags', () => {
     expect(d.shown).toBe('x')
   })
 })
+
+describe('decide: variants', () => {
+  const AB = { id: 'ab', variants: [{ id: 'a', weight: 1 }, { id: 'b', weight: 1, content: { title: 'B' } }] }
+  const pick = (key: string, over: Partial<DecideInput> = {}) => cand(run({ offers: offers(AB), personKey: key, ...over }), 'ab')
+
+  it('the same visitor always gets the same variant, and the reason says how it was picked', () => {
+    const first = pick('anon-1')
+    expect(first.variant).toMatch(/^[ab]$/)
+    for (let i = 0; i < 5; i++) expect(pick('anon-1').variant).toBe(first.variant)
+    expect(first.reasons[0]).toMatch(new RegExp(`^variant ${first.variant}: bucket \\d+/10000 over weights a 1, b 1$`))
+  })
+
+  it('visitors split by the weights (1:3 within a few points over 4000 people)', () => {
+    const o = offers({ id: 'w', variants: [{ id: 'small', weight: 1 }, { id: 'big', weight: 3 }] })
+    const n = 4000
+    let small = 0
+    for (let i = 0; i < n; i++) small += cand(run({ offers: o, personKey: 'p' + i }), 'w').variant === 'small' ? 1 : 0
+    expect(small / n).toBeGreaterThan(0.22)
+    expect(small / n).toBeLessThan(0.28)
+  })
+
+  it('a known person is bucketed by userId: the same variant on every device (any anonymous id)', () => {
+    const seen = new Set(Array.from({ length: 20 }, (_, i) => pick('device-' + i, { userId: 'cust-42' }).variant))
+    expect(seen.size).toBe(1)
+  })
+
+  it('a variant kept in the history wins over the bucket (kept across identify), unless it was removed', () => {
+    const other = pick('anon-1').variant === 'a' ? 'b' : 'a'
+    const kept = pick('anon-1', { history: { offers: { ab: { variant: other } } }, userId: 'someone' })
+    expect([kept.variant, kept.reasons[0]]).toEqual([other, `variant ${other}: kept from an earlier decision`])
+    expect(pick('anon-1', { history: { offers: { ab: { variant: 'gone' } } } }).reasons[0]).toMatch(/^variant [ab]: bucket/)
+  })
+
+  it('holdout is per offer, outside the variants: a held-out visitor still has the variant they would get', () => {
+    const c = cand(run({ offers: offers({ ...AB, holdoutPercent: 100 }) }), 'ab')
+    expect(c.outcome).toBe('held_out')
+    expect(c.variant).toBe(pick('anon-1').variant)
+  })
+
+  it('an offer without variants reads as its variation, with no variant reason', () => {
+    const c = cand(run({ offers: offers({ id: 'plain', variation: 'v2' }) }), 'plain')
+    expect([c.variant, c.reasons]).toEqual(['v2', ['won: priority 0']])
+  })
+
+  it('a variant with an incentive brings the incentive rules to its offer', () => {
+    const o = offers({ id: 'inc', variants: [{ id: 'a' }, { id: 'b', incentive: true }] })
+    expect(cand(run({ offers: o, history: { orderAt: NOW - D } }), 'inc').reasons).toContain('incentive: purchased within 7d')
+  })
+})

@@ -19,7 +19,7 @@ const DEFAULTS: Offer = {
   audience: { all: [], any: [], none: [] }, pages: { types: [], urls: [] },
   trigger: { delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0 },
   frequency: { maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true },
-  incentive: false, position: 'bottom', renderer: 'onsite', suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a',
+  incentive: false, position: 'bottom', renderer: 'onsite', suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a', variants: [],
   content: { title: 'Hi', body: '', form: 'none', labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.' } },
 }
 const LABELS = { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.' }
@@ -41,7 +41,7 @@ const EXAMPLE = {
 }
 
 // An independent description of the parsed shape: every offer parseOffers returns must satisfy it.
-const OfferSchema = z.strictObject({
+const OfferSchema: z.ZodType<unknown> = z.strictObject({
   id: z.string().min(1), name: z.string(), kind: z.enum(['popup', 'bar', 'embed']), target: z.string().optional(),
   priority: z.number(),
   audience: z.strictObject({ all: z.array(z.string()), any: z.array(z.string()), none: z.array(z.string()) }),
@@ -49,6 +49,7 @@ const OfferSchema = z.strictObject({
   trigger: z.strictObject({ delayMs: z.int().min(0), scrollPercent: z.number().min(0).max(100), exitIntent: z.boolean(), inactivityMs: z.int().min(0) }),
   frequency: z.strictObject({ maxViews: z.int().min(0), everyHours: z.number().min(0), stopAfterDismiss: z.boolean(), stopAfterSubmit: z.boolean() }),
   incentive: z.boolean(), position: z.enum(['bottom', 'top']), renderer: z.enum(['onsite', 'wisepops']), suppressAfterPurchase: z.boolean(), holdoutPercent: z.number().min(0).max(100), variation: z.string(),
+  variants: z.array(z.strictObject({ id: z.string().min(1), weight: z.number().gt(0), offer: z.lazy(() => OfferSchema) })),
   content: z.strictObject({
     title: z.string().min(1), body: z.string(), cta: z.object({ text: z.string().min(1), url: z.string().optional() }).optional(),
     image: z.string().optional(), code: z.string().optional(), codeUrl: z.string().optional(), form: z.enum(['none', 'email', 'email_phone']), consentText: z.string().optional(),
@@ -65,7 +66,7 @@ describe('parseOffers: defaults and the documented shape', () => {
   it("the issue's example parses as given", () => {
     const { offers, governance } = parseOffers(EXAMPLE)
     const { id, name, kind, priority, audience, pages, trigger, frequency, incentive, suppressAfterPurchase, holdoutPercent, variation, content } = EXAMPLE.offers[0]!
-    expect(offers).toEqual([{ id, name, kind, priority, audience, pages, trigger, frequency, incentive, position: 'bottom', renderer: 'onsite', suppressAfterPurchase, holdoutPercent, variation, content: { ...content, labels: LABELS } }])
+    expect(offers).toEqual([{ id, name, kind, priority, audience, pages, trigger, frequency, incentive, position: 'bottom', renderer: 'onsite', suppressAfterPurchase, holdoutPercent, variation, variants: [], content: { ...content, labels: LABELS } }])
     expect(governance).toEqual(EXAMPLE.governance)
     expect(log.messages()).toEqual([])
   })
@@ -165,7 +166,7 @@ describe('parseOffers: a bad key names the offer and the key, and uses the defau
 
   it.each([
     [{ frequency: 3 }, 'frequency must be an object; using the default'],
-    [{ frequncy: { maxViews: 3 } }, 'frequncy is unknown and ignored (known: id, kind, target, content, name, priority, audience, pages, trigger, frequency, incentive, position, renderer, suppressAfterPurchase, holdoutPercent, variation)'],
+    [{ frequncy: { maxViews: 3 } }, 'frequncy is unknown and ignored (known: id, kind, target, content, name, priority, audience, pages, trigger, frequency, incentive, position, renderer, suppressAfterPurchase, holdoutPercent, variation, variants)'],
     [{ trigger: { delay: 5000 } }, 'trigger.delay is unknown and ignored (known: delayMs, scrollPercent, exitIntent, inactivityMs)'],
     [{ content: { title: 'Hi', 'bad key\n': 1 } }, 'content."bad key\\n" is unknown and ignored (known: title, body, image, code, consentText, codeUrl, cta, form, labels)'],
   ])('a misplaced or misspelt key is reported: %j', (over, msg) => {
@@ -314,6 +315,44 @@ describe('parseOffers: offers that cannot be shown are skipped with one error', 
   })
 })
 
+describe('parseOffers: variants', () => {
+  const AB = { variants: [{ id: 'a', weight: 2 }, { id: 'b', content: { title: 'Half off', body: 'Today' }, position: 'top', incentive: true }] }
+
+  it('each variant is the whole offer with its own content keys, position and incentive over the offer\'s', () => {
+    const o = one({ kind: 'bar', content: { title: 'Hi', body: 'Base', cta: { text: 'Go' } }, ...AB })!
+    expect(o.variants.map((v) => [v.id, v.weight])).toEqual([['a', 2], ['b', 1]])
+    const [a, b] = o.variants.map((v) => v.offer)
+    expect(a).toEqual({ ...o, variation: 'a', variants: [] })
+    expect(b!.content).toEqual({ ...o.content, title: 'Half off', body: 'Today' })
+    expect([b!.position, b!.incentive, b!.variation, b!.id]).toEqual(['top', true, 'b', 'o'])
+    expect(log.messages()).toEqual([])
+  })
+
+  it('a bad variant key gets its default with one error naming the variant; a variant without an id or reusing one is left out', () => {
+    const o = one({ variants: [{ id: 'a', weight: -1 }, { id: 'b', content: { title: '' } }, { weight: 1 }, { id: 'a' }, 'x', { id: 'c', colour: 'red' }] })!
+    expect(o.variants.map((v) => [v.id, v.weight, v.offer.content.title])).toEqual([['a', 1, 'Hi'], ['c', 1, 'Hi']])
+    expect(log.messages()).toEqual([
+      '[onsite] offers[0] ("o").variants[0].weight must be a number >= 0; using the default',
+      '[onsite] offers[0] ("o").variants[1].content.title must be a non-empty string; the variant is left out',
+      '[onsite] offers[0] ("o").variants[2].id must be a unique non-empty string; the variant is left out',
+      '[onsite] offers[0] ("o").variants[3].id must be a unique non-empty string; the variant is left out',
+      '[onsite] offers[0] ("o").variants[4].id must be a unique non-empty string; the variant is left out',
+      '[onsite] offers[0] ("o").variants[5].colour is unknown and ignored (known: id, weight, content, position, incentive)',
+    ])
+  })
+
+  it('weight 0 turns a variant off; with none left the offer shows as it is, with one error', () => {
+    expect(one({ variants: [{ id: 'a', weight: 0 }, { id: 'b' }] })!.variants.map((v) => v.id)).toEqual(['b'])
+    expect(one({ variants: [{ id: 'a', weight: 0 }] })!.variants).toEqual([])
+    expect(log.messages()).toEqual(['[onsite] offers[0] ("o").variants has no variant with a weight > 0; the offer shows as it is'])
+  })
+
+  it('variants that are not a list: one error, no variants', () => {
+    expect(one({ variants: { a: 1 } })!.variants).toEqual([])
+    expect(log.messages()).toEqual(['[onsite] offers[0] ("o").variants must be an array of { id, weight, content, position, incentive }; using the default'])
+  })
+})
+
 describe('parseOffers: governance', () => {
   it('takes valid values', () => {
     expect(parseOffers({ governance: { maxOffersPerSession: 2, incentiveCooldownDays: 0, purchaseQuietDays: 1.5 } }).governance).toEqual({ maxOffersPerSession: 2, incentiveCooldownDays: 0, purchaseQuietDays: 1.5 })
@@ -338,7 +377,7 @@ describe('parseOffers: fuzz', () => {
   it('any mix of junk gives offers that satisfy the documented shape', () => {
     let seed = 1
     const pick = () => junk[(seed = (seed * 16807) % 2147483647) % junk.length]
-    const keys = ['name', 'priority', 'incentive', 'holdoutPercent', 'variation', 'target', 'suppressAfterPurchase', 'position', 'renderer']
+    const keys = ['name', 'priority', 'incentive', 'holdoutPercent', 'variation', 'variants', 'target', 'suppressAfterPurchase', 'position', 'renderer']
     const nested: Record<string, string[]> = {
       audience: ['all', 'any', 'none'], pages: ['types', 'urls'], trigger: ['delayMs', 'scrollPercent', 'exitIntent', 'inactivityMs'],
       frequency: ['maxViews', 'everyHours', 'stopAfterDismiss', 'stopAfterSubmit'], content: ['body', 'cta', 'image', 'code', 'codeUrl', 'form', 'consentText', 'labels'],

@@ -22,7 +22,7 @@ describe('pageType', () => {
 })
 
 describe('startOffers', () => {
-  afterEach(() => vi.restoreAllMocks())
+  afterEach(() => (vi.restoreAllMocks(), vi.unstubAllGlobals()))
   const deps = (input: Record<string, unknown>) => ({
     w: window, input, history: createHistory(undefined), ls: undefined, now: Date.now, overlay: false,
     ids: () => ({ anonymousId: 'a' }), session: () => ({ id: 's', returning: false }), track: vi.fn(), identify: vi.fn(),
@@ -222,15 +222,61 @@ describe('startOffers', () => {
     const [url, init] = fetch.mock.calls[0]!
     expect(url).toBe('/apps/onsite/code')
     expect(init!.method).toBe('POST')
-    expect(JSON.parse(init!.body as string)).toEqual({ offerId: 'welcome', variation: 'b', anonymousId: 'a', email: 'jane@example.com' })
+    expect(JSON.parse(init!.body as string)).toEqual({ offerId: 'welcome', variant: 'b', anonymousId: 'a', email: 'jane@example.com' })
     expect(d.identify).toHaveBeenCalledWith({ email: 'Jane@Example.com' })
     const submitted = d.track.mock.calls.find((c) => c[0] === 'offer_submitted')!
-    expect(submitted[1]).toMatchObject({ offer_id: 'welcome', variation: 'b' })
+    expect(submitted[1]).toMatchObject({ offer_id: 'welcome', variant: 'b' })
     expect(JSON.stringify(d.track.mock.calls)).not.toMatch(/WELCOME-7F3K|example\.com/i)
     // written: the offer history (a submit), never the code
     const stored = Array.from({ length: ls.length }, (_, i) => ls.getItem(ls.key(i)!)).join()
     expect(stored).toContain('welcome')
     expect(stored).not.toContain('WELCOME-7F3K')
+    document.body.innerHTML = ''
+  })
+
+  it('variants: the visitor sees their variant\'s content; offer_seen carries it; the decision is kept for attribution', async () => {
+    document.body.innerHTML = ''
+    const ls = new MemStorage()
+    // no IntersectionObserver: seen as soon as it shows in a visible tab
+    vi.stubGlobal('IntersectionObserver', undefined)
+    const d = { ...deps({ offers: [{ id: 'ab', kind: 'bar', content: { title: 'Base' }, variants: [{ id: 'x', weight: 0 }, { id: 'y', content: { title: 'Variant Y' } }] }] }), history: createHistory(ls), ls }
+    const s = startOffers(d)!
+    await vi.waitFor(() => expect(d.track).toHaveBeenCalledWith('offer_seen', expect.objectContaining({ offer_id: 'ab', variant: 'y' })))
+    expect(document.querySelector('onsite-offer')!.shadowRoot!.textContent).toContain('Variant Y')
+    expect(s.explain()!.candidates[0]!.reasons).toEqual(['variant y: bucket ' + s.explain()!.candidates[0]!.reasons[0]!.split('bucket ')[1], 'won: priority 0'])
+    const h = d.history.get()
+    expect(h.offers!.ab!.variant).toBe('y')
+    expect(h.decisions).toEqual([{ offer_id: 'ab', variant: 'y', group: 'exposed', decision_id: s.explain()!.decisionId, decided_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }])
+    // anonymous: no trait
+    expect(d.identify).not.toHaveBeenCalled()
+    document.body.innerHTML = ''
+  })
+
+  it('variants: a known person\'s variant goes out once as the trait onsite_variants; held out is kept as group held_out', async () => {
+    document.body.innerHTML = ''
+    const ls = new MemStorage()
+    const offers = [{ id: 'ab', kind: 'popup', holdoutPercent: 100, content: { title: 'Base' }, variants: [{ id: 'x' }, { id: 'y' }] }]
+    const d = { ...deps({ offers }), history: createHistory(ls), ls, ids: () => ({ anonymousId: 'a', userId: 'cust-1' }) }
+    startOffers(d)
+    await vi.waitFor(() => expect(d.track).toHaveBeenCalledWith('offer_held_out', expect.objectContaining({ offer_id: 'ab', holdout: true })))
+    const variant = d.track.mock.calls[0]![1].variant
+    expect(d.identify.mock.calls).toEqual([[{ onsite_variants: { ab: variant } }]])
+    expect(d.history.get().decisions).toMatchObject([{ offer_id: 'ab', variant, group: 'held_out' }])
+    // the next session's page: the same person and variant, no second trait
+    const again = { ...d, session: () => ({ id: 's2', returning: true }), track: vi.fn(), identify: vi.fn() }
+    startOffers(again)
+    await vi.waitFor(() => expect(again.track).toHaveBeenCalledWith('offer_held_out', expect.objectContaining({ variant })))
+    expect(again.identify).not.toHaveBeenCalled()
+    expect(document.querySelector('onsite-offer')).toBeNull()
+  })
+
+  it('an offer without variants sends no trait, even for a known person', async () => {
+    document.body.innerHTML = ''
+    vi.stubGlobal('IntersectionObserver', undefined)
+    const d = { ...deps({ offers: [{ id: 'plain', kind: 'bar', content: { title: 'Hi' } }] }), ids: () => ({ anonymousId: 'a', userId: 'cust-1' }) }
+    startOffers(d)
+    await vi.waitFor(() => expect(d.track).toHaveBeenCalledWith('offer_seen', expect.objectContaining({ offer_id: 'plain', variant: 'a' })))
+    expect(d.identify).not.toHaveBeenCalled()
     document.body.innerHTML = ''
   })
 

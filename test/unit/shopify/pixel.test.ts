@@ -109,7 +109,7 @@ const PRODUCTS = [
   { product_id: '1111', variant_id: '4444', sku: 'TEE-BLK-M', name: 'Classic Tee', variant: 'Black / M', brand: 'Acme', category: 'Shirts', price: 25, quantity: 2 },
   { product_id: '2222', variant_id: '5555', name: 'Cap', brand: 'Acme', price: 50, quantity: 1 },
 ]
-const AMOUNTS = { total: 107.5, subtotal: 90, tax: 7.5, shipping: 10, discount: 10, coupon: 'SAVE10', currency: 'USD' }
+const AMOUNTS = { revenue: 90, total: 107.5, subtotal: 90, tax: 7.5, shipping: 10, discount: 10, coupon: 'SAVE10', currency: 'USD' }
 
 /** One pixel in its own sandbox. */
 const sandbox = (o: Options = {}) => {
@@ -257,6 +257,27 @@ describe('checkout pixel in a simulated Shopify sandbox', () => {
     expect(px.cookieSets[0]).toEqual([`onsite_order=${Date.parse(ts)}; path=/; max-age=2592000; SameSite=Lax`])
   })
 
+  it("the storefront's offer decisions (its onsite:history, through browser.localStorage) ride on Checkout Started and Order Completed, within attributionDays", async () => {
+    const day = 864e5
+    const at = (ms: number) => new Date(Date.now() - ms).toISOString()
+    const decision = { offer_id: 'welcome', variant: 'b', group: 'exposed', decision_id: 'd1', decided_at: at(day) }
+    const history = { offers: { welcome: { views: [1] } }, decisions: [decision, { ...decision, offer_id: 'old', decided_at: at(8 * day) }, { junk: true }] }
+    const storage = () => new Map([['onsite:history', JSON.stringify(history)]])
+    const px = sandbox({ storage: storage() })
+    px.emit('checkout_started', event('checkout_started', completed()))
+    px.emit('checkout_completed', event('checkout_completed', completed()))
+    await until(() => collector.events().filter((c) => c.type === 'track').length === 2)
+    for (const t of collector.events().filter((c) => c.type === 'track') as any[]) expect(t.properties.onsite_offers).toEqual([decision])
+    // attributionDays 0: nothing stamped; a history that is not JSON: nothing stamped, nothing thrown
+    collector.reset()
+    const off = sandbox({ storage: storage(), config: { writeKey: 'wk_browser', apiHost: collector.url, attributionDays: 0 } })
+    const junk = sandbox({ storage: new Map([['onsite:history', '{not json']]) })
+    off.emit('checkout_completed', event('checkout_completed', completed()))
+    junk.emit('checkout_started', event('checkout_started', completed()))
+    await until(() => collector.events().filter((c) => c.type === 'track').length === 2)
+    for (const t of collector.events().filter((c) => c.type === 'track') as any[]) expect(t.properties).not.toHaveProperty('onsite_offers')
+  })
+
   it('a replayed checkout_completed yields the same messageIds: not sent again by this pixel, deduplicated by the collector from another', async () => {
     const e = event('checkout_completed', completed())
     const a = sandbox({ config: { writeKey: 'wk_browser', apiHost: collector.url, debug: true } })
@@ -353,7 +374,7 @@ describe('checkout pixel in a simulated Shopify sandbox', () => {
   it('config: the storefront rules for the keys a pixel has; storefront-only keys are reported, region picks the host', async () => {
     const px = sandbox({ config: { writeKey: ' wk_browser ', region: 'eu', apiHost: 'ftp://cio.example', flushAt: 5 }, reply: ok })
     expect(px.messages('error')).toEqual([
-      '[onsite] config.flushAt is unknown and ignored (known: writeKey, region, apiHost, debug, identifyBy, defaultCountry)',
+      '[onsite] config.flushAt is unknown and ignored (known: writeKey, region, apiHost, debug, identifyBy, defaultCountry, attributionDays)',
       '[onsite] config.apiHost "ftp://cio.example" is not an https URL or a path such as "/cio/v1": calls go to https://cdp-eu.customer.io/v1 until it is fixed',
     ])
     px.emit('checkout_started', event('checkout_started', checkout()))
@@ -406,7 +427,7 @@ describe('checkout pixel in a simulated Shopify sandbox', () => {
     await until(() => collector.events().length === 2)
     const track = collector.events()[1] as any
     expect(track.properties).toEqual({
-      order_id: '9001', checkout_id: 'ct_abc', total: 107.5, subtotal: 90, shipping: 10, discount: 10, coupon: '"}];alert(1)//', currency: 'USD',
+      order_id: '9001', checkout_id: 'ct_abc', revenue: 97.5, total: 107.5, subtotal: 90, shipping: 10, discount: 10, coupon: '"}];alert(1)//', currency: 'USD',
       products: [{ product_id: '1111', sku: '__proto__', name: hostile, variant: 'constructor', brand: '${7*7}' }],
     })
     expect(vm.runInContext('({}).__proto__ === Object.prototype && Object.prototype.sku === undefined', px.ctx)).toBe(true)
