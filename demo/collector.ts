@@ -10,7 +10,8 @@ import { basename, dirname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { batchBody, parseCall } from '../src/capture/schema.ts'
 import { MAX_BATCH_BYTES, MAX_CALL_BYTES } from '../src/capture/taxonomy.ts'
-import { readBody } from './http.ts'
+import { createBodyGate, deadlines, refuse, type BodyGate } from './guard.ts'
+import { MAX_STORE_BODY } from './http.ts'
 
 export type StoredCall = Record<string, unknown> & { type: string; messageId: string; receivedAt: string }
 export interface Faults {
@@ -60,13 +61,13 @@ export interface CollectorOptions {
   /** JSON lines; default .data/events.jsonl under the working directory. */
   dataFile?: string
   quiet?: boolean
+  /** How request bodies are read (limits shared with a server this is mounted in); default: one of its own. */
+  bodies?: BodyGate
 }
 
 const BASE = '/v1'
 const TYPES: Record<string, string> = { i: 'identify', t: 'track', p: 'page', a: 'alias', g: 'group', s: 'screen' }
 for (const t of Object.values(TYPES)) TYPES[t] = t
-// Far past any legal batch: keeps a runaway client from filling memory before the 400.
-const MAX_READ = 8 * MAX_BATCH_BYTES
 const CORS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Retry-After' }
 
 // A header given as undefined is left out (an ingest answer without Cache-Control).
@@ -132,10 +133,11 @@ const bytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v))
 type Ingest = { status: number; body: unknown; calls?: Record<string, unknown>[] }
 const bad = (error: string, status = 400): Ingest => ({ status, body: { error } })
 
+const isBatchPath = (path: string) => path === 'b' || path === 'batch'
+
 /** Checks one ingest request the way a strict server would; nothing is stored unless every call passes. */
 const check = (path: string, raw: Buffer, auth: string): Ingest => {
-  const isBatch = path === 'b' || path === 'batch'
-  if (isBatch && raw.length > MAX_BATCH_BYTES) return bad(`batch body is ${raw.length} bytes, over the ${MAX_BATCH_BYTES}-byte limit`)
+  const isBatch = isBatchPath(path)
   let body: unknown
   try {
     body = JSON.parse(raw.toString('utf8'))
@@ -169,7 +171,8 @@ const check = (path: string, raw: Buffer, auth: string): Ingest => {
 }
 
 /** The collector without a listening socket, to mount in another server. */
-export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet'> = {}): CollectorHandler => {
+export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet' | 'bodies'> = {}): CollectorHandler => {
+  const bodies = opts.bodies ?? createBodyGate()
   const file = resolve(opts.dataFile ?? '.data/events.jsonl')
   let events: StoredCall[] = []
   let seen = new Set<string>()
@@ -214,20 +217,23 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
 
   const ingest = async (path: string, req: IncomingMessage, res: ServerResponse) => {
     requests++
+    // Customer.io's own limits, per request: reading stops there (413, the connection closed).
+    const cap = isBatchPath(path) ? MAX_BATCH_BYTES : MAX_CALL_BYTES
     // A proxy in front refuses by size before the server sees the request: no failure is used up.
     const declared = Number(req.headers['content-length'])
-    if (tooBig(declared)) return readBody(req, MAX_READ).then(() => overLimit(res, declared))
+    if (tooBig(declared)) return bodies.read(req, cap).then((b) => ('ok' in b ? overLimit(res, declared) : refuse(req, res, b, CORS)))
     // The fault is chosen on arrival so concurrent requests take the failures in arrival order.
     const fault = fx.failLeft > 0 && Date.now() < fx.failUntil ? { ...fx.failure } : undefined
     if (fault) fx.failLeft--
     let gone = false
     res.on('close', () => (gone = true))
-    const raw = await readBody(req, MAX_READ)
+    const body = await bodies.read(req, cap)
     // A chunked body has no length to judge on arrival: the failure it took goes back.
-    if (raw && tooBig(raw.length)) {
+    if (!('ok' in body) || tooBig(body.ok.length)) {
       if (fault) fx.failLeft++
-      return overLimit(res, raw.length)
+      return 'ok' in body ? overLimit(res, body.ok.length) : refuse(req, res, body, CORS)
     }
+    const raw = body.ok
     if (fault?.reset) return void req.socket.destroy()
     if (fault?.hang) {
       hanging.add(res)
@@ -243,7 +249,7 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
       if (gone) return
     }
     if (fault) return answer(res, fault.status, { error: `injected fault ${fault.status}` }, fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) })
-    const r = raw ? check(path, raw, basicUser(req.headers.authorization)) : bad(`body over ${MAX_READ} bytes`, 413)
+    const r = check(path, raw, basicUser(req.headers.authorization))
     if (r.calls) store(r.calls)
     else if (!opts.quiet) console.warn(`[collector] ${r.status} /${path}: ${(r.body as { error: string }).error}`)
     answer(res, r.status, r.body)
@@ -263,9 +269,11 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
         if (path === '_events' && method === 'GET') own(200, handler.snapshot(Number(url.searchParams.get('since')) || 0))
         else if (path === '_events' && method === 'DELETE') handler.reset(), own(200, { success: true })
         else if (path === '_faults' && method === 'POST' && /json/.test(String(req.headers['content-type']))) {
-          readBody(req, MAX_READ)
-            .then((raw) => {
-              handler.faults(JSON.parse(raw?.toString('utf8') || '{}') as Faults)
+          bodies
+            .read(req, MAX_STORE_BODY)
+            .then((b) => {
+              if (!('ok' in b)) return refuse(req, res, b)
+              handler.faults(JSON.parse(b.ok.toString('utf8') || '{}') as Faults)
               own(200, { success: true })
             })
             .catch((e: Error) => own(400, { error: `faults: ${e.message}` }))
@@ -321,7 +329,7 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
 /** Starts a standalone collector; port 0 picks a free port. */
 export const startCollector = async (opts: CollectorOptions = {}): Promise<Collector> => {
   const handler = createCollector(opts)
-  const server = createServer((req, res) => {
+  const server = createServer(deadlines(10_000), (req, res) => {
     if (!handler.handle(req, res)) send(res, 404, { error: `no route ${req.method} ${req.url}: the API lives under ${BASE}/` })
   })
   const host = opts.host ?? '127.0.0.1'

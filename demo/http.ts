@@ -3,20 +3,8 @@
 // HTML escaping. Everything a browser sends is hostile until parsed here.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
-const MAX_BODY = 64 * 1024
-
-/** The body, or undefined when it is over `max` bytes (read to the end, so the connection stays usable). */
-export const readBody = (req: IncomingMessage, max = MAX_BODY): Promise<Buffer | undefined> =>
-  new Promise((done, fail) => {
-    const parts: Buffer[] = []
-    let size = 0
-    req.on('data', (b: Buffer) => {
-      size += b.length
-      if (size <= max) parts.push(b)
-    })
-    req.on('end', () => done(size > max ? undefined : Buffer.concat(parts)))
-    req.on('error', fail)
-  })
+/** The store's own routes (cart, forms) take small bodies; the collector has Customer.io's limits. */
+export const MAX_STORE_BODY = 64 * 1024
 
 const UNSAFE = new Set(['__proto__', 'constructor', 'prototype'])
 
@@ -48,12 +36,10 @@ export const nest = (pairs: Iterable<[string, string]>): Record<string, unknown>
   return out
 }
 
-/** The request's parameters: its query, overlaid by a JSON or form body. Undefined: unreadable. */
-export const params = async (req: IncomingMessage, url: URL): Promise<Record<string, unknown> | undefined> => {
+/** The request's parameters: its query, overlaid by its JSON or form body `raw` (read already). Undefined: unreadable. */
+export const params = async (req: IncomingMessage, url: URL, raw: Buffer | undefined): Promise<Record<string, unknown> | undefined> => {
   const query = nest(url.searchParams)
-  if (req.method !== 'POST') return query
-  const raw = await readBody(req)
-  if (!raw) return undefined
+  if (req.method !== 'POST' || !raw) return query
   // as sent: a multipart boundary is case-sensitive
   const given = String(req.headers['content-type'] ?? '')
   const type = given.toLowerCase()

@@ -14,7 +14,8 @@ import { cartAction, cartJson, newCart, update, type Cart } from './cart.ts'
 import { checkoutData, createOrders, newCheckoutToken, pixelSandbox } from './checkout.ts'
 import { closeServer, createCollector } from './collector.ts'
 import type { CollectorHandler } from './collector.ts'
-import { cookie, localPath, params, parseCookies, redirect, sendJson, sendText } from './http.ts'
+import { createBodyGate, deadlines, hostCheck, hostList, refuse } from './guard.ts'
+import { MAX_STORE_BODY, cookie, localPath, params, parseCookies, redirect, sendJson, sendText } from './http.ts'
 import { createPages, type Ctx } from './pages.ts'
 import { CART_OFFER, anonymousIdFor, customerFor, holdoutPercent, parseFlags, productProps, resetPlan, validEmail } from './store-config.ts'
 
@@ -25,11 +26,19 @@ export interface DemoOptions {
   /** Repo root holding demo/ and dist/; default ONSITE_ROOT, else the parent of this file's directory. */
   root?: string
   dataFile?: string
+  /** Host names served besides localhost, 127.0.0.1 and [::1] ("name" any port, "name:port"); default ONSITE_ALLOWED_HOSTS. */
+  allowedHosts?: readonly string[]
+  /** Request bodies read at once before a 503 (default 32). */
+  maxBodies?: number
+  /** Headers, and a body, must arrive within this (default 10 s): else 408 and the socket closes. */
+  timeoutMs?: number
 }
 export interface Demo {
   /** e.g. http://localhost:8080/ */
   url: string
   port: number
+  /** Request bodies being read now. */
+  reading(): number
   collector: CollectorHandler & { url: string }
   close(): Promise<void>
 }
@@ -59,10 +68,16 @@ export const safeJoin = (base: string, urlPath: string): string | undefined => {
   return file.startsWith(base + sep) ? file : undefined
 }
 
+/** 421 and nothing else: the page was reached by a name this server does not serve (DNS rebinding). */
+const misdirected = (res: ServerResponse, port: number) =>
+  sendText(res, 421, `Misdirected request: this demo server answers http://localhost:${port}/ only. To open it by another name (a LAN name, a tunnel), start it with ONSITE_ALLOWED_HOSTS=that-name.\n`, 'text/plain; charset=utf-8', { Connection: 'close' })
+
 export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
   const root = resolve(opts.root ?? defaultRoot())
   const dirs = { demo: join(root, 'demo'), dist: join(root, 'dist') }
-  const handler = createCollector({ ...(opts.dataFile ? { dataFile: opts.dataFile } : {}), ...(opts.quiet ? { quiet: true } : {}) })
+  const timeoutMs = opts.timeoutMs ?? 10_000
+  const bodies = createBodyGate({ maxConcurrent: opts.maxBodies ?? 32 })
+  const handler = createCollector({ bodies, ...(opts.dataFile ? { dataFile: opts.dataFile } : {}), ...(opts.quiet ? { quiet: true } : {}) })
   const pages = createPages(join(dirs.demo, 'templates'))
   const carts = new Map<string, Cart>()
   const orders = createOrders()
@@ -88,6 +103,12 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? 'GET'
     if (!['GET', 'HEAD', 'POST'].includes(method)) return sendText(res, 405, 'method not allowed')
+    let raw: Buffer | undefined
+    if (method === 'POST') {
+      const b = await bodies.read(req, MAX_STORE_BODY)
+      if (!('ok' in b)) return refuse(req, res, b)
+      raw = b.ok
+    }
     const url = new URL(req.url ?? '/', 'http://demo')
     const path = url.pathname
     const get = method !== 'POST'
@@ -125,7 +146,7 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
       const js = !!api[2] || /json|javascript/.test(String(req.headers.accept)) || !!req.headers['x-requested-with']
       const cart = cartOf(true)!
       if (!action) return get ? sendJson(res, 200, cartJson(cart, origin), { 'Set-Cookie': setCookies }) : sendText(res, 405, 'method not allowed')
-      const p = await params(req, url)
+      const p = await params(req, url, raw)
       if (!p) return sendJson(res, 400, { status: 400, message: 'Bad Request', description: 'The request body could not be read' })
       const out = cartAction(cart, action, p, origin)
       return js ? sendJson(res, out.status, out.body, { 'Set-Cookie': setCookies }) : to('/cart')
@@ -151,7 +172,7 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
     if (path === '/cart') {
       if (get) return url.searchParams.get('section') === 'items' ? page(pages.cartItems(ctx).s) : page(pages.cart(ctx))
       // the cart page's form without scripts: "Check out" goes on, quantities are saved
-      const p = await params(req, url)
+      const p = await params(req, url, raw)
       if (p && p.checkout === undefined && p.updates !== undefined) update(cartOf(true)!, p)
       return to(p?.checkout !== undefined ? '/checkout' : '/cart')
     }
@@ -163,7 +184,7 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
         const checkout = checkoutData({ token, lines: cart.lines, email: ctx.customer?.email ?? '', discountCode: '' }, origin)
         return page(pages.checkout(ctx, cart.lines, pixelSandbox(ctx.apiHost, ctx.origin, ctx.customer, [{ name: 'checkout_started', checkout }], true)))
       }
-      const p = await params(req, url)
+      const p = await params(req, url, raw)
       const email = typeof p?.email === 'string' ? p.email.trim() : ''
       if (!validEmail(email)) return to('/checkout')
       const order = orders.place(cart, token, email.toLowerCase(), String(p?.discount ?? '').trim().toUpperCase(), ctx.customer)
@@ -183,7 +204,7 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
 
     if (path === '/account/login') {
       if (get) return page(pages.login(ctx))
-      const p = await params(req, url)
+      const p = await params(req, url, raw)
       const c = p?.customer as { email?: unknown } | undefined
       const email = typeof c?.email === 'string' ? c.email.trim() : ''
       if (!validEmail(email)) return page(pages.login(ctx, email, 'Enter an email address such as jane@example.com.'), 422)
@@ -197,7 +218,7 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
     }
     if (path === '/pages/newsletter') {
       if (get) return page(pages.newsletter(ctx, url.searchParams.has('subscribed')))
-      await params(req, url)
+      await params(req, url, raw)
       return to('/pages/newsletter?subscribed=1')
     }
 
@@ -212,7 +233,9 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
     return get ? page(pages.notFound(ctx), 404) : sendText(res, 405, 'method not allowed')
   }
 
-  const server = createServer((req, res) => {
+  let served = (_: string | undefined) => false
+  const server = createServer(deadlines(timeoutMs), (req, res) => {
+    if (!served(req.headers.host)) return misdirected(res, port)
     if (!handler.handle(req, res)) serve(req, res).catch((e: Error) => sendText(res, 500, 'error: ' + e.message))
   })
   await new Promise<void>((done, fail) => {
@@ -220,17 +243,35 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', done)
   })
   port = (server.address() as AddressInfo).port
+  served = hostCheck(port, opts.host, opts.allowedHosts ?? hostList(process.env.ONSITE_ALLOWED_HOSTS))
   const url = `http://localhost:${port}/`
   return {
     url,
     port,
+    reading: bodies.reading,
     collector: { ...handler, url: `${url}v1` },
     close: () => closeServer(server, handler),
   }
 }
 
+/** `npm run demo`: a line saying where the store is and which host names it answers, or one line, no stack, when it cannot start. Returns the exit code. */
+export const main = async (env: NodeJS.ProcessEnv = process.env, log = console.log, fail = console.error): Promise<number> => {
+  const port = Number(env.PORT) || 8080
+  const extra = hostList(env.ONSITE_ALLOWED_HOSTS)
+  try {
+    const demo = await startDemo({ port, host: env.HOST || '127.0.0.1', allowedHosts: extra })
+    log(`onsite demo store: ${demo.url}  (QA panel on every page; collector at ${demo.collector.url}, events: ${demo.collector.url}/_events)`)
+    log(`Answers localhost, 127.0.0.1 and [::1]${extra.length ? ` and ${extra.join(', ')}` : ''} only (DNS rebinding guard): to open it by another name, set ONSITE_ALLOWED_HOSTS=name1,name2`)
+    return 0
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException
+    fail(err.code === 'EADDRINUSE' ? `[onsite demo] port ${port} is in use: set PORT to a free port, e.g. PORT=${port + 1} npm run demo` : `[onsite demo] could not start: ${err.message}`)
+    return 1
+  }
+}
+
 const argv1 = process.argv[1]
 if (argv1 && /server\.(m?js|ts)$/.test(basename(argv1)) && import.meta.url === pathToFileURL(argv1).href) {
-  const demo = await startDemo({ port: Number(process.env.PORT) || 8080, host: process.env.HOST || '127.0.0.1' })
-  console.log(`onsite demo store: ${demo.url}  (QA panel on every page; collector at ${demo.collector.url}, events: ${demo.collector.url}/_events)`)
+  const code = await main()
+  if (code) process.exit(code)
 }

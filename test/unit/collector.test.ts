@@ -97,14 +97,19 @@ describe('ingest', () => {
     expect((await snapshot()).events).toHaveLength(1);
   });
 
-  it('refuses a call over 32 KB and a batch over 500 KB', async () => {
+  it('refuses a call over 32 KB (in a batch: 400 naming it; alone: 413) and a batch body over 500 KB (413), with CORS', async () => {
     const big = call({ properties: { product_id: 'p', name: 'x'.repeat(33 * 1024) } });
     const res = await batch([big]);
     expect(res.status).toBe(400);
     expect((await res.json()).error).toMatch(/batch\[0\].*32768-byte limit/);
+    const alone = await post('/t', { ...big, writeKey: 'wk' });
+    expect(alone.status).toBe(413);
+    expect((await alone.json()).error).toMatch(/32768-byte limit/);
     const many = Array.from({ length: 20 }, () => call({ properties: { product_id: 'p', name: 'x'.repeat(30 * 1024) } }));
     const huge = await batch(many);
-    expect(huge.status).toBe(400);
+    expect(huge.status).toBe(413);
+    // a page must be able to read the status to split its batch
+    expect(huge.headers.get('access-control-allow-origin')).toBe('*');
     expect((await huge.json()).error).toMatch(/512000-byte limit/);
     expect((await snapshot()).events).toEqual([]);
   });
