@@ -1,0 +1,131 @@
+// Files, directories and globs of JSON lines -> the two normalized relations lift.sql reads (`events`,
+// `order_offers`), as DuckDB temp tables. This is the only DuckDB-specific SQL of the report: JSON
+// extraction, timestamp parsing and array unnesting differ by warehouse, so they stay out of lift.sql.
+//
+// A line is one call in the Data Pipelines wire shape, or a batch `{"batch": [call, ...]}`. Customer.io's
+// storage exports name their files `<destination>.<action>.<n>.<type>.json` (older: `<workspace>_tracks_<n>`)
+// and one file holds one call type: a call without `type` takes it from its file name. Snake-case ids
+// (`anonymous_id`, `user_id`, `message_id`, `received_at`) are read as well as the wire's camelCase.
+import { readdirSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { DuckDBConnection } from '@duckdb/node-api'
+
+/** The files a directory contributes: JSON lines, optionally gzipped. */
+export const INPUT_FILE = /\.(jsonl|ndjson|json)(\.gz)?$/i
+const GLOB = /[*?[{]/
+
+export interface Inputs {
+  files: string[]
+  /** Arguments that named no file (missing path, glob matching nothing, directory without JSON files). */
+  unmatched: string[]
+}
+
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`
+
+const inDirectory = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && INPUT_FILE.test(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort()
+
+const globbed = async (con: DuckDBConnection, pattern: string): Promise<string[]> => {
+  const r = await con.runAndReadAll(`SELECT file FROM glob(${sqlString(pattern)}) ORDER BY file`)
+  return r.getRowObjectsJS().map((row) => String(row.file))
+}
+
+/** Expands the command's arguments into files; each file once, in argument order. */
+export const listInputs = async (con: DuckDBConnection, args: string[]): Promise<Inputs> => {
+  const files: string[] = []
+  const unmatched: string[] = []
+  for (const arg of args) {
+    const st = statSync(arg, { throwIfNoEntry: false })
+    const found = st?.isDirectory() ? inDirectory(arg) : st?.isFile() ? [arg] : GLOB.test(arg) ? await globbed(con, arg) : []
+    if (found.length === 0) unmatched.push(arg)
+    for (const f of found.map((f) => resolve(f))) if (!files.includes(f)) files.push(f)
+  }
+  return { files, unmatched }
+}
+
+const PROPS =
+  'STRUCT(offer_id VARCHAR, variant VARCHAR, variation VARCHAR, decision_id VARCHAR, holdout BOOLEAN, order_id VARCHAR, ' +
+  'revenue DOUBLE, total DOUBLE, subtotal DOUBLE, discount DOUBLE, onsite_offers STRUCT(offer_id VARCHAR, decision_id VARCHAR)[])'
+const FIELDS: Array<[string, string]> = [
+  ['type', 'VARCHAR'], ['event', 'VARCHAR'], ['messageId', 'VARCHAR'], ['message_id', 'VARCHAR'],
+  ['anonymousId', 'VARCHAR'], ['anonymous_id', 'VARCHAR'], ['userId', 'VARCHAR'], ['user_id', 'VARCHAR'],
+  ['timestamp', 'VARCHAR'], ['receivedAt', 'VARCHAR'], ['received_at', 'VARCHAR'], ['properties', PROPS],
+]
+const CALL = `STRUCT(${FIELDS.map(([k, t]) => `"${k}" ${t}`).join(', ')})`
+const COLUMNS = `{${[...FIELDS, ['batch', `${CALL}[]`]].map(([k, t]) => `"${k}": '${t}'`).join(', ')}}`
+
+/** Every line of every file; a line that is not JSON comes back as a row of NULLs (ignore_errors). */
+const readLines = (files: string[]) =>
+  `read_json([${files.map(sqlString).join(', ')}], format = 'newline_delimited', ignore_errors = true, filename = true, ` +
+  `maximum_object_size = 33554432, columns = ${COLUMNS})`
+
+/** Could lift.sql use the call? Also tried on the lines, before the unnest, which spares reading the rest. */
+const USEFUL = (c: string) =>
+  `(${c}event IN ('offer_seen', 'offer_held_out', 'Order Completed') OR ` +
+  `(COALESCE(${c}anonymousId, ${c}anonymous_id) IS NOT NULL AND COALESCE(${c}userId, ${c}user_id) IS NOT NULL))`
+
+/** One row per call: a batch line unnested, a single call as a list of one. */
+const CALLS = (files: string[]) => `
+  SELECT UNNEST(CASE WHEN batch IS NOT NULL THEN batch
+                     ELSE [{${FIELDS.map(([k]) => `'${k}': "${k}"`).join(', ')}}] END) AS c, filename
+  FROM ${readLines(files)}
+  WHERE batch IS NOT NULL OR ${USEFUL('')}`
+
+// Only for a call without a type (COALESCE stops before it otherwise): a storage export file's call type.
+const FILE_TYPE = `NULLIF(replace(regexp_extract(filename, '[._-](identif|track|page|screen|alias|group)[^/\\\\]*$', 1), 'identif', 'identify'), '')`
+const TS = (v: string) => `epoch_ms(TRY_CAST(${v} AS TIMESTAMPTZ))`
+const MONEY = (v: string) => `CASE WHEN isfinite(${v}) AND ${v} >= 0 THEN ${v} END`
+
+/** What lift.sql needs, and only the calls it can use: decisions, orders, and calls that link two ids. */
+const EVENTS = (files: string[]) => `
+  CREATE OR REPLACE TEMP TABLE all_events AS
+  WITH flat AS (${CALLS(files)}),
+  norm AS (
+    SELECT COALESCE(c.messageId, c.message_id) AS message_id,
+           COALESCE(c.type, ${FILE_TYPE}, CASE WHEN c.event IS NOT NULL THEN 'track' END) AS type,
+           c.event AS event,
+           NULLIF(COALESCE(c.anonymousId, c.anonymous_id), '') AS anonymous_id,
+           NULLIF(COALESCE(c.userId, c.user_id), '') AS user_id,
+           COALESCE(${TS('c.timestamp')}, ${TS('c.receivedAt')}, ${TS('c.received_at')}) AS ts_ms,
+           c.properties AS p
+    FROM flat WHERE ${USEFUL('c.')}
+  )
+  SELECT message_id, type, event, anonymous_id, user_id, ts_ms,
+         p.offer_id, COALESCE(p.variant, p.variation) AS variant, p.decision_id, COALESCE(p.holdout, false) AS holdout,
+         p.order_id, ${MONEY('p.revenue')} AS revenue, ${MONEY('p.total')} AS total, ${MONEY('p.subtotal')} AS subtotal,
+         ${MONEY('p.discount')} AS discount, p.onsite_offers
+  FROM norm
+  WHERE ts_ms IS NOT NULL AND (
+    (type = 'track' AND event IN ('offer_seen', 'offer_held_out', 'Order Completed'))
+    OR (anonymous_id IS NOT NULL AND user_id IS NOT NULL))`
+
+/** Lines that are not a call: not JSON, not an object, or an object with none of a call's fields. */
+const COUNTS = (files: string[]) => `
+  SELECT COUNT(*) AS lines,
+         COUNT(*) FILTER (WHERE batch IS NULL AND type IS NULL AND event IS NULL AND messageId IS NULL AND message_id IS NULL) AS bad_lines,
+         COALESCE(SUM(CASE WHEN batch IS NOT NULL THEN len(batch) WHEN type IS NOT NULL OR event IS NOT NULL OR messageId IS NOT NULL OR message_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS calls
+  FROM ${readLines(files)}`
+
+export interface LoadCounts {
+  files: number
+  lines: number
+  bad_lines: number
+  calls: number
+}
+
+/** Builds `events` and `order_offers` from the files; returns what was read. */
+export const loadEvents = async (con: DuckDBConnection, files: string[]): Promise<LoadCounts> => {
+  if (files.length === 0) throw new Error('no input files')
+  await con.run(EVENTS(files))
+  await con.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (onsite_offers) FROM all_events`)
+  await con.run(`CREATE OR REPLACE TEMP TABLE order_offers AS
+    SELECT COALESCE(order_id, message_id) AS order_key, s.offer_id, s.decision_id
+    FROM (SELECT order_id, message_id, UNNEST(onsite_offers) AS s FROM all_events
+          WHERE event = 'Order Completed' AND onsite_offers IS NOT NULL)
+    WHERE s.offer_id IS NOT NULL AND s.decision_id IS NOT NULL`)
+  const row = (await con.runAndReadAll(COUNTS(files))).getRowObjectsJS()[0]!
+  return { files: files.length, lines: Number(row.lines), bad_lines: Number(row.bad_lines), calls: Number(row.calls) }
+}
