@@ -43,6 +43,8 @@ export interface Offer {
   incentive: boolean
   /** Bars only: the edge of the screen they sit on. */
   position: 'bottom' | 'top'
+  /** Bars only: the page is pushed by the bar's height, so it hides none of the store's header or footer. */
+  reserveSpace: boolean
   /** "wisepops": Wisepops shows it (config.wisepops), onsite decides and counts. */
   renderer: 'onsite' | 'wisepops'
   suppressAfterPurchase: boolean
@@ -61,6 +63,10 @@ export interface Offer {
     codeUrl?: string
     form: Form
     consentText?: string
+    /** email_phone forms: the SMS disclosure beside an unticked box; without it no SMS consent is asked. */
+    smsConsentText?: string
+    /** The disclosure's version, sent with a given SMS consent (default: derived from the text). */
+    smsConsentVersion?: string
     /** The renderer's own words, for stores that are not in English. */
     labels: { email: string; phone: string; thanks: string; close: string; submit: string; codeLoading: string; codeError: string }
   }
@@ -108,7 +114,7 @@ const rules = (r: any, offers: Offer[]): Spec => ({
   kind: oneOf(['popup', 'bar', 'embed'], 0, 1),
   target: [text, 'a CSS selector', , r.kind == 'embed'],
   content: {
-    title: [text, 'a non-empty string', , 1], body: '', image: [url, 'an http(s) URL or a path'], code: S, consentText: S,
+    title: [text, 'a non-empty string', , 1], body: '', image: [url, 'an http(s) URL or a path'], code: S, consentText: S, smsConsentText: S, smsConsentVersion: S,
     // The shopper's email is posted there: never plain http, and a path stays on the store ("//x" and
     // "/\\x" are other hosts to a browser). One code or the other (the config's is public anyway), and
     // only with a form: a submit is what fetches it.
@@ -122,7 +128,7 @@ const rules = (r: any, offers: Offer[]): Spec => ({
   audience: { all: strings(), any: strings(), none: strings() }, pages: { types: strings(), urls: strings() },
   trigger: { delayMs: num(0, 1), scrollPercent: num(0, 0, 100), exitIntent: false, inactivityMs: num(0, 1) },
   frequency: { maxViews: num(1, 1), everyHours: num(24), stopAfterDismiss: true, stopAfterSubmit: true },
-  incentive: false, position: oneOf(['bottom', 'top']), renderer: oneOf(['onsite', 'wisepops']), suppressAfterPurchase: true, holdoutPercent: num(0, 0, 100), variation: 'a',
+  incentive: false, position: oneOf(['bottom', 'top']), reserveSpace: false, renderer: oneOf(['onsite', 'wisepops']), suppressAfterPurchase: true, holdoutPercent: num(0, 0, 100), variation: 'a',
   variants: [Array.isArray, 'an array of { id, weight, content, position, incentive }'],
 })
 

@@ -19,7 +19,7 @@ const DEFAULTS: Offer = {
   audience: { all: [], any: [], none: [] }, pages: { types: [], urls: [] },
   trigger: { delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0 },
   frequency: { maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true },
-  incentive: false, position: 'bottom', renderer: 'onsite', suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a', variants: [],
+  incentive: false, position: 'bottom', reserveSpace: false, renderer: 'onsite', suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a', variants: [],
   content: { title: 'Hi', body: '', form: 'none', labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.' } },
 }
 const LABELS = { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.' }
@@ -48,11 +48,11 @@ const OfferSchema: z.ZodType<unknown> = z.strictObject({
   pages: z.strictObject({ types: z.array(z.string()), urls: z.array(z.string()) }),
   trigger: z.strictObject({ delayMs: z.int().min(0), scrollPercent: z.number().min(0).max(100), exitIntent: z.boolean(), inactivityMs: z.int().min(0) }),
   frequency: z.strictObject({ maxViews: z.int().min(0), everyHours: z.number().min(0), stopAfterDismiss: z.boolean(), stopAfterSubmit: z.boolean() }),
-  incentive: z.boolean(), position: z.enum(['bottom', 'top']), renderer: z.enum(['onsite', 'wisepops']), suppressAfterPurchase: z.boolean(), holdoutPercent: z.number().min(0).max(100), variation: z.string(),
+  incentive: z.boolean(), position: z.enum(['bottom', 'top']), reserveSpace: z.boolean(), renderer: z.enum(['onsite', 'wisepops']), suppressAfterPurchase: z.boolean(), holdoutPercent: z.number().min(0).max(100), variation: z.string(),
   variants: z.array(z.strictObject({ id: z.string().min(1), weight: z.number().gt(0), offer: z.lazy(() => OfferSchema) })),
   content: z.strictObject({
     title: z.string().min(1), body: z.string(), cta: z.object({ text: z.string().min(1), url: z.string().optional() }).optional(),
-    image: z.string().optional(), code: z.string().optional(), codeUrl: z.string().optional(), form: z.enum(['none', 'email', 'email_phone']), consentText: z.string().optional(),
+    image: z.string().optional(), code: z.string().optional(), codeUrl: z.string().optional(), form: z.enum(['none', 'email', 'email_phone']), consentText: z.string().optional(), smsConsentText: z.string().optional(), smsConsentVersion: z.string().optional(),
     labels: z.strictObject({ email: z.string(), phone: z.string(), thanks: z.string(), close: z.string(), submit: z.string(), codeLoading: z.string(), codeError: z.string() }),
   }),
 })
@@ -66,7 +66,7 @@ describe('parseOffers: defaults and the documented shape', () => {
   it("the issue's example parses as given", () => {
     const { offers, governance } = parseOffers(EXAMPLE)
     const { id, name, kind, priority, audience, pages, trigger, frequency, incentive, suppressAfterPurchase, holdoutPercent, variation, content } = EXAMPLE.offers[0]!
-    expect(offers).toEqual([{ id, name, kind, priority, audience, pages, trigger, frequency, incentive, position: 'bottom', renderer: 'onsite', suppressAfterPurchase, holdoutPercent, variation, variants: [], content: { ...content, labels: LABELS } }])
+    expect(offers).toEqual([{ id, name, kind, priority, audience, pages, trigger, frequency, incentive, position: 'bottom', reserveSpace: false, renderer: 'onsite', suppressAfterPurchase, holdoutPercent, variation, variants: [], content: { ...content, labels: LABELS } }])
     expect(governance).toEqual(EXAMPLE.governance)
     expect(log.messages()).toEqual([])
   })
@@ -166,9 +166,9 @@ describe('parseOffers: a bad key names the offer and the key, and uses the defau
 
   it.each([
     [{ frequency: 3 }, 'frequency must be an object; using the default'],
-    [{ frequncy: { maxViews: 3 } }, 'frequncy is unknown and ignored (known: id, kind, target, content, name, priority, audience, pages, trigger, frequency, incentive, position, renderer, suppressAfterPurchase, holdoutPercent, variation, variants)'],
+    [{ frequncy: { maxViews: 3 } }, 'frequncy is unknown and ignored (known: id, kind, target, content, name, priority, audience, pages, trigger, frequency, incentive, position, reserveSpace, renderer, suppressAfterPurchase, holdoutPercent, variation, variants)'],
     [{ trigger: { delay: 5000 } }, 'trigger.delay is unknown and ignored (known: delayMs, scrollPercent, exitIntent, inactivityMs)'],
-    [{ content: { title: 'Hi', 'bad key\n': 1 } }, 'content."bad key\\n" is unknown and ignored (known: title, body, image, code, consentText, codeUrl, cta, form, labels)'],
+    [{ content: { title: 'Hi', 'bad key\n': 1 } }, 'content."bad key\\n" is unknown and ignored (known: title, body, image, code, consentText, smsConsentText, smsConsentVersion, codeUrl, cta, form, labels)'],
   ])('a misplaced or misspelt key is reported: %j', (over, msg) => {
     expect(one(over)).toEqual(DEFAULTS)
     expect(log.messages()).toEqual([`[onsite] offers[0] ("o").${msg}`])
