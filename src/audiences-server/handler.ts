@@ -46,7 +46,7 @@ const webhook = async (req: Request, c: Ctx): Promise<Response> => {
   const body = parseJson(text)
   if (body === undefined) return fail(400, 'body: expected JSON')
   const changes = parseWebhook(body, c.now(), c.s.segmentMap)
-  if (!Array.isArray(changes)) return fail(400, changes.error)
+  if (!Array.isArray(changes)) return fail(changes.status, changes.error)
   const stored = await c.store.apply(changes)
   c.lookup.invalidate(new Set(changes.map((x) => x.person)))
   return json(200, { stored, ignored: changes.length - stored })

@@ -34,15 +34,15 @@ const item = (raw: unknown, at: string, now: number, map: Record<string, string>
 }
 
 /** The changes in a parsed webhook body, or the first error. */
-export const parseWebhook = (body: unknown, now: number, map: Record<string, string> = {}): Change[] | { error: string } => {
+export const parseWebhook = (body: unknown, now: number, map: Record<string, string> = {}): Change[] | { error: string; status: 400 | 413 } => {
   const many = Array.isArray(body)
   const items = many ? body : [body]
-  if (!items.length) return { error: 'body: expected at least one change' }
-  if (items.length > MAX_ITEMS) return { error: `body: at most ${MAX_ITEMS} changes per request, got ${items.length}` }
+  if (!items.length) return { error: 'body: expected at least one change', status: 400 }
+  if (items.length > MAX_ITEMS) return { error: `body: at most ${MAX_ITEMS} changes per request, got ${items.length}`, status: 413 }
   const out: Change[] = []
   for (let i = 0; i < items.length; i++) {
     const c = item(items[i], many ? `[${i}]` : '', now, map)
-    if (typeof c == 'string') return { error: c }
+    if (typeof c == 'string') return { error: c, status: 400 }
     out.push(c)
   }
   return out
