@@ -1,5 +1,5 @@
-// Audience flags fetched from `audiencesUrl` (a store endpoint that reads Customer.io segment membership),
-// with the visitor's ids filled in. Cached in localStorage for `ttlMs`; never blocks the page: the caller
+// Audience flags fetched from `audiencesUrl`: onsite's audience service (src/audiences-server) with the
+// visitor token the store minted (`audiencesToken`), or any store endpoint with the visitor's ids filled in. Cached in localStorage for `ttlMs`; never blocks the page: the caller
 // waits at most `waitMs`, and an answer that comes later is cached for the next page.
 import { isObj } from '../util/check.ts'
 import { fingerprint } from '../util/hash.ts'
@@ -30,11 +30,20 @@ export const audiencesRequest = (template: string, ids: { anonymousId: string; u
 }
 
 /**
+ * The request for a visitor token (`config.audiencesToken`, minted by the store for the signed-in customer;
+ * see the audience service in src/audiences-server): POSTed, never in the URL. The cache keys on the token's
+ * person (`<id>.<expiry>.<signature>`: what is before the last two dots), not the whole token, which a theme
+ * mints afresh on every page: one fetch per person and TTL.
+ */
+export const tokenRequest = (url: string, token: string): [url: string, body: string, person: string] =>
+  [url, JSON.stringify({ token }), token.split('.').slice(0, -2).join('.') || token]
+
+/**
  * `body`: sent as a POST (text/plain, so no CORS preflight); the cache then keys on a fingerprint of it,
  * never on the email itself.
  */
-export const loadAudiences = (s: AudienceSource, url: string, ttlMs: number, waitMs: number, body?: string): Promise<Audiences | undefined> => {
-  const key = body ? url + '#' + fingerprint(body) : url
+export const loadAudiences = (s: AudienceSource, url: string, ttlMs: number, waitMs: number, body?: string, person = body): Promise<Audiences | undefined> => {
+  const key = person ? url + '#' + fingerprint(person) : url
   const c = loadJSON<{ url: string; at: number; audiences: Audiences }>(s.ls, KEY)
   if (c?.url === key && s.now() - c.at < ttlMs) return Promise.resolve(c.audiences)
   const init: RequestInit = body ? { method: 'POST', body, headers: { Accept: 'application/json', 'Content-Type': 'text/plain' } } : { headers: { Accept: 'application/json' } }

@@ -179,8 +179,15 @@ export const parseOffers = (input: unknown): { offers: Offer[]; governance: Gove
   return { offers, governance }
 }
 
-/** Reads `{"flags": {"name": true}, "syncedAt": "2026-11-22T10:00:00Z"}` (syncedAt: ISO date or ms). */
+/**
+ * Reads `{"flags": {"name": true}, "syncedAt": "2026-11-22T10:00:00Z"}` (syncedAt: ISO date or ms; null,
+ * as the audience service answers for a person it has no rows for, is no time).
+ */
 export const parseAudiences = (input: unknown): Audiences => {
+  if (isObj(input) && input.syncedAt === null) {
+    const { syncedAt, ...rest } = input
+    input = rest
+  }
   const time = (v: unknown) => (str(v) ? Date.parse(v) : v)
   const out = check({
     flags: { '*': [(v) => v === !!v, 'a boolean'] },

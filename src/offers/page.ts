@@ -1,7 +1,7 @@
 // What the core knows of offers without loading them: the config keys they read, and what the page is.
 
 /** Config keys read by the offers, beside the core's. */
-export const OFFER_KEYS = ['offers', 'governance', 'audiences', 'audiencesUrl', 'audiencesWaitMs', 'audiencesTtlMs', 'pageType', 'wisepops']
+export const OFFER_KEYS = ['offers', 'governance', 'audiences', 'audiencesUrl', 'audiencesToken', 'audiencesWaitMs', 'audiencesTtlMs', 'pageType', 'wisepops']
 
 /** The store says what the page is (the Shopify snippet renders its template); otherwise the path tells. */
 export const pageType = (path: string, given: unknown): string =>

@@ -2,7 +2,7 @@
 // asks decide() once, shows the winner when its trigger fires (or counts the visitor as held out), and
 // sends what the visitor does with it back as offer_* events. Every decision stays explainable.
 // In: the raw config and the page; out: offer_* track calls, identify from a capture form, explain().
-import { audiencesRequest, loadAudiences } from '../audiences/audiences.ts'
+import { audiencesRequest, loadAudiences, tokenRequest } from '../audiences/audiences.ts'
 import { resolveHost } from '../config.ts'
 import { overlay } from '../render/overlay.ts'
 import { renderOffer } from '../render/render.ts'
@@ -12,7 +12,7 @@ import { fetchCode } from './code.ts'
 import { decide, localFlags, type Candidate, type Decision, type Explained, type History } from './decide.ts'
 import { wisepopsHandover } from './handover.ts'
 import type { OfferAct } from './history.ts'
-import { parseAudiences, parseOffers, type Offer } from './offers.ts'
+import { parseAudiences, parseOffers, type Audiences, type Offer } from './offers.ts'
 import { explain, record, type OfferProps, type OfferState, type ShowDeps } from './state.ts'
 import { pageType } from './page.ts'
 import { appear, arm, domReady } from './wait.ts'
@@ -22,15 +22,20 @@ export type { Explained, ShowDeps }
 
 const failed = (e: unknown) => error('offers failed: ' + e)
 
-/** The flags rendered into the page, merged with audiencesUrl's answer. */
-const fetchedFlags = async (d: ShowDeps, tpl: string) => {
-  let { flags, syncedAt } = parseAudiences(d.input.audiences)
+/**
+ * The flags rendered into the page, merged with audiencesUrl's answer. With `audiencesToken` in the config,
+ * only a visitor with a token asks (a guest's is null or ""): the service knows people, not browsers.
+ */
+const fetchedFlags = async (d: ShowDeps, tpl: string, page: Audiences) => {
+  let { flags, syncedAt } = page
+  const token = d.input.audiencesToken
+  if ('audiencesToken' in d.input && !(typeof token == 'string' && token)) return { flags, syncedAt }
   // https or a path on the store only: flags decide who sees a discount, so never plain http
-  const [path, body] = audiencesRequest(tpl, d.ids())
+  const [path, body, person] = typeof token == 'string' ? tokenRequest(tpl, token) : audiencesRequest(tpl, d.ids())
   const url = resolveHost(path, d.w.location.href)
   const num = (v: unknown, def: number) => (typeof v === 'number' && v >= 0 ? v : def)
   const got = url
-    ? await loadAudiences({ fetch: (...a) => d.w.fetch(...a), ls: d.ls, now: d.now }, url, num(d.input.audiencesTtlMs, 300000), num(d.input.audiencesWaitMs, 300), body)
+    ? await loadAudiences({ fetch: (...a) => d.w.fetch(...a), ls: d.ls, now: d.now }, url, num(d.input.audiencesTtlMs, 300000), num(d.input.audiencesWaitMs, 300), body, person)
     : error('config.audiencesUrl must be an https URL or a path on the store')
   if (got) (flags = { ...flags, ...got.flags }), (syncedAt = got.syncedAt ?? syncedAt)
   return { flags, syncedAt }
@@ -141,10 +146,10 @@ const follow = async (s: OfferState, dec: Decision): Promise<void> => {
   else go('immediate')
 }
 
-const run = async (s: OfferState): Promise<void> => {
+const run = async (s: OfferState, page: Audiences): Promise<void> => {
   // without audiencesUrl the decision is made in this task, before any trigger can fire
   const tpl = s.d.input.audiencesUrl
-  const { flags, syncedAt } = typeof tpl === 'string' ? await fetchedFlags(s.d, tpl) : parseAudiences(s.d.input.audiences)
+  const { flags, syncedAt } = typeof tpl === 'string' ? await fetchedFlags(s.d, tpl, page) : page
   // consent withdrawn while the flags were asked for: no decision (it would start a session)
   if (s.stopped) return
   s.redecide = decider(s, flags, syncedAt)
@@ -167,8 +172,18 @@ export const startOffers = (d: ShowDeps) => {
   const { offers, governance } = parsed
   if (!offers.length) return undefined
   const s: OfferState = { d, offers, governance, page: { type: pageType(d.w.location.pathname, d.input.pageType), path: d.w.location.pathname }, all: {}, stopped: false, submitted: false }
-  if (d.input.wisepops === true) s.wp = wisepopsHandover(s)
-  void run(s).catch(failed)
+  const audiences = parseAudiences(d.input.audiences)
+  if (d.input.wisepops === true) {
+    s.wp = wisepopsHandover(s)
+    // Wisepops evaluates its targeting once it loads, maybe before audiencesUrl answers: the flags known
+    // now (the page's and this browser's) go at once, the full set with the decision
+    try {
+      s.wp.properties({ onsite_segments: segmentsValue({ ...audiences.flags, ...localFlags(d.history.get(), d.now(), governance, d.session().returning) }) })
+    } catch {
+      // a history of the wrong shape: the decision starts it over, and pushes the flags then
+    }
+  }
+  void run(s, audiences).catch(failed)
   return {
     explain: () => explain(s),
     /** A purchase here closes an open offer that purchases suppress, before any audience sync catches up. */

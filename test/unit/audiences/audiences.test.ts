@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { audiencesRequest, audiencesUrl, loadAudiences } from '../../../src/audiences/audiences.ts'
+import { audiencesRequest, audiencesUrl, loadAudiences, tokenRequest } from '../../../src/audiences/audiences.ts'
 import { captureErrors, MemStorage } from '../fakes.ts'
 
 let log: ReturnType<typeof captureErrors>
@@ -44,6 +44,28 @@ describe('an email as userId (identifyBy: "email") never goes in the URL or the 
     expect(fetch).toHaveBeenCalledTimes(1)
     await loadAudiences(src, url, 60000, 500, body!.replace('jane', 'joan'))
     expect(fetch).toHaveBeenCalledTimes(2)
+  })
+})
+
+describe('a visitor token (audiencesToken) for the audience service', () => {
+  it('goes in a POST body, never the URL; the cache keys on the person it names, so a fresh token per page costs no fetch', async () => {
+    const ls = new MemStorage()
+    const fetch = answer({ flags: { vip: true }, syncedAt: null })
+    const src = { fetch, ls, now: () => 1000 }
+    const sig = (c: string) => c.repeat(64)
+    const [url, body, person] = tokenRequest('https://aud.example/audiences', `cust.9.1900000000.${sig('a')}`)
+    expect([url, body, person]).toEqual(['https://aud.example/audiences', JSON.stringify({ token: `cust.9.1900000000.${sig('a')}` }), 'cust.9'])
+    expect((await loadAudiences(src, url, 60000, 500, body, person))?.flags).toEqual({ vip: true })
+    expect(fetch.mock.calls[0]).toEqual([url, expect.objectContaining({ method: 'POST', body })])
+    expect(JSON.stringify(ls.dump())).not.toContain(sig('a'))
+    // the next page's token (a new expiry and signature) for the same person: cached
+    const next = tokenRequest(url, `cust.9.1900000100.${sig('b')}`)
+    await loadAudiences(src, next[0], 60000, 500, next[1], next[2])
+    expect(fetch).toHaveBeenCalledTimes(1)
+    const other = tokenRequest(url, `cust.10.1900000100.${sig('c')}`)
+    await loadAudiences(src, other[0], 60000, 500, other[1], other[2])
+    expect(fetch).toHaveBeenCalledTimes(2)
+    expect(log.messages()).toEqual([])
   })
 })
 

@@ -395,6 +395,11 @@ describe('parseOffers: fuzz', () => {
 })
 
 describe('parseAudiences', () => {
+  it('syncedAt null (the audience service, for a person it has no rows for) is no time, silently', () => {
+    expect(parseAudiences({ flags: { vip: true }, syncedAt: null })).toEqual({ flags: { vip: true } })
+    expect(log.messages()).toEqual([])
+  })
+
   it("the issue's example", () => {
     expect(parseAudiences(EXAMPLE.audiences)).toEqual({ flags: { cio_cart_abandon_4h: true, vip: false }, syncedAt: Date.UTC(2026, 10, 22, 10) })
     expect(log.messages()).toEqual([])
@@ -419,7 +424,7 @@ describe('parseAudiences', () => {
     [{ flags: { b: 1 }, syncedAt: 'yesterday' }, { flags: {} }, 'audiences.flags.b must be a boolean; using the default'],
     [{ flags: { 'x\ny': 1 } }, { flags: {} }, 'audiences.flags."x\\ny" must be a boolean; using the default'],
     [{ syncedAt: 'yesterday' }, { flags: {} }, 'audiences.syncedAt must be an ISO date or a time in ms; using the default'],
-    [{ syncedAt: null }, { flags: {} }, 'audiences.syncedAt must be an ISO date or a time in ms; using the default'],
+    [{ syncedAt: false }, { flags: {} }, 'audiences.syncedAt must be an ISO date or a time in ms; using the default'],
   ])('%j: errors and keeps what is valid', (input, want, first) => {
     expect(parseAudiences(input)).toEqual(want)
     expect(log.messages()[0]).toBe(`[onsite] ${first}`)

@@ -280,6 +280,36 @@ describe('startOffers', () => {
     document.body.innerHTML = ''
   })
 
+  it('audiencesToken: a guest (null or "") asks nothing; a token is POSTed to audiencesUrl and its flags decide', async () => {
+    document.body.innerHTML = ''
+    const fetch = vi.spyOn(window, 'fetch').mockImplementation(async () => new Response('{"flags":{"vip":true},"syncedAt":null}'))
+    const offers = [{ id: 'vip', kind: 'bar', audience: { all: ['vip'] }, content: { title: 'Hi VIP' } }]
+    for (const audiencesToken of [null, '']) {
+      const s = startOffers(deps({ offers, audiencesUrl: '/apps/onsite/audiences', audiencesToken }))!
+      await vi.waitFor(() => expect(s.explain()?.candidates[0]?.outcome).toBe('blocked'))
+    }
+    expect(fetch).not.toHaveBeenCalled()
+    const s = startOffers(deps({ offers, audiencesUrl: '/apps/onsite/audiences', audiencesToken: 'cust-1.1900000000.' + 'f'.repeat(64) }))!
+    await vi.waitFor(() => expect(s.explain()?.shown).toBe('vip'))
+    const [url, init] = fetch.mock.calls[0]!
+    expect(url).toBe(location.origin + '/apps/onsite/audiences')
+    expect(init).toMatchObject({ method: 'POST', body: JSON.stringify({ token: 'cust-1.1900000000.' + 'f'.repeat(64) }) })
+    document.body.innerHTML = ''
+  })
+
+  it('Wisepops gets the flags known at once (the page\'s and this browser\'s) before audiencesUrl answers', async () => {
+    const calls: unknown[][] = []
+    vi.stubGlobal('wisepops', (...a: unknown[]) => calls.push(a))
+    let answer: (r: Response) => void = () => {}
+    vi.spyOn(window, 'fetch').mockImplementation(() => new Promise<Response>((r) => (answer = r)))
+    startOffers(deps({ wisepops: true, offers: [{ id: 'o', kind: 'bar', content: { title: 'Hi' } }], audiences: { flags: { vip: true } }, audiencesUrl: '/a', audiencesWaitMs: 5000 }))
+    const props = () => calls.filter((c) => c[0] === 'properties').map((c) => c[1] as Record<string, unknown>)
+    expect(props()).toEqual([{ onsite_segments: ',vip,' }])
+    answer(new Response('{"flags":{"cart":true}}'))
+    await vi.waitFor(() => expect(props()[1]).toMatchObject({ onsite_segments: ',cart,vip,' }))
+    document.body.innerHTML = ''
+  })
+
   it('without offers does nothing and returns undefined', () => {
     expect(startOffers(deps({}))).toBeUndefined()
   })
