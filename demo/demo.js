@@ -86,19 +86,44 @@
     },
   })
 
-  // Collapsed state in a cookie the server reads, so the page renders the right width at once (no shift).
+  // Collapsed or opened in a cookie the server reads, so the page renders the right width at once (no
+  // shift). The panel starts open beside the store on a wide screen and as a small handle on a narrow one:
+  // "closed" collapses it on either, "open" opens it on either.
   const toggle = $('qa-toggle')
-  const setOpen = (open) => {
-    document.documentElement.classList.toggle('qa-closed', !open)
+  const root = document.documentElement
+  const isOpen = () => getComputedStyle($('qa-body')).display !== 'none'
+  const label = () => {
+    const open = isOpen()
     toggle.setAttribute('aria-expanded', String(open))
-    toggle.textContent = open ? 'Hide' : 'QA'
+    const text = open ? 'Hide' : 'QA'
+    if (toggle.textContent !== text) toggle.textContent = text
   }
-  setOpen(!document.documentElement.classList.contains('qa-closed'))
+  label()
   toggle.addEventListener('click', () => {
-    const open = document.documentElement.classList.contains('qa-closed')
-    setOpen(open)
-    cookieSet('demo_panel', open ? '' : 'closed', 365)
+    const open = !isOpen()
+    root.classList.toggle('qa-closed', !open)
+    root.classList.toggle('qa-open', open)
+    cookieSet('demo_panel', open ? 'open' : 'closed', 365)
+    label()
   })
+
+  // onsite's bars are fixed across the whole viewport: while one is up the panel ends where it begins, so
+  // the bar and its close button are never under the panel.
+  const dock = () => {
+    let top = 0
+    let bottom = 0
+    for (const host of document.querySelectorAll('onsite-offer')) {
+      for (const bar of host.shadowRoot?.querySelectorAll('.bar') || []) {
+        const r = bar.getBoundingClientRect()
+        if (!r.height) continue
+        if (r.top < innerHeight / 2) top = Math.max(top, r.bottom)
+        else bottom = Math.max(bottom, innerHeight - r.top)
+      }
+    }
+    for (const [k, v] of [['--qa-top', top], ['--qa-bottom', bottom]]) if (root.style.getPropertyValue(k) !== v + 'px') root.style.setProperty(k, v + 'px')
+  }
+  new MutationObserver(() => requestAnimationFrame(dock)).observe(document.body, { childList: true })
+  addEventListener('resize', () => (dock(), label()))
 
   const flags = { ...(data.audiences?.flags || {}) }
   panel.querySelectorAll('input[data-flag]').forEach((box) =>
@@ -157,6 +182,7 @@
 
   const tick = () => {
     try {
+      dock()
       showIds()
       showDecision()
     } catch {}

@@ -24,6 +24,7 @@
     // a copy comes when a page left mid-send and a later page sent the call again: delivered once all the same
     $('qa-counts').textContent = `${list.length}${every ? '' : ' of ' + all.length}` + (dups ? ` · ${dups} resent ${dups > 1 ? 'copies' : 'copy'} dropped by messageId` : '')
     $('qa-counts').title = 'A page that left while sending leaves its calls for the next page, which sends them again; the collector (like Customer.io) keeps one per messageId.'
+    drawPerson()
     const key = every + '|' + list.map((e) => e.messageId).join()
     if (key === drawn) return
     drawn = key
@@ -48,18 +49,36 @@
       ol.append(li)
     }
     $('qa-empty').hidden = list.length > 0
-    drawPerson()
   }
 
   const drawPerson = () => {
     const { userId, anonymousId } = QA.ids()
     const box = $('qa-person')
-    if (!userId) return void (box.textContent = 'Not identified on this browser yet.')
+    if (!userId) return drawAnonymousPerson(box, anonymousId)
+    box.dataset.state = 'user'
     const aids = [...new Set(all.filter((e) => e.type === 'identify' && e.userId === userId).map((e) => e.anonymousId))]
     box.textContent = ''
     box.append('userId ', el('code', { textContent: userId }), ` joins ${aids.length} anonymous id${aids.length === 1 ? '' : 's'}:`)
     const ul = el('ul', { id: 'qa-person-aids' })
     for (const a of aids) ul.append(el('li', { textContent: a + (a === anonymousId ? ' (this browser)' : '') }))
+    box.append(ul)
+  }
+
+  // A capture form identifies by traits on the anonymous id (identifyBy "anonymous"): no userId to show,
+  // so the person is what the last identify of this anonymous id said.
+  let personKey = ''
+  const drawAnonymousPerson = (box, anonymousId) => {
+    const last = anonymousId && all.filter((e) => e.type === 'identify' && e.anonymousId === anonymousId && !e.userId).pop()
+    const key = last ? last.messageId : 'none'
+    if (key === personKey && box.dataset.state === (last ? 'traits' : 'none')) return
+    personKey = key
+    box.dataset.state = last ? 'traits' : 'none'
+    if (!last) return void (box.textContent = 'Not identified on this browser yet.')
+    box.textContent = ''
+    const traits = Object.entries(last.traits || {})
+    box.append('Identified on this anonymous id, no userId: ')
+    const ul = el('ul', { id: 'qa-person-traits' })
+    for (const [k, v] of traits) ul.append(el('li', { textContent: `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}` }))
     box.append(ul)
   }
 
@@ -91,6 +110,10 @@
     }, ms, what)
 
   $('qa-all').addEventListener('change', draw)
+  // a capture form's identify shows in the Person box at once, not at onsite's next timed send
+  document.addEventListener('submit', (e) => {
+    if (e.target.matches?.('form[data-onsite-capture]')) setTimeout(() => QA.flush().then(poll), 100)
+  })
   $('qa-clear').addEventListener('click', () => fetch('/v1/_events', { method: 'DELETE' }).then(() => ((all = []), (since = 0), (drawn = ''), draw())))
   const loop = () => poll().then(() => setTimeout(loop, 1000))
   loop()

@@ -8,6 +8,7 @@ import { PRODUCTS, findVariant, isDefaultVariant, money, type Product, type Vari
 import { cartJson, type Cart } from './cart.ts'
 import { totals, type Order } from './checkout.ts'
 import { fill, html, jsonAttr, raw, type Html } from './http.ts'
+import { bubbleInner, renderSection, type SectionCtx } from './sections.ts'
 import { CART_OFFER, EMAIL_PATTERN, KNOWN_FLAGS, holdoutPercent, storeConfig, type Audiences, type Customer, type PageState } from './store-config.ts'
 
 /** What every page needs to know about the request. */
@@ -17,8 +18,14 @@ export interface Ctx {
   customer: Customer | null
   audiences: Audiences
   cart: Cart | undefined
-  panelClosed: boolean
+  /** The request's path: the context its sections render in. */
+  path: string
+  /** The QA panel as the visitor left it: collapsed, opened (on a phone, where it starts collapsed), or as the screen suits. */
+  panel: 'closed' | 'open' | ''
 }
+
+/** What the sections of this request render from. */
+export const sectionCtx = (c: Ctx): SectionCtx => ({ cart: c.cart && cartJson(c.cart, c.origin), path: c.path })
 
 export const createPages = (templates: string) => {
   // Read per request, like the static files: an edited template shows on reload.
@@ -46,11 +53,13 @@ export const createPages = (templates: string) => {
       ? html`<a href="/account" class="who">${c.customer.email}</a><a href="/account/logout" data-logout>Log out</a>`
       : html`<a href="/account/login">Log in</a>`
     return fill(await tpl('layout'), {
-      htmlClass: c.panelClosed ? 'qa-closed' : '',
+      htmlClass: c.panel ? `qa-${c.panel}` : '',
       title: v.title,
       install: raw(install),
       account,
-      cartCount: c.cart ? cartJson(c.cart, c.origin).item_count : 0,
+      cartBubble: bubbleInner(sectionCtx(c)),
+      // checkout pages run no theme: no drawer there
+      cartDrawer: v.sandbox === undefined ? renderSection('cart-drawer', sectionCtx(c)) ?? '' : '',
       main: v.main,
       panel: await panel(c, v.sandbox === undefined, v.pageType),
     })
@@ -59,23 +68,9 @@ export const createPages = (templates: string) => {
   const cards = () =>
     PRODUCTS.map((p) => html`<li class="card"><a href="/products/${p.handle}"><img src="/images/${p.handle}.svg" alt="" width="600" height="600"><span class="name">${p.title}</span><span class="price">${money(p.variants[0]!.price)}</span></a></li>`)
 
-  const newsletterForm = async () => raw(await tpl('newsletter-form'))
-
-  /** The cart's lines and totals: the cart page's body, also served alone so the theme can re-render it. */
-  const cartItems = (c: Ctx): Html => {
-    const cart = c.cart && cartJson(c.cart, c.origin)
-    if (!cart?.items.length) return html`<p class="empty">Your cart is empty. <a href="/collections/all">Continue shopping</a></p>`
-    const rows = cart.items.map((it, i) => html`<tr data-line-row="${i + 1}">
-  <td><img src="${it.image}" alt="" width="64" height="64"></td>
-  <td><a href="${it.url}">${it.product_title}</a>${it.variant_title ? html`<br><span class="hint">${it.variant_title}</span>` : ''}<br><span class="hint">${money(it.price)}</span></td>
-  <td class="qty-cell"><button type="button" class="small" data-qty-step="-1" data-line="${i + 1}" aria-label="One less ${it.product_title}">−</button><input type="number" min="0" max="99" value="${it.quantity}" data-line-qty data-line="${i + 1}" aria-label="Quantity of ${it.title}"><button type="button" class="small" data-qty-step="1" data-line="${i + 1}" aria-label="One more ${it.product_title}">+</button></td>
-  <td class="num">${money(it.final_line_price)}</td>
-  <td><a href="/cart/change?line=${i + 1}&amp;quantity=0" data-remove data-line="${i + 1}">Remove</a></td>
-</tr>`)
-    return html`<table class="cart-table"><tbody>${rows}</tbody></table>
-<p class="cart-total">Subtotal <strong data-cart-subtotal>${money(cart.total_price)}</strong></p>
-<p class="actions"><button type="button" data-clear-cart>Empty cart</button> <a class="button primary" href="/checkout" data-checkout>Check out</a></p>`
-  }
+  /** The capture form; `error` (a refused email, shown again) when the form was posted without scripts. */
+  const newsletterForm = async (id: string, email = '', error = '') =>
+    raw(fill(await tpl('newsletter-form'), { id, email, emailPattern: EMAIL_PATTERN, message: error, messageClass: error ? 'error' : 'hint' }))
 
   const summary = (lines: Cart['lines'], code: string): Html => {
     const t = totals(lines, code)
@@ -89,8 +84,7 @@ ${t.discount ? html`<dt>Discount</dt><dd>−${money(t.discount)}</dd>` : ''}<dt>
 
   return {
     page,
-    cartItems,
-    home: async (c: Ctx) => page(c, { title: 'Home', pageType: 'home', main: raw(fill(await tpl('home'), { cards: cards(), newsletterForm: await newsletterForm() })) }),
+    home: async (c: Ctx) => page(c, { title: 'Home', pageType: 'home', main: raw(fill(await tpl('home'), { cards: cards(), newsletterForm: await newsletterForm('home-newsletter') })) }),
     collection: async (c: Ctx) => page(c, { title: 'All products', pageType: 'collection', main: raw(fill(await tpl('collection'), { cards: cards() })) }),
     product: async (c: Ctx, p: Product, v: Variant, props: PageState['product']) => {
       const picker = isDefaultVariant(v)
@@ -99,7 +93,10 @@ ${t.discount ? html`<dt>Discount</dt><dd>−${money(t.discount)}</dd>` : ''}<dt>
       const main = fill(await tpl('product'), { image: `/images/${p.handle}.svg`, title: p.title, vendor: p.vendor, price: money(v.price), description: p.description, productId: p.id, variantPicker: picker })
       return page(c, { title: p.title, pageType: 'product', main: raw(main), product: props })
     },
-    cart: async (c: Ctx) => page(c, { title: 'Cart', pageType: 'cart', main: raw(fill(await tpl('cart'), { items: cartItems(c) })) }),
+    cart: async (c: Ctx) => {
+      const sc = sectionCtx(c)
+      return page(c, { title: 'Cart', pageType: 'cart', main: raw(fill(await tpl('cart'), { items: renderSection('main-cart-items', sc)!, footer: renderSection('main-cart-footer', sc)! })) })
+    },
     checkout: async (c: Ctx, lines: Cart['lines'], sandbox: unknown) =>
       page(c, { title: 'Checkout', pageType: 'checkout', sandbox, main: raw(fill(await tpl('checkout'), { email: c.customer?.email ?? '', emailPattern: EMAIL_PATTERN, summary: summary(lines, '') })) }),
     thankYou: async (c: Ctx, o: Order, sandbox: unknown) =>
@@ -107,8 +104,8 @@ ${t.discount ? html`<dt>Discount</dt><dd>−${money(t.discount)}</dd>` : ''}<dt>
     login: async (c: Ctx, email = '', error = '') =>
       page(c, { title: 'Log in', pageType: 'account', main: raw(fill(await tpl('login'), { email, emailPattern: EMAIL_PATTERN, error: error ? html`<p class="error" role="alert">${error}</p>` : '' })) }),
     account: async (c: Ctx, who: Customer) => page(c, { title: 'Account', pageType: 'account', main: raw(fill(await tpl('account'), { email: who.email, id: who.id })) }),
-    newsletter: async (c: Ctx, subscribed: boolean) =>
-      page(c, { title: 'Newsletter', pageType: 'page', main: raw(fill(await tpl('newsletter'), { status: subscribed ? html`<p class="ok" role="status">Thanks, you are subscribed.</p>` : '', newsletterForm: await newsletterForm() })) }),
+    newsletter: async (c: Ctx, subscribed: boolean, email = '', error = '') =>
+      page(c, { title: 'Newsletter', pageType: 'page', main: raw(fill(await tpl('newsletter'), { status: subscribed ? html`<p class="ok" role="status">Thanks, you are subscribed.</p>` : '', newsletterForm: await newsletterForm('newsletter', email, error) })) }),
     notFound: async (c: Ctx) => page(c, { title: 'Not found', pageType: 'other', main: raw(await tpl('not-found')) }),
     reset: async (data: unknown) => fill(await tpl('reset'), { data: raw(jsonAttr(data)) }),
   }

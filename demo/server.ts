@@ -16,7 +16,8 @@ import { closeServer, createCollector } from './collector.ts'
 import type { CollectorHandler } from './collector.ts'
 import { createBodyGate, deadlines, hostCheck, hostList, refuse } from './guard.ts'
 import { MAX_STORE_BODY, cookie, localPath, params, parseCookies, redirect, sendJson, sendText } from './http.ts'
-import { createPages, type Ctx } from './pages.ts'
+import { createPages, sectionCtx, type Ctx } from './pages.ts'
+import { MAX_SECTIONS, renderSection, renderSections, sectionIds, sectionsPath, type SectionCtx } from './sections.ts'
 import { CART_OFFER, anonymousIdFor, customerFor, holdoutPercent, parseFlags, productProps, resetPlan, validEmail } from './store-config.ts'
 
 export interface DemoOptions {
@@ -66,6 +67,20 @@ export const safeJoin = (base: string, urlPath: string): string | undefined => {
   if (rel.includes('\0')) return undefined
   const file = resolve(base, '.' + sep + rel)
   return file.startsWith(base + sep) ? file : undefined
+}
+
+/** `?sections=` (JSON, more than five: 400) or `?section_id=` (the HTML, unknown: 404) for the page at `c.path`. */
+const sectionsAnswer = (res: ServerResponse, url: URL, c: SectionCtx, setCookies: string[], cartOf: (create: boolean) => unknown) => {
+  cartOf(true)
+  const headers = { 'Set-Cookie': setCookies }
+  const list = url.searchParams.get('sections')
+  if (list !== null) {
+    const ids = sectionIds(list)
+    if (ids.length > MAX_SECTIONS) return sendJson(res, 400, { error: `at most ${MAX_SECTIONS} sections a request` }, headers)
+    return sendJson(res, 200, renderSections(ids, c), headers)
+  }
+  const one = renderSection(url.searchParams.get('section_id') ?? '', c)
+  return one ? sendText(res, 200, one.s, 'text/html; charset=utf-8', headers) : sendText(res, 404, 'no such section', 'text/plain; charset=utf-8', headers)
 }
 
 /** 421 and nothing else: the page was reached by a name this server does not serve (DNS rebinding). */
@@ -129,7 +144,8 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
       customer: validEmail(jar.demo_customer) ? customerFor(jar.demo_customer) : null,
       audiences: parseFlags(jar.demo_flags),
       cart: cartOf(false),
-      panelClosed: jar.demo_panel === 'closed',
+      path,
+      panel: jar.demo_panel === 'closed' || jar.demo_panel === 'open' ? jar.demo_panel : '',
     }
     // Like Shopify, every store page sets the cart cookie: otherwise the page's first /cart.js read and an
     // add made at the same moment each start a cart, and the later answer's cookie wins (an empty cart).
@@ -149,6 +165,12 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
       const p = await params(req, url, raw)
       if (!p) return sendJson(res, 400, { status: 400, message: 'Bad Request', description: 'The request body could not be read' })
       const out = cartAction(cart, action, p, origin)
+      // bundled section rendering: the sections asked for, rendered for the page that asked, after the change
+      const ids = sectionIds(p.sections).slice(0, MAX_SECTIONS)
+      if (out.status === 200 && ids.length) {
+        const sections = renderSections(ids, { cart: cartJson(cart, origin), path: sectionsPath(p.sections_url, req.headers.referer, origin) })
+        out.body = { ...(out.body as object), sections }
+      }
       return js ? sendJson(res, out.status, out.body, { 'Set-Cookie': setCookies }) : to('/cart')
     }
 
@@ -160,6 +182,9 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
       return p ? sendText(res, 200, productSvg(p), 'image/svg+xml') : sendText(res, 404, 'not found')
     }
 
+    // The Section Rendering API, on any page: ?sections=a,b answers {a: html, b: null}, ?section_id=a the HTML
+    const asked = get && !path.startsWith('/demo/') ? url.searchParams.get('sections') ?? url.searchParams.get('section_id') : null
+    if (asked !== null) return sectionsAnswer(res, url, sectionCtx(ctx), setCookies, cartOf)
     if (get && path === '/') return page(pages.home(ctx))
     if (get && /^\/collections\/[\w-]+$/.test(path)) return page(pages.collection(ctx))
     const prod = /^\/products\/([\w-]+)$/.exec(path)
@@ -170,7 +195,7 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
       return page(pages.product(ctx, p, v, productProps(p, v, origin)))
     }
     if (path === '/cart') {
-      if (get) return url.searchParams.get('section') === 'items' ? page(pages.cartItems(ctx).s) : page(pages.cart(ctx))
+      if (get) return page(pages.cart(ctx))
       // the cart page's form without scripts: "Check out" goes on, quantities are saved
       const p = await params(req, url, raw)
       if (p && p.checkout === undefined && p.updates !== undefined) update(cartOf(true)!, p)
@@ -218,8 +243,14 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
     }
     if (path === '/pages/newsletter') {
       if (get) return page(pages.newsletter(ctx, url.searchParams.has('subscribed')))
-      await params(req, url, raw)
-      return to('/pages/newsletter?subscribed=1')
+      const p = await params(req, url, raw)
+      const email = typeof p?.email === 'string' ? p.email.trim() : ''
+      const json = /json/.test(String(req.headers.accept))
+      if (!validEmail(email)) {
+        const description = 'Enter a full email address, such as jane@example.com.'
+        return json ? sendJson(res, 422, { status: 422, message: 'Invalid email', description }) : page(pages.newsletter(ctx, false, email, description), 422)
+      }
+      return json ? sendJson(res, 200, { subscribed: true }) : to('/pages/newsletter?subscribed=1')
     }
 
     if (get && path === '/demo/reset') return page(pages.reset(resetPlan(url.searchParams)))
