@@ -1,7 +1,8 @@
 // Renders shopify/onsite.liquid the way a theme does (`{% render 'onsite' %}` from the layout) with liquidjs,
 // against sample Shopify objects. Not a test file. The objects follow the Liquid reference
 // (https://shopify.dev/docs/api/liquid/objects): money in hundredths, ids as numbers, `customer` nil for a
-// guest; the two Shopify-only filters the snippet uses are modelled on their documented output.
+// guest; the Shopify-only filters the snippet uses are modelled on their documented output.
+import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Liquid } from 'liquidjs'
 
@@ -22,6 +23,8 @@ export const ASSET_URL = `//${SHOP_HOST}/cdn/shop/t/7/assets/onsite.js?v=1700000
  * (https://shopify.dev/docs/api/liquid/filters/image_url: "If neither are specified, then an error is returned").
  */
 const registerShopifyFilters = (engine: Liquid) => {
+  // https://shopify.dev/docs/api/liquid/filters/hmac_sha256: the HMAC-SHA256 of the input with the key, in hex
+  engine.registerFilter('hmac_sha256', (input: unknown, key: unknown) => createHmac('sha256', String(key)).update(String(input)).digest('hex'))
   engine.registerFilter('asset_url', (name: unknown) => `//${SHOP_HOST}/cdn/shop/t/7/assets/${String(name)}?v=1700000000`)
   engine.registerFilter('image_url', (input: unknown, ...args: unknown[]) => {
     // liquidjs passes keyword arguments (`width: 600`) as [name, value] pairs.
@@ -45,11 +48,14 @@ export interface Settings {
   metafieldKey?: string
   offers?: string
   governance?: string
+  audiencesUrl?: string
+  tokenSecret?: string
 }
 
 const ASSIGNS: Record<string, string> = {
   writeKey: 'onsite_write_key', apiHost: 'onsite_api_host', consent: 'onsite_consent', tagPrefix: 'onsite_tag_prefix',
   metafieldNamespace: 'onsite_metafield_namespace', metafieldKey: 'onsite_metafield_key',
+  audiencesUrl: 'onsite_audiences_url', tokenSecret: 'onsite_token_secret',
 }
 
 /** The snippet's source with `settings` written in; throws when a setting's line is not found. */

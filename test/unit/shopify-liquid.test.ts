@@ -11,8 +11,9 @@ import { parseAudiences, parseOffers } from '../../src/offers/offers.ts'
 import { validateEvent } from '../../src/capture/validate.ts'
 import { ASSET_URL, SNIPPET, STUB, customer, image, metafield, page, product, productPage, renderOnsite, type Settings } from '../shopify-fixtures.ts'
 import { captureErrors } from './fakes.ts'
+import { verifyVisitor } from '../../src/audiences-server/token.ts'
 
-const KEYS = ['offers', 'governance', 'audiences', 'audiencesUrl', 'audiencesWaitMs', 'audiencesTtlMs', 'pageType', 'shopify']
+const KEYS = ['offers', 'governance', 'audiences', 'audiencesUrl', 'audiencesToken', 'audiencesWaitMs', 'audiencesTtlMs', 'pageType', 'shopify']
 const HOSTILE = `</script><script>alert(1)</script>"'&<!--`
 const SHOP = { root: '/', currency: 'EUR' }
 type Cfg = Record<string, any>
@@ -265,6 +266,24 @@ describe('merchant settings', () => {
     const c = await load(page('index'), { writeKey: 'wk', offers: JSON.stringify(offers, null, 2), governance: JSON.stringify(governance) })
     expect(c).toMatchObject({ offers, governance })
     expect(parseOffers(c).offers.map((o) => o.content.title)).toEqual([HOSTILE])
+  })
+
+  test('the audience service: a signed-in customer gets a token the service accepts; a guest gets null; App Proxy (no secret): no token', async () => {
+    const secret = 'tok_secret_1'
+    const settings = { writeKey: 'wk', audiencesUrl: 'https://aud.example/audiences', tokenSecret: secret }
+    const signed = await load(page('index', { customer: customer({ id: 42 }) }), settings)
+    expect(signed.audiencesUrl).toBe('https://aud.example/audiences')
+    expect(signed.audiencesToken).toMatch(/^42\.\d{10}\.[0-9a-f]{64}$/)
+    const v = await verifyVisitor(signed.audiencesToken, secret)
+    expect(v).toMatchObject({ ok: true, id: '42' })
+    if (v.ok) expect(v.exp * 1000 - Date.now()).toBeGreaterThan(23 * 3600e3)
+    expect(await verifyVisitor(signed.audiencesToken, 'another secret')).toMatchObject({ ok: false })
+    expect(JSON.stringify(signed)).not.toContain(secret)
+    expect((await load(page('index'), settings)).audiencesToken).toBeNull()
+    const proxy = await load(page('index', { customer: customer({ id: 42 }) }), { writeKey: 'wk', audiencesUrl: '/apps/onsite/audiences' })
+    expect(proxy.audiencesUrl).toBe('/apps/onsite/audiences')
+    expect(proxy).not.toHaveProperty('audiencesToken')
+    expect(await load(page('index'), { writeKey: 'wk' })).not.toHaveProperty('audiencesUrl')
   })
 
   test('the snippet as shipped (no write key) still renders, and onsite says what is missing', async () => {
