@@ -1,10 +1,12 @@
 // Pure half of Shopify cart capture: reading /cart.js and the storefront's product events into event
 // properties, and the diff of two carts that is the only thing allowed to emit Product Added/Removed
-// (so an add seen by a storefront event, by the fetch observer and by a page load is counted once).
-// Nothing here touches the DOM, storage or the network.
+// (so an add seen by a storefront event, by the fetch observer and by a page load is counted once; an
+// observed add call only says which part of the diff was its own). Nothing here touches the DOM, storage
+// or the network.
 import { isObj, str, text } from '../util/check.ts'
 import { CURRENCY } from '../capture/taxonomy.ts'
 import { fingerprint } from '../util/hash.ts'
+import { cartProducts } from './cart-products.ts'
 
 export type Props = Record<string, unknown>
 
@@ -25,6 +27,11 @@ export interface Snapshot {
 export interface Change {
   event: 'Product Added' | 'Product Removed'
   props: Props
+}
+/** What one observed add call says it added to one line: the line's key and the quantity. */
+export interface Claim {
+  k: string
+  q: number
 }
 
 /**
@@ -60,7 +67,21 @@ const compact = (o: Props): Props => {
   return o
 }
 
+const read = (o: unknown, k: string): unknown => (isObj(o) ? o[k] : undefined)
+
 const variantTitle = (v: unknown): string | undefined => (text(v) && v !== 'Default Title' ? v : undefined)
+
+/**
+ * A cart line's identity, or '' when it has no variant: the variant id, the selling plan (a subscription and
+ * a one-time purchase of one variant are two lines; the plan joins the key only when there is one, so
+ * snapshots saved before it keep their keys), and the line properties (an engraving, a gift note), which
+ * tell lines apart but only as a fingerprint: the snapshot sits in localStorage, never the shopper's text.
+ */
+export const lineKey = (it: Props): string => {
+  const variant = id(it.variant_id ?? it.id)
+  const plan = id(read(read(it.selling_plan_allocation, 'selling_plan'), 'id'))
+  return variant && variant + (plan ? '@' + plan : '') + '|' + (isObj(it.properties) && Object.keys(it.properties).length ? fingerprint(stable(it.properties)) : '')
+}
 
 /**
  * A /cart.js response as a Snapshot, or undefined when it is not one (HTML, an error body, a changed
@@ -73,19 +94,13 @@ export const parseCart = (json: unknown, origin: string): Snapshot | undefined =
   const byKey = new Map<string, Line & { minor: number }>()
   for (const it of json.items as unknown[]) {
     if (!isObj(it)) return
-    const variant = id(it.variant_id ?? it.id)
+    const k = lineKey(it)
     // final_price: the unit price after line-level discounts, what the shopper pays per unit; `price` is
     // the list price (https://shopify.dev/docs/api/liquid/objects/line_item). Cart-level discounts are not
     // split per line in cart.js, so no per-unit figure has them.
     const unit = it.final_price ?? it.price
     const q = it.quantity
-    if (!variant || !Number.isSafeInteger(q) || q < 0 || typeof unit != 'number' || !Number.isFinite(unit) || unit < 0) return
-    // A subscription and a one-time purchase of one variant are two lines; the plan joins the key only when
-    // there is one, so snapshots saved before it keep their keys.
-    const plan = id(read(read(it.selling_plan_allocation, 'selling_plan'), 'id'))
-    // Line properties (an engraving, a gift note) tell lines apart, but the snapshot sits in localStorage:
-    // it keeps their fingerprint, never the shopper's text.
-    const k = variant + (plan ? '@' + plan : '') + '|' + (isObj(it.properties) && Object.keys(it.properties).length ? fingerprint(stable(it.properties)) : '')
+    if (!k || !Number.isSafeInteger(q) || q < 0 || typeof unit != 'number' || !Number.isFinite(unit) || unit < 0) return
     const prev = byKey.get(k)
     if (prev) {
       prev.q += q
@@ -94,7 +109,7 @@ export const parseCart = (json: unknown, origin: string): Snapshot | undefined =
     }
     const p = compact({
       product_id: id(it.product_id),
-      variant_id: variant,
+      variant_id: id(it.variant_id ?? it.id),
       sku: str(it.sku) ? it.sku : undefined,
       name: text(it.product_title) ? it.product_title : str(it.title) ? it.title : undefined,
       variant: it.product_has_only_default_variant === true ? undefined : variantTitle(it.variant_title),
@@ -126,36 +141,58 @@ export const readSnapshot = (raw: string | null): Snapshot | undefined => {
   } catch {}
 }
 
-const lineProps = (l: Line, quantity: number, s: Snapshot, cartId: string): Props =>
-  compact({ ...l.p, quantity, currency: s.currency, cart_id: cartId })
+/**
+ * A change's properties: the line's product, the quantity changed, and the cart after the change (its id,
+ * value and lines). A line gone from the cart keeps its price and currency as they were when it was last
+ * seen; the cart's value joins it only in the same currency.
+ */
+const changeProps = (l: Line, quantity: number, from: Snapshot, next: Snapshot): Props =>
+  compact({
+    ...l.p, quantity, currency: from.currency, cart_id: next.token,
+    ...(from.currency == next.currency ? { value: next.value, products: cartProducts(next.lines) } : {}),
+  })
 
 /**
- * What changed from `prev` to `next`. No `prev` (first load ever): nothing, since we cannot know what
- * changed. A new token means the old cart ended (an order was placed, it expired, Shopify reissued the
- * token): its lines were bought or abandoned, not removed, so only additions over the old lines count;
- * that also keeps a reissued token on an unchanged cart from re-announcing every line.
+ * Splits the quantity `d` added to line `l` among the calls that claim it, each its own Product Added, in
+ * the order they were answered; what no call claims is one more (a change made elsewhere: another tab,
+ * the Storefront API, a cart page form), unless `prev` is unknown.
  */
-export const diffCarts = (prev: Snapshot | undefined, next: Snapshot): Change[] => {
-  if (!prev) return []
-  const sameCart = prev.token === next.token
-  const before = new Map(prev.lines.map((l) => [l.k, l]))
+const additions = (out: Change[], l: Line, d: number, claims: Claim[], next: Snapshot, known: boolean) => {
+  for (const c of claims) {
+    const q = c.k == l.k ? Math.min(c.q, d) : 0
+    if (q > 0) out.push({ event: 'Product Added', props: changeProps(l, q, next, next) })
+    d -= q
+  }
+  if (known && d > 0) out.push({ event: 'Product Added', props: changeProps(l, d, next, next) })
+}
+
+/**
+ * What changed from `prev` to `next`; `claims` are the observed add calls answered before `next` was read.
+ * No `prev` (first load ever): only what a call says it added, since nothing else is known. A new token
+ * means the old cart ended (an order was placed, it expired, Shopify reissued the token): its lines were
+ * bought or abandoned, not removed, so only additions over the old lines count; that also keeps a reissued
+ * token on an unchanged cart from re-announcing every line. A claim the diff does not see (another tab
+ * already announced that add) is dropped: the diff is what emits.
+ */
+export const diffCarts = (prev: Snapshot | undefined, next: Snapshot, claims: Claim[] = []): Change[] => {
+  const sameCart = prev?.token === next.token
+  const before = new Map(prev?.lines.map((l) => [l.k, l]))
   const out: Change[] = []
   for (const l of next.lines) {
-    const had = before.get(l.k)?.q ?? 0
-    if (l.q > had) out.push({ event: 'Product Added', props: lineProps(l, l.q - had, next, next.token) })
-    else if (l.q < had && sameCart) out.push({ event: 'Product Removed', props: lineProps(l, had - l.q, next, next.token) })
+    const d = l.q - (before.get(l.k)?.q ?? 0)
+    if (d > 0) additions(out, l, d, claims, next, !!prev)
+    else if (d < 0 && sameCart) out.push({ event: 'Product Removed', props: changeProps(l, -d, next, next) })
   }
-  if (sameCart) {
+  if (prev && sameCart) {
     const now = new Set(next.lines.map((l) => l.k))
-    // A line gone from the cart: its price and currency as they were when it was last seen.
-    for (const l of prev.lines) if (!now.has(l.k)) out.push({ event: 'Product Removed', props: lineProps(l, l.q, prev, next.token) })
+    for (const l of prev.lines) if (!now.has(l.k)) out.push({ event: 'Product Removed', props: changeProps(l, l.q, prev, next) })
   }
   return out
 }
 
 /** Cart Viewed: the whole cart as it is now. */
 export const cartViewedProps = (s: Snapshot): Props =>
-  compact({ cart_id: s.token, products: s.lines.map((l) => ({ ...l.p, quantity: l.q })), value: s.value, currency: s.currency })
+  compact({ cart_id: s.token, products: cartProducts(s.lines), value: s.value, currency: s.currency })
 
 const PRODUCT_KEYS = ['product_id', 'variant_id', 'sku', 'name', 'variant', 'price', 'currency', 'url', 'image_url']
 
@@ -166,8 +203,6 @@ export const snippetProduct = (p: unknown): Props | undefined => {
   for (const k of PRODUCT_KEYS) if (p[k] != null && p[k] !== '') out[k] = p[k]
   return out.product_id == null ? undefined : out
 }
-
-const read = (o: unknown, k: string): unknown => (isObj(o) ? o[k] : undefined)
 
 /**
  * Product Viewed from a `shopify:product:view` event, read defensively: the standard events library puts

@@ -1,7 +1,8 @@
 // One refresh of the cart capture: fetch /cart.js, diff it against the stored snapshot (cart-diff.ts),
 // save it, emit the changes. Refreshes run one after another in a tab, and one tab at a time across tabs
-// (Web Locks), so two tabs never both announce one change.
-import { cartViewedProps, diffCarts, parseCart, readSnapshot, type Props, type Snapshot } from './cart-diff.ts'
+// (Web Locks), so two tabs never both announce one change. A refresh that reads /cart.js first waits for
+// the adds in flight, so each is answered and claims its own part of the diff.
+import { cartViewedProps, diffCarts, parseCart, readSnapshot, type Claim, type Props, type Snapshot } from './cart-diff.ts'
 import type { Snapshots } from './cart-store.ts'
 import { stringify } from '../util/json.ts'
 import { debug } from '../util/log.ts'
@@ -24,8 +25,11 @@ export interface CartState {
   stopped: boolean
   /** the host's fetch from before the patch, so our own request does not look like a cart change */
   fetch: typeof fetch | undefined
-  wantCartView: boolean
-  cartViewed: boolean
+  /** a Cart Viewed is due at the next refresh */
+  view: boolean
+  /** observed add calls not yet answered, and the answered ones' claims not yet diffed */
+  adds: Set<Promise<unknown>>
+  claims: Claim[]
   /** a refresh is queued and has not started */
   queued: boolean
   chain: Promise<void>
@@ -70,22 +74,32 @@ export const fetchCart = async (s: CartState, f: typeof fetch): Promise<Snapshot
 const refresh = async (s: CartState, job: Job, f: typeof fetch) => {
   if (!job.cart) s.queued = false
   if (s.stopped) return
-  const next = (job.cart && s.store.raw() === job.ifRaw && (await job.cart)) || (await fetchCart(s, f))
-  if (!next || s.stopped) return
+  const given = job.cart && s.store.raw() === job.ifRaw ? await job.cart : undefined
+  // the claims of calls answered before this read: a cart read earlier may not hold them yet
+  const claims = given ? [] : s.claims.splice(0)
+  const next = given ?? (await fetchCart(s, f))
+  if (!next || s.stopped) return void s.claims.unshift(...claims)
   // Read after the fetch: another tab may have saved what we fetched, and then there is nothing to say.
   const prev = readSnapshot(s.store.raw())
-  const changes = diffCarts(prev, next)
+  const changes = diffCarts(prev, next, claims)
   // Saved only when what the diff reads changed (token, lines, quantities): two tabs on two locales (/ and
   // /fr/) get names and urls in their own language, and saving those in turn would have each save (a
   // storage event) make the other tab fetch again, forever.
   const changed = changes.length || !prev || prev.token != next.token || !sameLines(prev, next)
   if (changed) s.store.save(stringify(next))
   for (const c of changes) emit(s, c.event, c.props)
-  if (s.wantCartView && !s.cartViewed) {
-    s.cartViewed = true
+  if (s.view) {
+    s.view = false
     emit(s, 'Cart Viewed', cartViewedProps(next))
   }
   if (s.locks && changed) await new Promise((r) => setTimeout(r, SETTLE_MS))
+}
+
+/** Until the adds in flight are answered (their claims are then in), or FETCH_TIMEOUT_MS. */
+const landed = (s: CartState): Promise<unknown> | void => {
+  if (!s.adds.size) return
+  let timer: ReturnType<typeof setTimeout> | undefined
+  return Promise.race([Promise.all(s.adds), new Promise((r) => (timer = setTimeout(r, FETCH_TIMEOUT_MS)))]).finally(() => clearTimeout(timer))
 }
 
 // Without Web Locks (Safari < 15.4) two tabs refreshing at the same instant may both emit one change:
@@ -100,7 +114,7 @@ const locked = (s: CartState, fn: () => Promise<void>): Promise<void> => {
 export const enqueue = (s: CartState, job: Job): void => {
   const f = s.fetch
   if (s.stopped || !f) return
-  s.chain = s.chain.then(() => locked(s, () => refresh(s, job, f).catch((e) => debug('cart: ' + e))))
+  s.chain = s.chain.then(() => (job.cart ? 0 : landed(s))).then(() => locked(s, () => refresh(s, job, f).catch((e) => debug('cart: ' + e))))
 }
 
 // Triggers before the queued refresh starts share it; one that comes while a fetch is in flight queues

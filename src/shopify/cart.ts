@@ -3,8 +3,11 @@
 // them, an observer of the host's fetch/XMLHttpRequest calls to /cart/(add|change|update|clear), and
 // page load / tab shown / another tab's save. None of them emits: each only asks for a refresh of /cart.js
 // (cart-refresh.ts), and the diff against the last snapshot is what emits, so one add is one event however
-// seen.
+// seen; an observed add call claims its own part of the diff (cart-adds.ts), so two parallel adds are two
+// events. Cart Viewed: the cart page, `shopify:cart:view`, or a drawer opening (cart-drawer.ts).
+import { addClaims } from './cart-adds.ts'
 import { eventProduct, parseCart, snippetProduct, type Props } from './cart-diff.ts'
+import { watchDrawers } from './cart-drawer.ts'
 import { patch, wrapFetch, wrapXhr } from './cart-hooks.ts'
 import { emit, enqueue, fetchCart, schedule, type CartState } from './cart-refresh.ts'
 import { CART_KEY, snapshots } from './cart-store.ts'
@@ -23,11 +26,21 @@ export interface CartDeps {
 // A locale/market root (`/en-ca/`) may prefix the route; themes also hard-code `/cart/add` under one.
 // `.json` too: older themes and apps post to /cart/add.json, which Shopify answers like .js.
 const CART_PATH = /^(?:\/[^/]+)?\/cart\/(?:add|change|update|clear)(?:\.js(?:on)?)?\/?$/i
+// Signals of one view that come together (a theme that opens a marked drawer and dispatches
+// shopify:cart:view) are one Cart Viewed.
+const SAME_VIEW_MS = 1000
+// Dawn opens its drawer or notification as soon as an add is answered, to confirm the add: that opening
+// is not a Cart Viewed (the Product Added already carries the cart). The first opening this soon after an
+// add is taken for it.
+const ADD_SHOWS_MS = 3000
 
 interface Watch extends CartState {
   cleanups: (() => void)[]
   /** the products a Product Viewed was sent for on this page */
   viewed: Set<string>
+  /** when the last Cart Viewed was asked for, and the last add answered */
+  viewAt: number
+  addAt: number
 }
 
 const read = (o: unknown, k: string): unknown => (o && typeof o == 'object' ? (o as Props)[k] : undefined)
@@ -51,8 +64,8 @@ const watchState = (deps: CartDeps): Watch => {
   return {
     w: deps.w, track: deps.track, locks: deps.locks, store: snapshots(deps.ls), origin,
     root: (r[0] == '/' ? '' : '/') + r + (r.endsWith('/') ? '' : '/'),
-    stopped: false, fetch: undefined, wantCartView: deps.pageType === 'cart', cartViewed: false, queued: false,
-    chain: Promise.resolve(), cleanups: [], viewed: new Set(),
+    stopped: false, fetch: undefined, view: deps.pageType === 'cart', viewAt: deps.pageType === 'cart' ? Date.now() : 0, addAt: 0,
+    adds: new Set(), claims: [], queued: false, chain: Promise.resolve(), cleanups: [], viewed: new Set(),
   }
 }
 
@@ -69,12 +82,37 @@ const view = (s: Watch, p: Props | undefined): void => {
   emit(s, 'Product Viewed', p)
 }
 
+/** A Cart Viewed at the next refresh; `drawer`: a drawer opening, which may be an add's confirmation. */
+const wantView = (s: Watch, drawer?: boolean): void => {
+  const now = Date.now()
+  if (drawer && now - s.addAt < ADD_SHOWS_MS) return void (s.addAt = 0)
+  if (now - s.viewAt < SAME_VIEW_MS) return
+  s.viewAt = now
+  s.view = true
+  schedule(s)
+}
+
+/** An add call in flight: the refreshes wait for its answer, which claims its part of the next diff. */
+const adding = (s: Watch, sent: unknown, got: Promise<unknown>): void => {
+  s.adds.add(got)
+  void got.then(
+    guard((json: unknown) => {
+      s.adds.delete(got)
+      if (json === false) return
+      s.addAt = Date.now()
+      s.claims.push(...addClaims(sent, json))
+      schedule(s)
+    }),
+  )
+}
+
 /** Patches fetch and XMLHttpRequest: a finished request to this shop's cart routes asks for a refresh. */
 const observeRequests = (s: Watch): void => {
-  const sub = (url: string) => {
+  const sub = (url: string, sent?: unknown, got?: Promise<unknown>) => {
     const u = new URL(url, s.w.location.href)
     const path = s.root != '/' && u.pathname.startsWith(s.root) ? u.pathname.slice(s.root.length - 1) : u.pathname
-    if (u.origin === s.w.location.origin && CART_PATH.test(path)) schedule(s)
+    if (u.origin !== s.w.location.origin || !CART_PATH.test(path) || s.stopped) return
+    got ? adding(s, sent, got) : schedule(s)
   }
   const f = patch(s.w, ['fetch'], wrapFetch, sub)
   const x = patch((s.w as any).XMLHttpRequest?.prototype, ['open', 'send'], wrapXhr, sub)
@@ -106,10 +144,7 @@ const listen = (s: Watch): void => {
   }
   const doc = s.w.document
   on(doc, 'shopify:product:view', (e) => view(s, eventProduct(e, s.origin, s.root)))
-  on(doc, 'shopify:cart:view', () => {
-    s.wantCartView = true
-    schedule(s)
-  })
+  on(doc, 'shopify:cart:view', () => wantView(s))
   on(doc, 'shopify:cart:lines-update', (e) => onLinesUpdate(s, e))
   on(doc, 'visibilitychange', () => doc.visibilityState === 'visible' && schedule(s))
   on(s.w, 'pageshow', (e) => (e as PageTransitionEvent).persisted && schedule(s))
@@ -125,6 +160,7 @@ export const watchShopifyCart = (deps: CartDeps): (() => void) => {
   try {
     observeRequests(s)
     listen(s)
+    s.cleanups.push(watchDrawers(s.w, guard(() => wantView(s, true))))
     if (deps.pageType === 'product') view(s, snippetProduct(deps.product))
     // The first read of /cart.js leaves now, ahead of any cart request the host makes from here on: queued
     // behind the lock, it could leave after a quick add, and a new visitor (no snapshot to diff against)

@@ -184,6 +184,8 @@ describe('diffCarts', () => {
           quantity: 2,
           currency: 'USD',
           cart_id: 'c1-7a2abe82733a34e84aa472d57fb5c3c1',
+          value: 59.97,
+          products: [{ ...TEE_S, quantity: 3 }],
         },
       },
     ])

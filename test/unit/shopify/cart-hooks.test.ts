@@ -12,6 +12,11 @@ const pageFetch = (impl: (input: unknown) => unknown) =>
     },
   }).fetch
 
+const deferredResponse = () => {
+  let resolve!: (r: Response) => void
+  return { promise: new Promise<Response>((r) => (resolve = r)), resolve: (r: Response) => resolve(r) }
+}
+
 const offs: (() => void)[] = []
 afterEach(() => offs.splice(0).forEach((off) => off()))
 
@@ -49,10 +54,19 @@ describe('wrapFetch: the host page keeps its own promise behaviour', () => {
     const reason = new TypeError('Failed to fetch')
     const { w, sub } = install(pageFetch(() => Promise.reject(reason)))
     // the page fires and forgets, as many themes do
-    const seen = await unhandled(() => void w.fetch('/cart/add.js'))
+    const seen = await unhandled(() => void w.fetch('/cart/change.js'))
     expect(seen).toHaveLength(1)
     expect(seen[0]).toBe(reason)
     expect(sub).not.toHaveBeenCalled()
+  })
+
+  it('a rejected add the host ignores: still unhandled for the host, and its answer to us is false', async () => {
+    const reason = new TypeError('Failed to fetch')
+    const { w, sub } = install(pageFetch(() => Promise.reject(reason)))
+    const seen = await unhandled(() => void w.fetch('/cart/add.js', { method: 'POST', body: 'id=1' }))
+    expect(seen).toEqual([reason])
+    expect(sub.mock.calls[0]!.slice(0, 2)).toEqual(['/cart/add.js', 'id=1'])
+    expect(await sub.mock.calls[0]![2]).toBe(false)
   })
 
   it('a rejected cart fetch the host handles: the host sees the same reason, nothing is unhandled', async () => {
@@ -67,16 +81,41 @@ describe('wrapFetch: the host page keeps its own promise behaviour', () => {
   it('a successful cart fetch notifies the subscriber and the host gets the very same Response', async () => {
     const res = new Response('{}', { status: 200 })
     const { w, sub } = install(pageFetch(() => Promise.resolve(res)))
-    expect(await w.fetch('/cart/add.js')).toBe(res)
-    expect(sub.mock.calls).toEqual([['/cart/add.js']])
+    expect(await w.fetch('/cart/change.js')).toBe(res)
+    expect(sub.mock.calls).toEqual([['/cart/change.js']])
     expect(res.bodyUsed).toBe(false)
   })
 
   it('a failed (not ok) cart answer reaches the host untouched and notifies no one', async () => {
     const res = new Response('', { status: 422 })
     const { w, sub } = install(pageFetch(() => Promise.resolve(res)))
-    expect(await w.fetch(new Request('https://shop.example/cart/add.js'))).toBe(res)
+    expect(await w.fetch(new Request('https://shop.example/cart/update.js'))).toBe(res)
     expect(sub).not.toHaveBeenCalled()
+  })
+
+  it('an add is told as it leaves, with its body; its answer comes from a clone, the host reads its own', async () => {
+    const line = { id: 111, variant_id: 111, quantity: 1 }
+    const answer = deferredResponse()
+    const { w, sub } = install(pageFetch(() => answer.promise))
+    const body = new FormData()
+    body.append('id', '111')
+    const sent = w.fetch('/cart/add', { method: 'POST', body }) as Promise<Response>
+    // told before the answer: a refresh can wait for it
+    expect(sub.mock.calls.map((c) => c.slice(0, 2))).toEqual([['/cart/add', body]])
+    const res = new Response(JSON.stringify(line), { status: 200 })
+    answer.resolve(res)
+    expect(await sent).toBe(res)
+    expect(res.bodyUsed).toBe(false)
+    expect(await res.json()).toEqual(line)
+    expect(await sub.mock.calls[0]![2]).toEqual(line)
+  })
+
+  it('an add answered 422 is told false; one answered with something other than JSON, undefined', async () => {
+    const answers = [new Response('{"status":422}', { status: 422 }), new Response('<html>', { status: 200 })]
+    const { w, sub } = install(pageFetch(() => Promise.resolve(answers.shift())))
+    expect((await w.fetch('/cart/add.js')).status).toBe(422)
+    expect(await (await w.fetch('/cart/add.js')).text()).toBe('<html>')
+    expect(await Promise.all(sub.mock.calls.map((c) => c[2]))).toEqual([false, undefined])
   })
 
   it('a non-cart fetch returns the original promise itself', () => {

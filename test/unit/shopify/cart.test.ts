@@ -284,6 +284,12 @@ const TEE_S = {
   currency: 'USD',
   cart_id: TOKEN,
 }
+/** A line of products[]: the product fields of the events, without the cart's currency and id. */
+const { currency: _c, cart_id: _id, ...TEE_LINE } = TEE_S
+/** Product Added/Removed of the Tee, S: the line's product, the quantity changed, the cart after the change. */
+const teeChange = (quantity: number, inCart: number, more: Props = {}) => ({
+  ...TEE_S, quantity, value: Math.round(1999 * inCart) / 100, products: [{ ...TEE_LINE, quantity: inCart }], ...more,
+})
 
 describe('Dawn: fetch POST of the product form to /cart/add', () => {
   it('the first page load ever says nothing and saves the cart without its key', async () => {
@@ -314,7 +320,7 @@ describe('Dawn: fetch POST of the product form to /cart/add', () => {
     await idle()
     expect(res.bodyUsed).toBe(false)
     expect((await res.json()).variant_id).toBe(111)
-    expect(t.events).toEqual([['Product Added', { ...TEE_S, quantity: 1 }]])
+    expect(t.events).toEqual([['Product Added', teeChange(1, 1)]])
     expect(validateEvent('Product Added', t.events[0]![1])).toBe('')
   })
 
@@ -369,8 +375,8 @@ describe('Dawn: fetch POST of the product form to /cart/add', () => {
     await t.w.fetch('/cart/change.js', jsonPost({ line: 1, quantity: 2 }))
     await idle()
     expect(t.events).toEqual([
-      ['Product Added', { ...TEE_S, quantity: 2 }],
-      ['Product Removed', { ...TEE_S, quantity: 1 }],
+      ['Product Added', teeChange(2, 3)],
+      ['Product Removed', teeChange(1, 2)],
     ])
   })
 
@@ -435,7 +441,8 @@ describe('Horizon: standard storefront events', () => {
     done.resolve({ cart: storefrontCart, userErrors: [] })
     await idle()
     expect(shop.cartReads()).toBe(2)
-    expect(t.events).toEqual([['Product Added', { ...TEE_S, url: 'http://localhost:3000/products/tee?variant=111', quantity: 1 }]])
+    const url = 'http://localhost:3000/products/tee?variant=111'
+    expect(t.events).toEqual([['Product Added', teeChange(1, 1, { url, products: [{ ...TEE_LINE, url, quantity: 1 }] })]])
   })
 
   it('the same add seen by the event and by the fetch observer is one event', async () => {
@@ -492,8 +499,9 @@ describe('Horizon: standard storefront events', () => {
     await idle()
     done.resolve({ cart: stale, userErrors: [] })
     await idle()
-    // never a false removal of the second unit followed by a second add of it
-    expect(t.names()).toEqual(['Product Added 111 x2'])
+    // two adds, the observed one claims its unit; never a false removal of the second unit followed by a
+    // second add of it
+    expect(t.names()).toEqual(['Product Added 111 x1', 'Product Added 111 x1'])
   })
 
   it('shopify:product:view and the snippet product: one Product Viewed per product on the page', async () => {
@@ -682,7 +690,7 @@ describe('XMLHttpRequest (jQuery themes)', () => {
     await loaded
     await idle()
     expect(JSON.parse(xhr.responseText).variant_id).toBe(111)
-    expect(t.events).toEqual([['Product Added', { ...TEE_S, quantity: 2 }]])
+    expect(t.events).toEqual([['Product Added', teeChange(2, 2)]])
   })
 
   it('no refetch for a failed add or another endpoint', async () => {

@@ -1,0 +1,45 @@
+// Cart Viewed from a drawer: Dawn-family themes open their cart drawer and their add notification by
+// marking an element (https://github.com/Shopify/dawn, assets/cart-drawer.js and cart-notification.js:
+// `open()` adds the class `active`), and dispatch no event. Any theme can mark its own drawer with
+// `data-onsite-cart-drawer`. Only those elements are observed, and only their attributes, from the
+// moment the document is parsed: one opening is one call of `opened`, whatever else changes on them.
+
+const DRAWERS = 'cart-drawer, cart-notification, [data-onsite-cart-drawer]'
+
+/** Open: an `open` attribute (<details>, <dialog>), aria-hidden="false", or the class `active`. */
+const isOpen = (el: Element): boolean => el.hasAttribute('open') || el.getAttribute('aria-hidden') === 'false' || el.classList.contains('active')
+
+export const watchDrawers = (w: Window, opened: () => void): (() => void) => {
+  const doc = w.document
+  let mo: MutationObserver | undefined
+  const MO = (w as Window & { MutationObserver?: typeof MutationObserver }).MutationObserver
+  const start = () => {
+    try {
+      observe()
+    } catch {}
+  }
+  const observe = () => {
+    const was = new Map<Element, boolean>()
+    for (const host of doc.querySelectorAll(DRAWERS)) {
+      // Dawn's notification marks the element inside it that it finds by this id
+      const el = (host.localName == 'cart-notification' && host.querySelector('#cart-notification')) || host
+      was.set(el, isOpen(el))
+    }
+    if (!was.size || typeof MO != 'function') return
+    const o = (mo = new MO((records) => {
+      for (const { target } of records) {
+        const el = target as Element
+        const now = isOpen(el)
+        if (now && !was.get(el)) opened()
+        was.set(el, now)
+      }
+    }))
+    for (const el of was.keys()) o.observe(el, { attributes: true, attributeFilter: ['class', 'open', 'aria-hidden'] })
+  }
+  if (doc.readyState == 'loading') doc.addEventListener('DOMContentLoaded', start, { once: true })
+  else start()
+  return () => {
+    doc.removeEventListener('DOMContentLoaded', start)
+    mo?.disconnect()
+  }
+}
