@@ -124,14 +124,22 @@ export const scrubPII = (props: Props): [Props, string[]] => {
   return [walk(props, '') as Props, removed]
 }
 
-/** Traits with the email and phone normalised; one that cannot be is left out, with a warning. */
+/**
+ * Traits with the email and phone normalised; one that cannot be is left out, with a warning. An SMS
+ * consent given with a phone that is left out goes too: it was consent for that number, not for any.
+ */
 export const cleanTraits = (traits: Props, country: string): Props => {
   const t = own(traits)
   const fix = (key: string, norm: (v: unknown) => string, fix: string) => {
     if (t[key] == null) return
     const v = norm(t[key])
-    if (v) t[key] = v
-    else warn(`identify: traits.${key} ${JSON.stringify(t[key])} ${fix}; it is left out`), delete t[key]
+    if (v) return void (t[key] = v)
+    warn(`identify: traits.${key} ${JSON.stringify(t[key])} ${fix}; it is left out`)
+    delete t[key]
+    if (key == 'phone' && t.sms_consent != null) {
+      warn('identify: traits.sms_consent is left out with the phone it was given for')
+      for (const k of ['sms_consent', 'sms_consent_at', 'sms_consent_text_version']) delete t[k]
+    }
   }
   fix('email', normalizeEmail, 'is not an email address')
   fix('phone', (v) => normalizePhone(v, country), `is not a phone number in E.164 or national ${country} format (add the + country code or set config.defaultCountry)`)

@@ -9,6 +9,7 @@
 // - The dialog has no padding: a click whose target is the dialog itself is then a backdrop click.
 // - The bar is position:fixed and not animated: it is drawn over the page and moves nothing, so it adds 0
 //   to CLS (https://web.dev/articles/cls: an element that appears is not a shift, only one that moves is).
+//   reserveSpace (reserve.ts) is the store's choice to move the page instead.
 // - The image box is fixed at 2:1 (`aspect-ratio`; Safari 15+) so its load does not shift the content.
 export const CSS =
   ':host{all:initial!important;display:block!important}' +
@@ -30,4 +31,6 @@ export const CSS =
   '.bar input,[type=checkbox]{width:auto;margin-right:8px}' +
   'a,button{display:inline-block;padding:8px 20px;font:inherit;color:#fff;background:var(--onsite-accent,#111);border:0;border-radius:8px;text-decoration:none;cursor:pointer}' +
   '.o .x{position:absolute;top:0;right:0;font-size:20px;color:inherit;background:none}' +
-  '.k{font:700 1.4em monospace;user-select:all}'
+  '.k{font:700 1.4em monospace;user-select:all}' +
+  // the phone's error line: empty until a number is refused, so it takes no room
+  '.e{margin:0;color:#b00020;font-size:.9em;text-align:left}[aria-invalid]{border-color:#b00020}'

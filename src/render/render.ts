@@ -16,24 +16,23 @@
 //   undefined rather than a dialog that is not modal.
 // - The close button comes last in the DOM (CSS puts it top right), so focus starts on the offer itself.
 // - Nothing here may throw into the store's page: on any failure render returns undefined.
-import { formTraits } from '../identity/capture.ts'
 import type { Offer } from '../offers/offers.ts'
+import { elements, type El } from './el.ts'
+import { captureForm, type OfferTraits, type PhoneRule } from './form.ts'
 import { CSS } from './render-style.ts'
-import { EMAIL } from '../capture/traits.ts'
+import { reserveSpace } from './reserve.ts'
 
-export interface OfferTraits {
-  email?: string
-  phone?: string
-  email_consent?: boolean
-}
+export type { OfferTraits }
 
 export interface Handlers {
   /** Once, when the tab is visible and at least half of the offer is in the viewport. */
   onSeen(): void
   /** The CTA was clicked: its absolute http(s) URL, or '' for a CTA without one (it just closes the offer). */
   onClick(url: string): void
-  /** The offer's form was submitted with a valid email; the offer then thanks and shows its code. */
+  /** The offer's form was submitted with a valid email (and phone); the offer then thanks and shows its code. */
   onSubmit(traits: OfferTraits): void
+  /** How identify() reads a phone (config.defaultCountry): the form refuses a number it would drop. Default: as a US one. */
+  phone?: PhoneRule
   /** An offer with content.codeUrl, after onSubmit: its code (undefined: none, the fallback is shown). */
   code?(traits: OfferTraits): Promise<string | undefined>
   /** Closed by the shopper (close button, Esc, backdrop click) without having submitted. */
@@ -47,14 +46,6 @@ export interface Rendered {
 }
 
 let sheet: CSSStyleSheet | undefined
-
-type El = <K extends keyof HTMLElementTagNameMap>(tag: K, props?: Partial<HTMLElementTagNameMap[K]>, ...kids: Array<Node | string>) => HTMLElementTagNameMap[K]
-const elements = (doc: Document): El => (tag, props, ...kids) => {
-  const e = doc.createElement(tag)
-  Object.assign(e, props)
-  e.append(...kids)
-  return e
-}
 
 /** Resolved against the document's base URL as the browser would; '' unless it is http(s). */
 const safeUrl = (doc: Document, u?: string): string => {
@@ -102,30 +93,15 @@ const code = (el: El, c: Offer['content'], h: Handlers, traits?: OfferTraits): H
   return [k]
 }
 
-/** The capture form: validated by the browser (and identify()'s own email rule), then thanks and the code. */
-const captureForm = (el: El, offer: Offer, h: Handlers, life: Life) => {
-  const c = offer.content
-  const f = el('form')
-  const field = (label: string, props: Partial<HTMLInputElement>) => f.append(el('label', {}, label, el('input', props)))
-  // The browser's type=email takes "jane@localhost", which identify() then refuses: the shopper would be
-  // thanked, given the code and never identified. The pattern is identify()'s own rule.
-  field(c.labels.email, { type: 'email', name: 'email', required: true, autocomplete: 'email', pattern: EMAIL.source.slice(1, -1) })
-  if (c.form === 'email_phone') field(c.labels.phone, { type: 'tel', name: 'phone', autocomplete: 'tel' })
-  if (c.consentText) f.append(el('label', { className: 'c' }, el('input', { type: 'checkbox', name: 'email_consent' }), c.consentText))
-  f.append(el('button', { textContent: c.cta?.text || c.labels.submit }))
-  f.onsubmit = (e) => {
-    e.preventDefault()
-    // The submit button already validated; a script-triggered submit (requestSubmit) has too, but a
-    // plain dispatched event has not, so check again with the browser's own type=email rules.
-    if (!f.reportValidity()) return
+/** The capture form; a valid submit thanks (focus moves there, so a screen reader reads it), then the code. */
+const form = (el: El, offer: Offer, h: Handlers, life: Life) => {
+  const f = captureForm(el, offer, (traits) => {
     life.submitted = true
-    const traits = formTraits(f) as OfferTraits
-    // Focus goes to the thanks (the focused button is gone), so a screen reader reads it.
-    const thanks = el('p', { textContent: c.labels.thanks, tabIndex: -1 })
-    f.replaceWith(thanks, ...code(el, c, h, traits))
+    const thanks = el('p', { textContent: offer.content.labels.thanks, tabIndex: -1 })
+    f.replaceWith(thanks, ...code(el, offer.content, h, traits))
     thanks.focus()
     h.onSubmit(traits)
-  }
+  }, h.phone)
   return f
 }
 
@@ -137,7 +113,7 @@ const content = (doc: Document, el: El, offer: Offer, h: Handlers, life: Life, b
   const title = el('h2', { id: 't', textContent: c.title })
   box.append(title)
   if (c.body) box.append(el('p', { textContent: c.body }))
-  if (c.form !== 'none') box.append(captureForm(el, offer, h, life))
+  if (c.form !== 'none') box.append(form(el, offer, h, life))
   else {
     box.append(...code(el, c, h))
     if (c.cta) {
@@ -219,6 +195,7 @@ export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' 
     host = shadow.host
     let prev: Element | null = null
     let stop = () => {}
+    let free = () => {}
     const life: Life = {
       live: true,
       submitted: false,
@@ -226,6 +203,7 @@ export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' 
         if (!life.live) return
         life.live = false
         stop()
+        free()
         ;(frame as HTMLDialogElement).close?.()
         shadow.host.remove()
         ;(prev as HTMLElement | null)?.focus?.()
@@ -240,6 +218,7 @@ export const renderOffer = (doc: Document, offer: Offer, h: Handlers, at: 'top' 
     if (!popup) frame.setAttribute('role', 'region')
     shadow.root.append(frame)
     parent.append(host)
+    if (kind === 'bar' && offer.reserveSpace) free = reserveSpace(doc, box, at)
     if (popup) {
       prev = doc.activeElement
       ;(frame as HTMLDialogElement).showModal()

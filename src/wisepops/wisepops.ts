@@ -38,7 +38,7 @@ export const fitProperties = (props: Record<string, unknown>): Record<string, un
 /** What the callbacks report; `popupId` is Wisepops' id of the popup when the payload carries one. */
 export interface WisepopsHandlers {
   display(popupId: string): void
-  submit(popupId: string, traits: Record<string, string>): void
+  submit(popupId: string, traits: WisepopsTraits): void
   click(popupId: string): void
   close(popupId: string): void
 }
@@ -49,11 +49,29 @@ const popupIdOf = (e: unknown): string => {
   return typeof id === 'string' || typeof id === 'number' ? String(id) : ''
 }
 
-/** Reads the email and phone of a submitted Wisepops form (`event.target` is the <form>). */
-export const formTraits = (e: unknown): Record<string, string> => {
-  const out: Record<string, string> = {}
+/** What a submitted Wisepops form gives identify(): email, phone, and an SMS consent when one was given. */
+export type WisepopsTraits = Record<string, string | true>
+
+// Words that name texting in a consent's name or label ("sms_optin", "I agree to receive marketing text
+// messages", "Recevoir nos offres par SMS"). Wisepops does not document its consent checkboxes' names, so a
+// box counts only when it says SMS or texting itself: a newsletter box never becomes an SMS consent.
+const SMS = /(^|[^a-z])sms|\btext(s|ing| messages?)\b/i
+
+/** A ticked checkbox of the form that is an SMS consent by its name, id, aria-label or label text. */
+const smsTicked = (form: Element): boolean =>
+  [...form.querySelectorAll<HTMLInputElement>('input[type=checkbox]')].some((b) =>
+    b.checked && SMS.test([b.name, b.id, b.getAttribute('aria-label'), ...[...(b.labels ?? [])].map((l) => l.textContent)].join(' ')))
+
+/**
+ * Reads the email and phone of a submitted Wisepops form (`event.target` is the <form>), and with a phone
+ * and a ticked SMS consent box, the consent as onsite's own forms send it (version "wisepops:<popup id>").
+ * No phone, or no such box ticked: no sms_* trait, never false.
+ */
+export const formTraits = (e: unknown, popupId = ''): WisepopsTraits => {
+  const out: WisepopsTraits = {}
   try {
-    const els = (e as { target?: { elements?: Record<string, { value?: unknown } | undefined> } })?.target?.elements
+    const form = (e as { target?: Element & { elements?: Record<string, { value?: unknown } | undefined> } })?.target
+    const els = form?.elements
     const val = (name: string) => {
       const v = els?.[name]?.value
       return typeof v === 'string' ? v.trim() : ''
@@ -63,6 +81,7 @@ export const formTraits = (e: unknown): Record<string, string> => {
     if (email) out.email = email
     // the dial code field holds "+33" or "33"; a number typed with its own + stands alone
     if (number) out.phone = number.startsWith('+') ? number : (val('phone-dialcode') ? '+' + val('phone-dialcode').replace(/^\+/, '') : '') + number
+    if (out.phone && smsTicked(form!)) Object.assign(out, { sms_consent: true, sms_consent_at: new Date().toISOString(), sms_consent_text_version: 'wisepops:' + (popupId || 'popup') })
   } catch {}
   return out
 }
@@ -94,7 +113,10 @@ export const connectWisepops = (w: Window, h: WisepopsHandlers) => {
       }
     })
   listen('before-popup-display', (e) => h.display(popupIdOf(e)))
-  listen('after-form-submit', (e) => h.submit(popupIdOf(e), formTraits(e)))
+  listen('after-form-submit', (e) => {
+    const id = popupIdOf(e)
+    h.submit(id, formTraits(e, id))
+  })
   listen('after-tracked-click', (e) => h.click(popupIdOf(e)))
   listen('after-popup-close', (e) => h.close(popupIdOf(e)))
   return {
