@@ -93,7 +93,7 @@ const pageOffers = (startOffers: StartOffers, { w, ls, config, raw, cookies, his
  * page / track / identify checked as the API documents them, then emitted. `observe` hears every valid
  * track and may add properties (the offer decisions a cart or order event follows).
  */
-const calls = (w: Window, config: Config, emit: Emit, identify: (input: IdentifyInput) => void, observe: (event: string) => Props | void) => ({
+const calls = (w: Window, config: Config, emit: Emit, identify: (input: IdentifyInput) => void, observe: (event: string, props: Props) => Props | void) => ({
   page(properties?: unknown) {
     if (properties !== undefined && !isObj(properties)) return error('page(properties): properties must be an object')
     emit('page', { properties: clean('page', { ...pageInfo(w, config.redactParams), ...(properties as Props | undefined) }) })
@@ -102,7 +102,7 @@ const calls = (w: Window, config: Config, emit: Emit, identify: (input: Identify
     // a name holding an email is refused whole, and not echoed: the console may be collected too
     const why = (typeof event == 'string' && cutPII(event) !== event ? 'the event name holds an email address or phone number: use a fixed name ("Signed Up") and put the person in identify() traits' : '') || validateEvent(event, properties)
     if (why) return error(`track refused: ${why}`)
-    const more = observe(event as string)
+    const more = observe(event as string, properties as Props)
     emit('track', { event, properties: clean(`track "${event}"`, { ...(properties as Props), ...more }) })
   },
   identify(userId?: unknown, traits?: unknown) {
@@ -163,9 +163,9 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
   void chunk
     ?.then(async (startOffers) => (await ready, stopped || (offers = pageOffers(startOffers, offersDeps))))
     .catch((e) => error('offers not started: ' + e))
-  const observe = (event: string) => {
+  const observe = (event: string, props: Props) => {
     const at = when()
-    history.observe(event, at)
+    history.observe(event, at, props)
     offers?.observe(event)
     const decided = ATTRIBUTED.test(event) ? live(history.get().decisions, at, config.attributionDays) : []
     if (decided.length) return { onsite_offers: decided }

@@ -14,7 +14,9 @@
 //   control group measures "no offer", not "another offer".
 // - The incentive cooldown is across offers: the offer that was shown keeps its own frequency cap.
 import type { Attribution } from './attribution.ts'
+import { glob } from './glob.ts'
 import type { Governance, Offer } from './offers.ts'
+import { checkTargeting, type CartState, type Visit } from './targeting.ts'
 
 /**
  * What this browser did, kept small by its recorder (times in ms). Views and the incentive are recorded
@@ -31,6 +33,10 @@ export interface History {
   session?: { id: string; offers: string[] }
   /** The offer decisions later orders are attributed to (attribution.ts). */
   decisions?: Attribution[]
+  /** The cart as the last cart event said (targeting by cart value and items); emptied by an order. */
+  cart?: CartState & { at: number }
+  /** The landing page of a session (targeting by UTM, referrer, landing path). */
+  landing?: Omit<Visit, 'device'> & { sessionId: string }
 }
 
 export interface DecideInput {
@@ -50,6 +56,8 @@ export interface DecideInput {
   /** The known person, when there is one: variants are bucketed on it, so every device gets the same. */
   userId?: string | undefined
   sessionId: string
+  /** This visit and device (default: a direct desktop visit to this page). */
+  visit?: Visit
 }
 
 export type Outcome = 'shown' | 'held_out' | 'waiting' | 'blocked'
@@ -121,9 +129,6 @@ export const localFlags = (h: History, now: number, g: Governance, returning: bo
   }
 }
 
-const glob = (g: string, path: string): boolean =>
-  new RegExp('^' + g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$').test(path)
-
 /** Every offer's outcome with its reasons, in config order; at most one is not 'blocked'. */
 export const decide = (i: DecideInput): Decision => {
   const { governance: g, history: h, page, now } = i
@@ -140,6 +145,9 @@ export const decide = (i: DecideInput): Decision => {
     const url = urls.find((u) => glob(u, page.path))
     if (types.length) types.includes(page.type) ? matched.push('type:' + page.type) : reasons.push(`page: type ${page.type} not in [${types}]`)
     if (urls.length) url ? matched.push('url:' + url) : reasons.push(`page: ${page.path} matches no url`)
+    const [tr, tm] = checkTargeting(o.targeting, i.visit ?? { utm: {}, referrer: '', landingPath: page.path, device: 'desktop' }, h.cart ?? { value: 0, items: 0 }, now)
+    reasons.push(...tr)
+    matched.push(...tm)
     const { all, any, none } = o.audience
     const missing = all.filter((f) => !on(f))
     const anyOn = any.filter(on)

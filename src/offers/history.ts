@@ -29,12 +29,19 @@ export const createHistory = (ls: Storage | undefined) => {
     get,
     /** Changes the history with `fn` and saves it (the offers record their decisions through it). */
     edit: update,
-    /** Records the ecommerce events decisions read; other events cost nothing. */
-    observe(event: string, at: number): void {
+    /**
+     * Records the ecommerce events decisions read; other events cost nothing. A cart event with a `value`
+     * (Cart Viewed, the Shopify build's adds and removes) also keeps the cart's value and item count.
+     */
+    observe(event: string, at: number, p: Record<string, any> = {}): void {
       if (event === 'Product Viewed') update((h) => (h.productViews = [...(h.productViews ?? []), at].slice(-KEEP)))
-      else if (/^(Product Added|Product Removed|Cart Viewed)$/.test(event)) update((h) => (h.cartAt = at))
+      else if (/^(Product Added|Product Removed|Cart Viewed)$/.test(event))
+        update((h) => {
+          h.cartAt = at
+          if (typeof p.value == 'number') h.cart = { value: p.value, items: Array.isArray(p.products) ? p.products.reduce((n, x) => n + (+x?.quantity || 1), 0) : 0, at }
+        })
       else if (event === 'Checkout Started') update((h) => (h.checkoutAt = at))
-      else if (event === 'Order Completed') update((h) => (h.orderAt = at))
+      else if (event === 'Order Completed') update((h) => ((h.orderAt = at), (h.cart = { value: 0, items: 0, at })))
     },
     /** An offer was seen, dismissed, submitted or held out in this session. */
     offer(id: string, act: OfferAct, at: number, sessionId: string, incentive: boolean): void {

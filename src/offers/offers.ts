@@ -25,6 +25,7 @@
 // the exception: only http(s) or relative ones, so a config can never carry `javascript:` into a link.
 import { check, isObj, num, oneOf, str, strings, text, type Rule, type Spec } from '../util/check.ts'
 import { error } from '../util/log.ts'
+import type { Targeting } from './targeting.ts'
 
 export type Kind = 'popup' | 'bar' | 'embed'
 export type Form = 'none' | 'email' | 'email_phone'
@@ -39,6 +40,8 @@ export interface Offer {
   audience: { all: string[]; any: string[]; none: string[] }
   pages: { types: string[]; urls: string[] }
   trigger: { delayMs: number; scrollPercent: number; exitIntent: boolean; inactivityMs: number }
+  /** The visit, device, cart and schedule it is for (targeting.ts); every list empty: any. */
+  targeting: Targeting
   frequency: { maxViews: number; everyHours: number; stopAfterDismiss: boolean; stopAfterSubmit: boolean }
   incentive: boolean
   /** Bars only: the edge of the screen they sit on. */
@@ -107,6 +110,8 @@ const S: Rule = [str, 'a string']
 // "java\tscript:"), so it is refused unless it starts with http(s):.
 const url = (v: unknown) => text(v) && (/^https?:/i.test(v) || !/^[^/?#]*:/.test(v))
 
+const when = (v: unknown) => v === '' || (str(v) && Number.isFinite(Date.parse(v)))
+
 /** The rules of one offer `r` (`offers`: the ones before it, whose ids it must not reuse). */
 const rules = (r: any, offers: Offer[]): Spec => ({
   // history is keyed by id: "__proto__" or "constructor" would reach Object.prototype
@@ -127,6 +132,13 @@ const rules = (r: any, offers: Offer[]): Spec => ({
   name: r.id, priority: [Number.isFinite, 'a number', 0],
   audience: { all: strings(), any: strings(), none: strings() }, pages: { types: strings(), urls: strings() },
   trigger: { delayMs: num(0, 1), scrollPercent: num(0, 0, 100), exitIntent: false, inactivityMs: num(0, 1) },
+  targeting: {
+    utm: { source: strings(), medium: strings(), campaign: strings(), term: strings(), content: strings() },
+    referrers: strings(), landingPaths: strings(),
+    devices: [(v) => Array.isArray(v) && v.every((d) => /^(mobile|tablet|desktop)$/.test(d)), 'a list of "mobile", "tablet", "desktop"', []],
+    cart: { minValue: num(0), maxValue: num(0), minItems: num(0, 1), maxItems: num(0, 1) },
+    start: [when, 'an ISO date such as "2026-11-27T00:00:00Z"', ''], end: [when, 'an ISO date such as "2026-12-02T00:00:00Z"', ''],
+  },
   frequency: { maxViews: num(1, 1), everyHours: num(24), stopAfterDismiss: true, stopAfterSubmit: true },
   incentive: false, position: oneOf(['bottom', 'top']), reserveSpace: false, renderer: oneOf(['onsite', 'wisepops']), suppressAfterPurchase: true, holdoutPercent: num(0, 0, 100), variation: 'a',
   variants: [Array.isArray, 'an array of { id, weight, content, position, incentive }'],

@@ -15,6 +15,7 @@ import type { OfferAct } from './history.ts'
 import { parseAudiences, parseOffers, type Audiences, type Offer } from './offers.ts'
 import { explain, record, type OfferProps, type OfferState, type ShowDeps } from './state.ts'
 import { pageType } from './page.ts'
+import { visitOf } from './visit.ts'
 import { appear, arm, domReady } from './wait.ts'
 
 export { OFFER_KEYS, pageType } from './page.ts'
@@ -46,9 +47,10 @@ const decider = (s: OfferState, flags: Record<string, boolean>, syncedAt: number
   const { d, offers, governance, page } = s
   const ses = d.session()
   const now = d.now()
+  const visit = visitOf(d.w, d.history, ses.id)
   const go = (history: History) => {
     s.all = { ...flags, ...localFlags(history, now, governance, ses.returning) }
-    return decide({ offers, governance, flags: s.all, syncedAt, history, page, now, personKey: d.ids().anonymousId, userId: d.ids().userId, sessionId: ses.id })
+    return decide({ offers, governance, flags: s.all, syncedAt, history, page, now, personKey: d.ids().anonymousId, userId: d.ids().userId, sessionId: ses.id, visit })
   }
   try {
     return go(d.history.get())

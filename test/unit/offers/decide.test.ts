@@ -494,3 +494,24 @@ describe('decide: variants', () => {
     expect(cand(run({ offers: o, history: { orderAt: NOW - D } }), 'inc').reasons).toContain('incentive: purchased within 7d')
   })
 })
+
+describe('decide: targeting the visit, device, cart and schedule', () => {
+  const visit = { utm: { source: 'newsletter' }, referrer: '', landingPath: '/', device: 'mobile' as const }
+  it('a rule that does not match blocks the offer with its reason; one that matches is in matched', () => {
+    const o = offers({ id: 'mob', targeting: { devices: ['mobile'], utm: { source: ['newsletter'] } } }, { id: 'desk', targeting: { devices: ['desktop'] } })
+    const d = run({ offers: o, visit })
+    expect(cand(d, 'mob')).toMatchObject({ outcome: 'shown', matched: ['utm_source:newsletter', 'device:mobile'] })
+    expect(cand(d, 'desk').reasons).toEqual(['targeting: device "mobile" matches none of [desktop]'])
+  })
+
+  it('cart rules read the cart the history kept; without one the cart is empty', () => {
+    const o = offers({ id: 'big', targeting: { cart: { minValue: 100 } } })
+    expect(cand(run({ offers: o }), 'big').reasons).toEqual(['targeting: cart value 0 < 100'])
+    expect(cand(run({ offers: o, history: { cart: { value: 120, items: 3, at: NOW } } }), 'big').outcome).toBe('shown')
+  })
+
+  it('a schedule outside now blocks the offer', () => {
+    const o = offers({ id: 'bf', targeting: { start: new Date(NOW + D).toISOString() } })
+    expect(cand(run({ offers: o }), 'bf').reasons).toEqual([`schedule: starts ${new Date(NOW + D).toISOString()}`])
+  })
+})

@@ -13,7 +13,19 @@ describe('createHistory', () => {
     h.observe('Product Added', 3)
     h.observe('Checkout Started', 4)
     h.observe('Order Completed', 5)
-    expect(h.get()).toEqual({ productViews: [1, 2], cartAt: 3, checkoutAt: 4, orderAt: 5 })
+    expect(h.get()).toEqual({ productViews: [1, 2], cartAt: 3, checkoutAt: 4, orderAt: 5, cart: { value: 0, items: 0, at: 5 } })
+  })
+
+  it('a cart event with a value keeps the cart value and item count (quantities summed); an order empties it', () => {
+    const h = createHistory(new MemStorage())
+    h.observe('Product Added', 1, { product_id: 'p' })
+    expect(h.get().cart).toBeUndefined()
+    h.observe('Cart Viewed', 2, { value: 80, currency: 'USD', products: [{ product_id: 'a', quantity: 2 }, { product_id: 'b' }, null] })
+    expect(h.get().cart).toEqual({ value: 80, items: 4, at: 2 })
+    h.observe('Product Removed', 3, { value: 40, products: [{ product_id: 'a', quantity: 1 }] })
+    expect(h.get().cart).toEqual({ value: 40, items: 1, at: 3 })
+    h.observe('Order Completed', 4, { order_id: 'o' })
+    expect(h.get().cart).toEqual({ value: 0, items: 0, at: 4 })
   })
 
   it.each(['{"offers":5}', '{"offers":{"o":7}}', '{"productViews":"x"}', '{"session":{"id":"s","offers":3}}'])('a stored value of the wrong shape (%s) starts over instead of throwing', (bad) => {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { parseAudiences, parseOffers, type Offer } from '../../../src/offers/offers.ts'
 import { captureErrors } from '../fakes.ts'
+import { NO_TARGETING } from '../../offer-fixture.ts'
 
 let log: ReturnType<typeof captureErrors>
 beforeEach(() => {
@@ -17,7 +18,7 @@ const one = (over: Record<string, unknown> = {}): Offer | undefined => parseOffe
 const DEFAULTS: Offer = {
   id: 'o', name: 'o', kind: 'popup', priority: 0,
   audience: { all: [], any: [], none: [] }, pages: { types: [], urls: [] },
-  trigger: { delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0 },
+  trigger: { delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0 }, targeting: NO_TARGETING,
   frequency: { maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true },
   incentive: false, position: 'bottom', reserveSpace: false, renderer: 'onsite', suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a', variants: [],
   content: { title: 'Hi', body: '', form: 'none', labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.' } },
@@ -47,6 +48,12 @@ const OfferSchema: z.ZodType<unknown> = z.strictObject({
   audience: z.strictObject({ all: z.array(z.string()), any: z.array(z.string()), none: z.array(z.string()) }),
   pages: z.strictObject({ types: z.array(z.string()), urls: z.array(z.string()) }),
   trigger: z.strictObject({ delayMs: z.int().min(0), scrollPercent: z.number().min(0).max(100), exitIntent: z.boolean(), inactivityMs: z.int().min(0) }),
+  targeting: z.strictObject({
+    utm: z.strictObject(Object.fromEntries(['source', 'medium', 'campaign', 'term', 'content'].map((k) => [k, z.array(z.string())]))),
+    referrers: z.array(z.string()), landingPaths: z.array(z.string()), devices: z.array(z.enum(['mobile', 'tablet', 'desktop'])),
+    cart: z.strictObject({ minValue: z.number().min(0), maxValue: z.number().min(0), minItems: z.int().min(0), maxItems: z.int().min(0) }),
+    start: z.string(), end: z.string(),
+  }),
   frequency: z.strictObject({ maxViews: z.int().min(0), everyHours: z.number().min(0), stopAfterDismiss: z.boolean(), stopAfterSubmit: z.boolean() }),
   incentive: z.boolean(), position: z.enum(['bottom', 'top']), reserveSpace: z.boolean(), renderer: z.enum(['onsite', 'wisepops']), suppressAfterPurchase: z.boolean(), holdoutPercent: z.number().min(0).max(100), variation: z.string(),
   variants: z.array(z.strictObject({ id: z.string().min(1), weight: z.number().gt(0), offer: z.lazy(() => OfferSchema) })),
@@ -66,7 +73,7 @@ describe('parseOffers: defaults and the documented shape', () => {
   it("the issue's example parses as given", () => {
     const { offers, governance } = parseOffers(EXAMPLE)
     const { id, name, kind, priority, audience, pages, trigger, frequency, incentive, suppressAfterPurchase, holdoutPercent, variation, content } = EXAMPLE.offers[0]!
-    expect(offers).toEqual([{ id, name, kind, priority, audience, pages, trigger, frequency, incentive, position: 'bottom', reserveSpace: false, renderer: 'onsite', suppressAfterPurchase, holdoutPercent, variation, variants: [], content: { ...content, labels: LABELS } }])
+    expect(offers).toEqual([{ id, name, kind, priority, audience, pages, trigger, targeting: NO_TARGETING, frequency, incentive, position: 'bottom', reserveSpace: false, renderer: 'onsite', suppressAfterPurchase, holdoutPercent, variation, variants: [], content: { ...content, labels: LABELS } }])
     expect(governance).toEqual(EXAMPLE.governance)
     expect(log.messages()).toEqual([])
   })
@@ -166,7 +173,7 @@ describe('parseOffers: a bad key names the offer and the key, and uses the defau
 
   it.each([
     [{ frequency: 3 }, 'frequency must be an object; using the default'],
-    [{ frequncy: { maxViews: 3 } }, 'frequncy is unknown and ignored (known: id, kind, target, content, name, priority, audience, pages, trigger, frequency, incentive, position, reserveSpace, renderer, suppressAfterPurchase, holdoutPercent, variation, variants)'],
+    [{ frequncy: { maxViews: 3 } }, 'frequncy is unknown and ignored (known: id, kind, target, content, name, priority, audience, pages, trigger, targeting, frequency, incentive, position, reserveSpace, renderer, suppressAfterPurchase, holdoutPercent, variation, variants)'],
     [{ trigger: { delay: 5000 } }, 'trigger.delay is unknown and ignored (known: delayMs, scrollPercent, exitIntent, inactivityMs)'],
     [{ content: { title: 'Hi', 'bad key\n': 1 } }, 'content."bad key\\n" is unknown and ignored (known: title, body, image, code, consentText, smsConsentText, smsConsentVersion, codeUrl, cta, form, labels)'],
   ])('a misplaced or misspelt key is reported: %j', (over, msg) => {
