@@ -219,7 +219,7 @@ describe('the store, the Shopify way', () => {
     await exactly(1, (e) => e.event === 'Product Added')
     await page.goto(new URL('/cart', demo.url).href)
     await ready(page)
-    await exactly(1, (e) => e.event === 'Cart Viewed')
+    await exactly(1, (e) => e.event === 'Cart Viewed' && e.context?.page?.path === '/cart')
     await page.locator('[data-cart] [data-qty-step="1"][data-line="1"]').click()
     await page.locator('[data-cart][data-version="1"]').waitFor()
     const adds = await exactly(2, (e) => e.event === 'Product Added')
