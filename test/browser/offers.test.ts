@@ -172,6 +172,29 @@ describe('offers in Chromium', () => {
     }
   })
 
+  it('variants: the visitor sees one and the history keeps it; offer_seen and the next Product Added and Order Completed say which', async () => {
+    const variants = [{ id: 'ten', content: { title: 'Ten percent off' } }, { id: 'ship', content: { title: 'Free shipping' } }]
+    const page = await suite.open('/products/tee', loaderPage({ config: config({ offers: [cart({ variants })] }) }))
+    await waitFor(() => dialogOpen(page))
+    const title = () => page.evaluate(() => document.querySelector('onsite-offer')!.shadowRoot!.querySelector('h2, [id$="title"], .t')?.textContent ?? document.querySelector('onsite-offer')!.shadowRoot!.textContent)
+    const first = (await title())!.includes('Free shipping') ? 'ship' : 'ten'
+    await waitFor(async () => (await offerEvents()).length === 1)
+    const [seen] = await offerEvents()
+    expect(seen!.properties).toMatchObject({ offer_id: 'cart_recovery', variant: first })
+    expect((await explain(page)).candidates[0].reasons[0]).toMatch(new RegExp(`^variant ${first}: bucket \\d+/10000`))
+    await page.keyboard.press('Escape')
+    await page.evaluate(() => (window as any).onsite.identify('cust-88'))
+    await page.evaluate(() => (window as any).onsite.track('Product Added', { product_id: 'tee', price: 20, quantity: 1, currency: 'USD' }))
+    await page.evaluate(() => (window as any).onsite.track('Order Completed', { order_id: 'o-1', revenue: 20, currency: 'USD' }))
+    await waitFor(async () => (await collectorEvents(suite.stack.collectorUrl)).events.some((e: any) => e.event === 'Order Completed'))
+    const events = (await collectorEvents(suite.stack.collectorUrl)).events as unknown as Stored[]
+    const stamp = [{ offer_id: 'cart_recovery', variant: first, group: 'exposed', decision_id: seen!.properties!.decision_id, decided_at: expect.any(String) }]
+    for (const name of ['Product Added', 'Order Completed']) expect(events.find((e) => e.event === name)!.properties!.onsite_offers).toEqual(stamp)
+    // the variant is kept: the next session's decision reads it from the history, whatever userId now buckets to
+    const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('onsite:history')!).offers.cart_recovery.variant)
+    expect(kept).toBe(first)
+  })
+
   it('a second incentive stays away across reloads while the first one cools down', async () => {
     const page = await suite.open('/products/tee', loaderPage({ config: config() }))
     await waitFor(async () => (await offerEvents()).length === 1)
@@ -236,6 +259,8 @@ describe('Wisepops bridge in Chromium', () => {
     const sent = await calls(page)
     expect(sent.filter((c) => c[0] === 'listen').map((c) => c[1])).toEqual(['before-popup-display', 'after-form-submit', 'after-tracked-click', 'after-popup-close'])
     expect(sent.filter((c) => c[0] === 'properties').map((c) => c[1])).toEqual([
+      // at once, before any decision: the flags the page carries and this browser's
+      { onsite_segments: ',cio_cart_abandon_4h,' },
       { onsite_segments: ',cio_cart_abandon_4h,', onsite_decision: expect.any(String), onsite_offer: null },
       { onsite_offer: 'cart_recovery' },
     ])
