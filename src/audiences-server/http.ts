@@ -3,8 +3,19 @@
 
 export const JSON_TYPE = 'application/json; charset=utf-8'
 
-export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': JSON_TYPE, 'x-content-type-options': 'nosniff', ...headers } })
+// The text of each answer built here, so the node:http adapter can write it without reading the
+// Response's body stream back (that read costs more than the rest of a cached lookup).
+const texts = new WeakMap<Response, string>()
+
+/** The body of a Response made by json() or fail(), or undefined for any other. */
+export const bodyText = (r: Response): string | undefined => texts.get(r)
+
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response => {
+  const text = JSON.stringify(body)
+  const r = new Response(text, { status, headers: { 'content-type': JSON_TYPE, 'x-content-type-options': 'nosniff', ...headers } })
+  texts.set(r, text)
+  return r
+}
 
 export const fail = (status: number, error: string, headers: Record<string, string> = {}): Response => json(status, { error }, headers)
 

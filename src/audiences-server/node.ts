@@ -3,6 +3,7 @@
 // node:http is imported when serving, so importing the package on an edge runtime does not need it
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { bodyText } from './http.ts'
 
 export interface Handler {
   handle(req: Request): Promise<Response>
@@ -46,7 +47,8 @@ const toRequest = (req: IncomingMessage, origin: string): Request => {
 const write = async (res: ServerResponse, r: Response, head: boolean) => {
   const headers: Record<string, string> = {}
   r.headers.forEach((v, k) => void (headers[k] = v))
-  const body = head || !r.body ? undefined : Buffer.from(await r.arrayBuffer())
+  const text = bodyText(r)
+  const body = head || !r.body ? undefined : text !== undefined ? Buffer.from(text) : Buffer.from(await r.arrayBuffer())
   if (body) headers['content-length'] = String(body.length)
   res.writeHead(r.status, headers)
   res.end(body)

@@ -55,5 +55,5 @@ describe('onsite-audiences serve', () => {
     expect(r).toMatchObject({ code: 0, err: [] })
     expect(r.out[0]).toMatch(/^\[onsite-audiences\] listening on http:\/\/127\.0\.0\.1:\d+ \(store: pglite memory:\/\/; pull: off\)$/)
     await expect(fetch(url + '/healthz')).rejects.toThrow()
-  }, 30_000)
+  }, 60_000)
 })

@@ -15,7 +15,7 @@ const service = (env: Record<string, string> = {}, log = (_: string) => {}): Aud
 
 beforeAll(async () => {
   store = await openStore({ dataDir: 'memory://' })
-}, 30_000)
+}, 60_000)
 afterAll(() => store.close())
 
 const get = (s: AudienceService, path: string, headers: Record<string, string> = {}) => s.handle(new Request(BASE + path, { headers }))

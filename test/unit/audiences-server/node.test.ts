@@ -14,7 +14,7 @@ beforeAll(async () => {
   service = createAudienceService(settings())
   await service.ready()
   served = await serveNode(service, { port: 0, host: '127.0.0.1' })
-}, 30_000)
+}, 60_000)
 afterAll(async () => {
   await served.close()
   await service.close()

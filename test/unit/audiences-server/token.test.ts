@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto'
 import { Liquid } from 'liquidjs'
 import { describe, expect, it } from 'vitest'
-import { hmacHex, safeEqual } from '../../../src/audiences-server/hmac.ts'
+import { hmacHex, hmacVerify, safeEqual, webHmacHex, webHmacVerify } from '../../../src/audiences-server/hmac.ts'
 import { MAX_ID, signVisitor, verifyVisitor } from '../../../src/audiences-server/token.ts'
 
 const SECRET = 'token-secret-0123456789'
@@ -19,6 +19,19 @@ describe('visitor tokens', () => {
 
   it('hmacHex prints what Shopify Liquid hmac_sha256 prints (its documented example)', async () => {
     expect(await hmacHex('Polina', 'Polyjuice')).toBe('8e0d5d65cff1242a4af66c8f4a32854fd5fb80edcc8aabe9b302b29c7c71dc20')
+  })
+
+  it('Web Crypto (edge runtimes) and node:crypto agree, and both refuse a wrong MAC', async () => {
+    const mac = await webHmacHex('Polina', 'Polyjuice')
+    expect(mac).toBe(await hmacHex('Polina', 'Polyjuice'))
+    for (const verify of [hmacVerify, webHmacVerify]) {
+      expect(await verify('Polina', 'Polyjuice', mac)).toBe(true)
+      expect(await verify('Polina', 'Polyjuice', mac.toUpperCase())).toBe(true)
+      expect(await verify('Polina', 'Polyjuicf', mac)).toBe(false)
+      expect(await verify('Polina', 'Polyjuice', mac.slice(0, 62) + (mac.endsWith('0') ? '1' : '0') + mac.slice(63))).toBe(false)
+      expect(await verify('Polina', 'Polyjuice', mac.slice(2))).toBe(false)
+      expect(await verify('Polina', 'Polyjuice', 'zz' + mac.slice(2))).toBe(false)
+    }
   })
 
   it('carries ids with dots (read from the right)', async () => {
