@@ -83,7 +83,17 @@ export const prng = (seed: number): (() => number) => {
 }
 
 const cents = (x: number) => Math.round(x * 100) / 100
-const iso = (ms: number) => new Date(Math.round(ms)).toISOString()
+const pad = (n: number, w: number) => String(n).padStart(w, '0')
+const days = new Map<number, string>()
+/** toISOString, minus most of its cost (it was most of the simulator's time): the date part is cached per day. */
+const iso = (ms: number): string => {
+  const t = Math.round(ms)
+  const day = Math.floor(t / DAY)
+  let d = days.get(day)
+  if (d === undefined) days.set(day, (d = new Date(day * DAY).toISOString().slice(0, 11)))
+  const r = t - day * DAY
+  return `${d}${pad(Math.floor(r / 3600_000), 2)}:${pad(Math.floor(r / 60_000) % 60, 2)}:${pad(Math.floor(r / 1000) % 60, 2)}.${pad(r % 1000, 3)}Z`
+}
 
 const settings = (o: SimOptions): Settings => {
   const { start, ...rest } = o
@@ -126,7 +136,11 @@ export type Money = ReturnType<typeof money>
 
 interface Ctx {
   s: Settings
+  /** Draws what the report must find (arm, orders, money, times)... */
   r: () => number
+  /** ...and, from a stream of its own, how the calls carry it (senders, copies, field names): a tally
+   * without calls (plan(o, false)) finds the same visitors as one with. */
+  q: () => number
   prefix: string
   n: number
 }
@@ -151,14 +165,14 @@ const stamp = (v: Visit) => [{ offer_id: v.offer.id, variant: v.variant.id, grou
 /** The decision event; one in ten as an older bundle sends it (`variation`, no `variant`). */
 const decision = (c: Ctx, v: Visit, ts: number, decisionId: string): Call => {
   const name = v.held ? 'offer_held_out' : 'offer_seen'
-  const which = c.r() < 0.1 ? { variation: v.variant.id } : { variant: v.variant.id }
+  const which = c.q() < 0.1 ? { variation: v.variant.id } : { variant: v.variant.id }
   const properties = { offer_id: v.offer.id, offer_name: v.offer.id, ...which, decision_id: decisionId, holdout: v.held, incentive: !!v.arm.discountRate, kind: 'popup', trigger: 'page', page_type: 'home', source: 'onsite' }
   return call(c, 'track', { anonymousId: v.anon }, ts, { event: name, properties })
 }
 
 /** Who an order is sent as: the storefront, another device (userId only), or the pixel under its own anonymous id. */
 const senderOf = (c: Ctx, v: Visit): Call => {
-  const x = c.r()
+  const x = c.q()
   if (v.user && x < c.s.otherDeviceRate) return { userId: v.user }
   if (x < c.s.otherDeviceRate + c.s.pixelRate) return { anonymousId: `${c.prefix}p${v.i}` }
   return v.user ? { anonymousId: v.anon, userId: v.user } : { anonymousId: v.anon }
@@ -176,7 +190,7 @@ const orderCalls = (c: Ctx, v: Visit, ts: number, k: number, m: Money, stamped: 
     call(c, 'track', ids, ts, { event: 'Order Completed', properties: props }),
   ]
   // The same order from the other sender (storefront and pixel both reporting it): new messageId, same order_id.
-  if (c.r() < c.s.duplicateRate) out.push(call(c, 'track', { anonymousId: `${c.prefix}q${v.i}` }, ts + 1000, { event: 'Order Completed', properties: props }))
+  if (c.q() < c.s.duplicateRate) out.push(call(c, 'track', { anonymousId: `${c.prefix}q${v.i}` }, ts + 1000, { event: 'Order Completed', properties: props }))
   return out
 }
 
@@ -201,27 +215,44 @@ export interface VisitorOutcome {
   orders: Money[]
 }
 
-/** One visitor's calls, in the order the bundle sends them, and what the report must count for them. */
-const visitor = (c: Ctx, i: number): VisitorOutcome => {
+interface Outcome {
+  v: Visit
+  times: number[]
+  orders: Money[]
+  again: boolean
+  late: { ts: number; m: Money } | undefined
+}
+
+const outcome = (c: Ctx, i: number): Outcome => {
   const v = meet(c, i)
+  const times = inWindow(c, v)
+  const orders = times.map(() => money(v.arm, c.r))
+  // A later page decides again: it counts as exposure, not as a new arm.
+  const again = c.r() < 0.1
+  const ts = outside(c, v)
+  return { v, times, orders, again, late: ts === undefined ? undefined : { ts, m: money(v.arm, c.r) } }
+}
+
+/** The calls of one visitor, in the order the bundle sends them. */
+const wire = (c: Ctx, o: Outcome): Call[] => {
+  const v = o.v
   const calls = [call(c, 'page', { anonymousId: v.anon }, v.decidedAt - 2000, { name: 'home', properties: { path: '/', url: 'https://demo.onsite.test/' } })]
   calls.push(decision(c, v, v.decidedAt, v.decisionId))
   if (v.user) calls.push(call(c, 'identify', { anonymousId: v.anon, userId: v.user }, v.decidedAt + 60_000, { traits: { email: `${v.user}@example.com` } }))
-  // A later page decides again: it counts as exposure, not as a new arm.
-  const again = c.r() < 0.1
-  if (again) calls.push(decision(c, v, v.decidedAt + 3600_000, v.decisionId + 'b'))
-  const orders: Money[] = []
-  for (const [k, ts] of inWindow(c, v).entries()) {
-    const m = money(v.arm, c.r)
-    orders.push(m)
-    calls.push(...orderCalls(c, v, ts, k, m, true))
-  }
-  const late = outside(c, v)
-  if (late !== undefined) calls.push(...orderCalls(c, v, late, 9, money(v.arm, c.r), false).slice(-1))
+  if (o.again) calls.push(decision(c, v, v.decidedAt + 3600_000, v.decisionId + 'b'))
+  for (const [k, ts] of o.times.entries()) calls.push(...orderCalls(c, v, ts, k, o.orders[k]!, true))
+  if (o.late) calls.push(...orderCalls(c, v, o.late.ts, 9, o.late.m, false).slice(-1))
   // A retried request: the same call again, same messageId.
-  if (c.r() < c.s.duplicateRate) calls.push({ ...calls[Math.floor(c.r() * calls.length)]! })
+  if (c.q() < c.s.duplicateRate) calls.push({ ...calls[Math.floor(c.q() * calls.length)]! })
+  return calls
+}
+
+/** One visitor's calls (none when `withCalls` is false), and what the report must count for them. */
+const visitor = (c: Ctx, i: number, withCalls: boolean): VisitorOutcome => {
+  const o = outcome(c, i)
+  const v = o.v
   const key = { offer_id: v.offer.id, variant: v.held ? null : v.variant.id, group: v.held ? ('held_out' as const) : ('exposed' as const) }
-  return { calls, key, exposed: v.held ? 0 : again ? 2 : 1, orders }
+  return { calls: withCalls ? wire(c, o) : [], key, exposed: v.held ? 0 : o.again ? 2 : 1, orders: o.orders }
 }
 
 const checkOptions = (o: SimOptions) => {
@@ -230,19 +261,20 @@ const checkOptions = (o: SimOptions) => {
 }
 
 /** The visitors one by one (memory stays flat for millions: the benchmark streams them to a file). */
-export function* visitors(o: SimOptions): Generator<VisitorOutcome> {
+export function* visitors(o: SimOptions, withCalls = true): Generator<VisitorOutcome> {
   checkOptions(o)
-  const c: Ctx = { s: settings(o), r: prng(o.seed), prefix: `s${o.seed}-`, n: 0 }
-  for (let i = 0; i < o.visitors; i++) yield visitor(c, i)
+  // The wire's stream is seeded apart from the outcomes' (a fixed odd offset keeps the two from overlapping soon).
+  const c: Ctx = { s: settings(o), r: prng(o.seed), q: prng(o.seed ^ 0x5bd1e995), prefix: `s${o.seed}-`, n: 0 }
+  for (let i = 0; i < o.visitors; i++) yield visitor(c, i, withCalls)
 }
 
 const tallyKey = (k: VisitorOutcome['key']) => `${k.offer_id}\u0000${k.variant ?? ''}\u0000${k.group}`
 
-/** The calls, and per arm what the report must find in them. */
-export const plan = (o: SimOptions): { calls: Call[]; tally: ArmTally[] } => {
+/** The calls (unless `withCalls` is false), and per arm what the report must find in them. */
+export const plan = (o: SimOptions, withCalls = true): { calls: Call[]; tally: ArmTally[] } => {
   const calls: Call[] = []
   const arms = new Map<string, ArmTally>()
-  for (const v of visitors(o)) {
+  for (const v of visitors(o, withCalls)) {
     for (const x of v.calls) calls.push(x)
     const k = tallyKey(v.key)
     const a = arms.get(k) ?? { ...v.key, visitors: 0, exposed: 0, conversions: 0, repeaters: 0, orders: 0, revenue: 0, revenue_sq: 0, discount: 0 }

@@ -70,7 +70,9 @@ attributed AS (
   FROM (SELECT * FROM by_id UNION ALL SELECT * FROM by_stamp) h
   JOIN arms a ON a.visitor = h.visitor AND a.offer_id = h.offer_id
   JOIN orders o ON o.order_key = h.order_key
-  WHERE o.ts_ms >= a.decided_ms AND o.ts_ms <= a.decided_ms + $window_days * 86400000.0
+  -- written as a difference, not as two comparisons of columns: that form reads to a planner as a range
+  -- join of every arm with every order (DuckDB picked one at 80k arms and never finished)
+  WHERE o.ts_ms - a.decided_ms BETWEEN 0 AND $window_days * 86400000.0
 ),
 per_visitor AS (
   SELECT a.offer_id, a.variant, a.grp, a.visitor,
