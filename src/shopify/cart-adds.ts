@@ -31,7 +31,7 @@ export const askedItems = (sent: unknown): [string, number][] => {
   }
   if (o && typeof (o as URLSearchParams).get == 'function') return formItems(o as URLSearchParams)
   if (!isObj(o)) return []
-  return (Array.isArray(o.items) ? o.items : [o]).filter(isObj).map((it: Props) => [String(it.id), count(it.quantity)])
+  return (Array.isArray(o.items) ? o.items : [o]).filter((it: unknown) => isObj(it) && it.id != null).map((it: Props) => [String(it.id), count(it.quantity)])
 }
 
 /** The call's claims: one per line it added to, with the units it asked for there. */

@@ -20,11 +20,11 @@ export const watchDrawers = (w: Window, opened: () => void): (() => void) => {
   }
   const observe = () => {
     const was = new Map<Element, boolean>()
-    for (const host of doc.querySelectorAll(DRAWERS)) {
+    doc.querySelectorAll(DRAWERS).forEach((host) => {
       // Dawn's notification marks the element inside it that it finds by this id
       const el = (host.localName == 'cart-notification' && host.querySelector('#cart-notification')) || host
       was.set(el, isOpen(el))
-    }
+    })
     if (!was.size || typeof MO != 'function') return
     const o = (mo = new MO((records) => {
       for (const { target } of records) {

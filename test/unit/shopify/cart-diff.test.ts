@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { cartViewedProps, diffCarts, eventProduct, gidNumber, parseCart, readSnapshot, snippetProduct, stripToken, type Snapshot } from '../../../src/shopify/cart-diff.ts'
 import { validateEvent } from '../../../src/capture/validate.ts'
+import { MAX_PRODUCTS, MAX_PRODUCTS_BYTES } from '../../../src/shopify/cart-products.ts'
 
 const ORIGIN = 'https://shop.example'
 
@@ -245,6 +246,83 @@ describe('diffCarts', () => {
     const all = [...diffCarts(snap([tee(1), mug(3)]), snap([tee(4)])), ...diffCarts(snap([], { token: null }), snap([mug(1)]))]
     expect(all.length).toBe(3)
     for (const c of all) expect(validateEvent(c.event, c.props)).toBe('')
+  })
+})
+
+describe('diffCarts with the claims of observed add calls', () => {
+  const tee = (q: number, o = {}) => line({ quantity: q, final_line_price: 1999 * q, ...o })
+  const K = snap([tee(1)]).lines[0]!.k
+  const adds = (prev: Snapshot | undefined, next: Snapshot, claims: { k: string; q: number }[]) =>
+    diffCarts(prev, next, claims).map((c) => `${c.event} x${c.props.quantity}`)
+
+  it('two calls of one unit each are two Product Added, not one of two', () => {
+    expect(adds(snap([]), snap([tee(2)]), [{ k: K, q: 1 }, { k: K, q: 1 }])).toEqual(['Product Added x1', 'Product Added x1'])
+    expect(adds(snap([]), snap([tee(2)]), [])).toEqual(['Product Added x2'])
+  })
+
+  it('what no call claims is one more Product Added (a change made elsewhere)', () => {
+    expect(adds(snap([tee(1)]), snap([tee(4)]), [{ k: K, q: 1 }])).toEqual(['Product Added x1', 'Product Added x2'])
+  })
+
+  it('never more than the cart shows: a claim the diff does not see (another tab announced it) is dropped', () => {
+    expect(adds(snap([tee(1)]), snap([tee(2)]), [{ k: K, q: 1 }, { k: K, q: 1 }])).toEqual(['Product Added x1'])
+    expect(adds(snap([tee(2)]), snap([tee(2)]), [{ k: K, q: 1 }])).toEqual([])
+    expect(adds(snap([]), snap([tee(1)]), [{ k: K, q: 5 }])).toEqual(['Product Added x1'])
+  })
+
+  it('a claim on another line does not take this one', () => {
+    const engraved = tee(1, { properties: { Engraving: 'A' } })
+    const k2 = snap([engraved]).lines[0]!.k
+    expect(k2).not.toBe(K)
+    expect(adds(snap([]), snap([tee(1), engraved]), [{ k: k2, q: 1 }])).toEqual(['Product Added x1', 'Product Added x1'])
+  })
+
+  it('no snapshot (first load ever): only what a call claims', () => {
+    expect(adds(undefined, snap([tee(3)]), [{ k: K, q: 1 }])).toEqual(['Product Added x1'])
+  })
+})
+
+describe('the cart after the change on Product Added / Removed', () => {
+  const tee = (q: number, o = {}) => line({ quantity: q, final_line_price: 1999 * q, ...o })
+  const mug = (q: number) => line({ id: 221, variant_id: 221, product_id: 2002, key: '221:bb', product_title: 'Mug', variant_title: null, sku: 'MUG', quantity: q, final_price: 1200, final_line_price: 1200 * q, url: '/products/mug', image: null, featured_image: null })
+
+  it('cart_id, value and products[] are the cart after it; each passes track()', () => {
+    const [added, removed] = diffCarts(snap([tee(1), mug(2)]), snap([tee(2), mug(1)]))
+    const products = [{ ...TEE_S, quantity: 2 }, { product_id: '2002', variant_id: '221', sku: 'MUG', name: 'Mug', price: 12, url: ORIGIN + '/products/mug', quantity: 1 }]
+    for (const c of [added!, removed!]) {
+      expect(c.props).toMatchObject({ cart_id: 'c1-7a2abe82733a34e84aa472d57fb5c3c1', value: 51.98, currency: 'USD', products })
+      expect(validateEvent(c.event, c.props)).toBe('')
+    }
+  })
+
+  it('the last line removed: an empty products[] and value 0', () => {
+    expect(diffCarts(snap([tee(1)]), snap([]))[0]!.props).toMatchObject({ value: 0, products: [] })
+  })
+
+  it('a line gone while the cart changed currency keeps its own price and currency, without the cart value', () => {
+    const [gone] = diffCarts(snap([tee(1)]), snap([], { currency: 'EUR' }))
+    expect(gone!.props).toMatchObject({ currency: 'USD', price: 19.99 })
+    expect(gone!.props.value).toBeUndefined()
+    expect(gone!.props.products).toBeUndefined()
+  })
+
+  it('a cart of many lines: products[] is the first 50, value the whole cart', () => {
+    const many = Array.from({ length: 60 }, (_, i) => tee(1, { id: 1000 + i, variant_id: 1000 + i }))
+    const props = diffCarts(snap([]), snap(many))[0]!.props
+    expect((props.products as unknown[]).length).toBe(MAX_PRODUCTS)
+    expect(props.value).toBe(1199.4)
+    expect(cartViewedProps(snap(many)).products).toHaveLength(MAX_PRODUCTS)
+  })
+
+  it('long names: products[] stops before 16 KB, so the call stays far under 32 KB', () => {
+    const name = 'Très long nom de produit '.repeat(40)
+    const many = Array.from({ length: 50 }, (_, i) => tee(1, { id: 1000 + i, variant_id: 1000 + i, product_title: name }))
+    const props = diffCarts(snap([]), snap(many))[0]!.props
+    const n = (props.products as unknown[]).length
+    expect(n).toBeGreaterThan(5)
+    expect(n).toBeLessThan(50)
+    expect(new TextEncoder().encode(JSON.stringify(props.products)).length).toBeLessThanOrEqual(MAX_PRODUCTS_BYTES)
+    expect(new TextEncoder().encode(JSON.stringify(props)).length).toBeLessThan(20_000)
   })
 })
 

@@ -555,7 +555,7 @@ describe('Cart Viewed', () => {
     expect(validateEvent('Cart Viewed', t.events[0]![1])).toBe('')
   })
 
-  it('once per page from shopify:cart:view (the drawer), after the changes it shows', async () => {
+  it('from shopify:cart:view (a drawer), after the changes it shows; signals within a second are one view', async () => {
     const shop = createShop()
     const t = tab(shop)
     await idle()
@@ -566,6 +566,251 @@ describe('Cart Viewed', () => {
     await idle()
     expect(t.events.map(([e]) => e)).toEqual(['Product Added', 'Cart Viewed'])
     expect(t.events[1]![1]).toMatchObject({ value: 12, products: [expect.objectContaining({ product_id: '2002', quantity: 1 })] })
+    // the drawer opened again later: another view
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(Date.now() + 1500)
+    t.w.document.dispatchEvent(Object.assign(new Event('shopify:cart:view'), { context: 'dialog', cart: {} }))
+    await idle()
+    expect(t.events.map(([e]) => e)).toEqual(['Product Added', 'Cart Viewed', 'Cart Viewed'])
+  })
+})
+
+describe('parallel adds: one Product Added per call', () => {
+  /**
+   * The shop changes the cart when an add arrives, as Shopify does, but its answers wait until the test
+   * lets each go, in any order: real adds in flight at once.
+   */
+  const holdAdds = (shop: Shop) => {
+    const held: ReturnType<typeof deferred<void>>[] = []
+    const plain = shop.fetch.getMockImplementation()!
+    shop.fetch.mockImplementation(async function (this: unknown, input, init) {
+      const answer = plain.call(this, input, init)
+      if (!/\/cart\/add/.test(String(input instanceof Request ? input.url : input))) return answer
+      const gate = deferred<void>()
+      held.push(gate)
+      const res = await answer
+      await gate.promise
+      return res
+    })
+    return held
+  }
+  const form = (id: number, quantity = 1) => {
+    const f = new FormData()
+    f.append('id', String(id))
+    f.append('quantity', String(quantity))
+    return { method: 'POST', body: f }
+  }
+
+  it('two fetches of one variant in flight, answered out of order, with a refresh asked meanwhile: two x1', async () => {
+    const shop = createShop()
+    const held = holdAdds(shop)
+    const t = tab(shop)
+    await idle()
+    const first = t.w.fetch('/cart/add', form(111))
+    const second = t.w.fetch('/cart/add', form(111))
+    await idle()
+    // the cart already holds both: a refresh now, before any answer, must not take them as one add of two
+    visible(t.w)
+    await idle()
+    expect(t.events).toEqual([])
+    held[1]!.resolve()
+    expect((await second).ok).toBe(true)
+    await idle()
+    held[0]!.resolve()
+    expect((await first).ok).toBe(true)
+    await idle()
+    expect(t.events).toEqual([
+      ['Product Added', teeChange(1, 2)],
+      ['Product Added', teeChange(1, 2)],
+    ])
+  })
+
+  it('each call its own quantity, whichever is answered first; an add made elsewhere meanwhile is its own event', async () => {
+    const shop = createShop()
+    const held = holdAdds(shop)
+    const t = tab(shop)
+    await idle()
+    const a = t.w.fetch('/cart/add.js', jsonPost({ items: [{ id: 111, quantity: 1 }] }))
+    const b = t.w.fetch('/cart/add.js', jsonPost({ id: 111, quantity: 2 }))
+    await idle()
+    // another tab, or the Storefront API, adds a mug
+    shop.add(221, 1)
+    held[1]!.resolve()
+    await b
+    await idle()
+    held[0]!.resolve()
+    await a
+    await idle()
+    expect(t.names().sort()).toEqual(['Product Added 111 x1', 'Product Added 111 x2', 'Product Added 221 x1'])
+  })
+
+  it('XMLHttpRequest adds in flight together: two x1', async () => {
+    const shop = createShop()
+    const held = holdAdds(shop)
+    const t = tab(shop)
+    await idle()
+    const send = () =>
+      new Promise((r) => {
+        const xhr = new (t.w as any).XMLHttpRequest() as XMLHttpRequest
+        xhr.addEventListener('loadend', r)
+        xhr.open('POST', '/cart/add.js')
+        xhr.send('id=111&quantity=1')
+      })
+    const done = [send(), send()]
+    await idle()
+    held[1]!.resolve()
+    held[0]!.resolve()
+    await Promise.all(done)
+    await idle()
+    expect(t.names()).toEqual(['Product Added 111 x1', 'Product Added 111 x1'])
+  })
+
+  it('an add never answered holds refreshes 10 s at most', async () => {
+    fakeTimers()
+    const shop = createShop()
+    holdAdds(shop)
+    const t = tab(shop)
+    await idle()
+    void t.w.fetch('/cart/add', form(111))
+    await idle()
+    visible(t.w)
+    await idle()
+    expect(t.events).toEqual([])
+    await vi.advanceTimersByTimeAsync(10_000)
+    await idle()
+    expect(t.names()).toEqual(['Product Added 111 x1'])
+  })
+})
+
+describe('Cart Viewed from a cart drawer', () => {
+  const onWindow = (shop: Shop, html: string, o: Partial<CartDeps> = {}) => {
+    document.body.innerHTML = html
+    window.fetch = shop.fetch as typeof fetch
+    return tab(shop, { w: window, ...o })
+  }
+  /** Only Date is faked: a second later, three seconds later, without touching the timers idle() uses. */
+  const later = (ms: number) => vi.setSystemTime(Date.now() + ms)
+  const drawer = () => document.querySelector('cart-drawer')!
+  const viewed = (t: ReturnType<typeof tab>) => t.events.filter(([e]) => e === 'Cart Viewed')
+
+  it("Dawn's cart-drawer opened from the cart icon: one Cart Viewed with the cart, once per opening", async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const shop = createShop()
+    shop.add(111, 2)
+    const t = onWindow(shop, '<cart-drawer class="drawer is-empty"><div id="CartDrawer"></div></cart-drawer>')
+    await idle()
+    drawer().classList.add('animate', 'active')
+    await idle()
+    // more mutations while open (Dawn re-renders, toggles classes): still one view
+    drawer().classList.remove('is-empty')
+    drawer().classList.add('animate')
+    await idle()
+    const url = 'http://localhost:3000/products/tee?variant=111'
+    expect(viewed(t)).toEqual([['Cart Viewed', { cart_id: TOKEN, products: [{ ...TEE_LINE, url, quantity: 2 }], value: 39.98, currency: 'USD' }]])
+    drawer().classList.remove('active')
+    await idle()
+    later(1500)
+    drawer().classList.add('active')
+    await idle()
+    expect(viewed(t)).toHaveLength(2)
+  })
+
+  it('the opening that confirms an add (Dawn opens the drawer or notification on every add) is no Cart Viewed', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const shop = createShop()
+    const t = onWindow(shop, '<cart-notification><div class="cart-notification-wrapper"><div id="cart-notification" class="cart-notification"></div></div></cart-notification>')
+    await idle()
+    const res = await t.w.fetch('/cart/add', jsonPost({ id: 111, quantity: 1 }))
+    await res.json()
+    const note = document.getElementById('cart-notification')!
+    note.classList.add('animate', 'active')
+    await idle()
+    expect(t.events.map(([e]) => e)).toEqual(['Product Added'])
+    note.classList.remove('active')
+    await idle()
+    // opened again later by the shopper: a view
+    later(5000)
+    note.classList.add('active')
+    await idle()
+    expect(t.events.map(([e]) => e)).toEqual(['Product Added', 'Cart Viewed'])
+  })
+
+  it('an opening long after the last add is a view', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const shop = createShop()
+    const t = onWindow(shop, '<cart-drawer class="drawer"></cart-drawer>')
+    await idle()
+    await t.w.fetch('/cart/add', jsonPost({ id: 111, quantity: 1 }))
+    await idle()
+    later(4000)
+    drawer().classList.add('active')
+    await idle()
+    expect(t.events.map(([e]) => e)).toEqual(['Product Added', 'Cart Viewed'])
+    expect(viewed(t)[0]![1]).toMatchObject({ value: 19.99, products: [expect.objectContaining({ variant_id: '111', quantity: 1 })] })
+  })
+
+  it.each([
+    ['aria-hidden="false"', '<div data-onsite-cart-drawer aria-hidden="true"></div>', (el: Element) => el.setAttribute('aria-hidden', 'false')],
+    ['an open attribute', '<dialog data-onsite-cart-drawer></dialog>', (el: Element) => el.setAttribute('open', '')],
+    ['the class active', '<aside class="side-cart" data-onsite-cart-drawer></aside>', (el: Element) => el.classList.add('active')],
+  ])('any theme: an element with data-onsite-cart-drawer opened by %s', async (_, html, open) => {
+    const shop = createShop()
+    const t = onWindow(shop, html)
+    await idle()
+    open(document.querySelector('[data-onsite-cart-drawer]')!)
+    await idle()
+    expect(t.events.map(([e]) => e)).toEqual(['Cart Viewed'])
+  })
+
+  it('a drawer open when onsite starts, other elements, other attributes: no Cart Viewed', async () => {
+    const shop = createShop()
+    const t = onWindow(shop, '<cart-drawer class="drawer active"></cart-drawer><div class="drawer" id="menu"></div>')
+    await idle()
+    drawer().setAttribute('data-x', '1')
+    drawer().classList.add('animate')
+    document.getElementById('menu')!.classList.add('active')
+    await idle()
+    expect(t.events).toEqual([])
+  })
+
+  it('a drawer and shopify:cart:view for one opening are one Cart Viewed', async () => {
+    const shop = createShop()
+    const t = onWindow(shop, '<cart-drawer class="drawer"></cart-drawer>')
+    await idle()
+    drawer().classList.add('active')
+    document.dispatchEvent(new Event('shopify:cart:view'))
+    await idle()
+    expect(viewed(t)).toHaveLength(1)
+  })
+
+  it('a page still loading: the drawers are found once the document is parsed', async () => {
+    const shop = createShop()
+    const state = Object.getOwnPropertyDescriptor(Document.prototype, 'readyState')
+    Object.defineProperty(document, 'readyState', { configurable: true, get: () => 'loading' })
+    try {
+      window.fetch = shop.fetch as typeof fetch
+      const t = tab(shop, { w: window })
+      document.body.innerHTML = '<cart-drawer class="drawer"></cart-drawer>'
+      document.dispatchEvent(new Event('DOMContentLoaded'))
+      await idle()
+      drawer().classList.add('active')
+      await idle()
+      expect(t.events.map(([e]) => e)).toEqual(['Cart Viewed'])
+    } finally {
+      delete (document as { readyState?: unknown }).readyState
+      expect(Object.getOwnPropertyDescriptor(Document.prototype, 'readyState')).toEqual(state)
+    }
+  })
+
+  it('after stop (consent withdrawn) an opening says nothing', async () => {
+    const shop = createShop()
+    const t = onWindow(shop, '<cart-drawer class="drawer"></cart-drawer>')
+    await idle()
+    t.stop()
+    drawer().classList.add('active')
+    await idle()
+    expect(t.events).toEqual([])
+    expect(shop.cartReads()).toBe(1)
   })
 })
 

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { bundledOffers, createOnsite } from '../../../src/index.ts'
 import { shopifyCart } from '../../../src/shopify/shopify.ts'
-import { captureErrors, captureWarnings, stubPage, unstubPage } from '../fakes.ts'
+import { captureErrors, captureWarnings, settle, stubPage, unstubPage } from '../fakes.ts'
 
 type Body = { batch: Record<string, any>[]; writeKey: string }
 let bodies: Body[]
@@ -41,6 +41,29 @@ describe('shopifyCart add-on', () => {
     const viewed = bodies.flatMap((b) => b.batch).find((c) => c.event === 'Product Viewed')!
     expect(viewed.properties).toMatchObject(product)
     await api.consent('denied') // stops the capture: fetch is ours again
+  })
+
+  it('consent pending: no request observer, no drawer observer, nothing stored; granted starts them', async () => {
+    document.body.innerHTML = '<cart-drawer class="drawer"></cart-drawer>'
+    const before = window.fetch
+    const api = createOnsite([shopifyCart], bundledOffers)
+    api.init({ writeKey: 'wk_shopify', flushAt: 1, consent: 'pending', shopify: { root: '/' } })
+    const drawer = document.querySelector('cart-drawer')!
+    drawer.classList.add('active')
+    await settle()
+    drawer.classList.remove('active')
+    await settle()
+    expect(window.fetch).toBe(before)
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('onsite'))).toEqual([])
+    api.consent('granted')
+    await vi.waitFor(() => expect(localStorage.getItem('onsite:cart')).not.toBeNull(), { timeout: 3000 })
+    expect(window.fetch).not.toBe(before)
+    // the opening before consent was not kept for later; one after it is a view
+    expect(bodies.flatMap((b) => b.batch).some((c) => c.event === 'Cart Viewed')).toBe(false)
+    drawer.classList.add('active')
+    await vi.waitFor(() => expect(bodies.flatMap((b) => b.batch).map((c) => c.event)).toContain('Cart Viewed'), { timeout: 3000 })
+    await api.consent('denied')
+    expect(window.fetch).toBe(before)
   })
 
   it('the generic build says where cart capture lives instead of ignoring the key silently', async () => {
