@@ -113,8 +113,8 @@ describe('wrapFetch: the host page keeps its own promise behaviour', () => {
   it('an add answered 422 is told false; one answered with something other than JSON, undefined', async () => {
     const answers = [new Response('{"status":422}', { status: 422 }), new Response('<html>', { status: 200 })]
     const { w, sub } = install(pageFetch(() => Promise.resolve(answers.shift())))
-    expect((await w.fetch('/cart/add.js')).status).toBe(422)
-    expect(await (await w.fetch('/cart/add.js')).text()).toBe('<html>')
+    expect(((await w.fetch('/cart/add.js')) as Response).status).toBe(422)
+    expect(await ((await w.fetch('/cart/add.js')) as Response).text()).toBe('<html>')
     expect(await Promise.all(sub.mock.calls.map((c) => c[2]))).toEqual([false, undefined])
   })
 
