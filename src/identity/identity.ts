@@ -4,6 +4,7 @@
 // Reads and writes of the in-memory state are synchronous, so calls made one after another see the
 // identity in the order they were made; persisting is asynchronous and never blocks a call.
 import { own } from '../util/check.ts'
+import { foreignAnonymousId } from './adopt.ts'
 import type { Cookies } from './cookie.ts'
 import { remembered } from '../util/hash.ts'
 import { loadJSON, saveJSON, type KV } from '../delivery/storage.ts'
@@ -53,8 +54,11 @@ export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: Identit
   try {
     anonymousId ||= ls?.getItem(LS_AID) || ''
   } catch {}
-  const known = !!anonymousId
-  anonymousId ||= newId()
+  const mine = !!anonymousId
+  // Customer.io's own library's id, only when onsite has none here; an id onsite kept in IndexedDB still
+  // wins in restore(), and from then on every copy is onsite's own.
+  const adopted = mine ? '' : foreignAnonymousId(cookies, ls)
+  anonymousId ||= adopted || newId()
   const who = loadJSON<Person>(ls, LS_WHO)
   const stored = who && typeof who === 'object' ? who : undefined
   let person: Person = fromStore(stored)
@@ -71,14 +75,14 @@ export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: Identit
   return {
     /** Settles the ids (IndexedDB may remember what the cookie and localStorage forgot) and mirrors them. */
     async restore(): Promise<void> {
-      const [aid, who] = await Promise.all([known ? '' : kv.get<string>(AID), stored ? undefined : kv.get<Person>(WHO)])
+      const [aid, who] = await Promise.all([mine ? '' : kv.get<string>(AID), stored ? undefined : kv.get<Person>(WHO)])
       if (aid) anonymousId = aid
       if (who && typeof who === 'object') person = fromStore(who)
       // Mirroring needs no waiting: calls and the offer decision only need the ids in memory.
       void save()
     },
-    /** Whether this browser had an anonymous id before this page (a returning visitor). */
-    known: (): boolean => known,
+    /** Whether this browser had an anonymous id before this page, onsite's or adopted (a returning visitor). */
+    known: (): boolean => mine || !!adopted,
     anonymousId: () => anonymousId,
     userId: () => person.userId,
     person: (): Person => person,

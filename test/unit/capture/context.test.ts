@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { callContext, pageInfo } from '../../../src/capture/context.ts'
 import { LIBRARY } from '../../../src/version.ts'
 
@@ -19,13 +19,46 @@ describe('context', () => {
     })
   })
 
-  it('callContext carries page, userAgent, locale and the library', () => {
+  it('callContext carries page, userAgent, locale, the library, the campaign and the time zone', () => {
     expect(callContext(fakeWindow)).toEqual({
       page: pageInfo(fakeWindow),
       userAgent: 'UA/1.0',
       locale: 'fr-FR',
       library: { name: 'onsite', version: LIBRARY.version },
+      campaign: { source: 'mail' },
+      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     })
+  })
+
+  it('has no campaign when the URL names none, and no time zone when Intl throws', () => {
+    const w = { ...fakeWindow, location: { href: 'https://shop.example/?q=tee', pathname: '/', search: '?q=tee' } } as unknown as Window
+    const spy = vi.spyOn(Intl, 'DateTimeFormat').mockImplementation(() => {
+      throw new RangeError('no ICU')
+    })
+    try {
+      const ctx = callContext(w)
+      expect(Object.keys(ctx).sort()).toEqual(['library', 'locale', 'page', 'userAgent'])
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
+  it('reports the canonical page, as analytics.js does, with the query the shopper landed with', () => {
+    document.head.innerHTML = '<link rel="canonical" href="https://shop.example/products/tee">'
+    try {
+      history.replaceState(null, '', '/collections/summer/products/tee?utm_source=ig&variant=2')
+      const search = '?utm_source=ig&variant=2'
+      expect(pageInfo(window)).toMatchObject({ path: '/products/tee', url: 'https://shop.example/products/tee' + search, search })
+      // a canonical with its own query (page 2 of a collection) is the URL as it is
+      document.head.innerHTML = '<link rel="canonical" href="/collections/summer?page=2">'
+      expect(pageInfo(window)).toMatchObject({ path: '/collections/summer', url: location.origin + '/collections/summer?page=2' })
+      // and it is redacted like the page's own URL
+      document.head.innerHTML = '<link rel="canonical" href="https://shop.example/account/reset/61046/5a1f9cq">'
+      expect(pageInfo(window)).toMatchObject({ path: '/account/reset/[redacted]', url: 'https://shop.example/account/reset/[redacted]' + search })
+    } finally {
+      document.head.innerHTML = ''
+      history.replaceState(null, '', '/')
+    }
   })
 
   it("works on happy-dom's window", () => {
