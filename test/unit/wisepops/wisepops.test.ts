@@ -117,9 +117,11 @@ describe('startOffers with config.wisepops', () => {
     const s = startOffers(d)!
     await vi.waitFor(() => expect(wp.events()).toEqual([HANDOVER_EVENT]))
     const props = wp.properties()
-    expect(props[0]![1]).toMatchObject({ onsite_segments: ',vip,', onsite_offer: null })
-    expect(typeof (props[0]![1] as { onsite_decision: string }).onsite_decision).toBe('string')
-    expect(props[1]).toEqual(['properties', { onsite_offer: 'vip_gift' }, { temporary: true }])
+    // the page's flags at once, before the decision; then the decision's
+    expect(props[0]).toEqual(['properties', { onsite_segments: ',vip,' }, { temporary: true }])
+    expect(props[1]![1]).toMatchObject({ onsite_segments: ',vip,', onsite_offer: null })
+    expect(typeof (props[1]![1] as { onsite_decision: string }).onsite_decision).toBe('string')
+    expect(props[2]).toEqual(['properties', { onsite_offer: 'vip_gift' }, { temporary: true }])
     expect(document.body.children).toHaveLength(0)
     expect(s.explain()!.shown).toBe('vip_gift')
     expect(d.track).not.toHaveBeenCalled() // seen only when Wisepops displays it
