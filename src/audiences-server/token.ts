@@ -1,8 +1,9 @@
 // Visitor tokens: `<id>.<expiry>.<hex HMAC-SHA256(secret, "<id>.<expiry>")>`, expiry in unix seconds.
 // Hex because Shopify Liquid's hmac_sha256 filter prints hex, so a theme can mint one without a server:
-//   {% assign exp = 'now' | date: '%s' | plus: 86400 %}
-//   {% capture payload %}{{ customer.id }}.{{ exp }}{% endcapture %}
-//   {{ payload }}.{{ payload | hmac_sha256: settings.onsite_token_secret }}
+//   {%- assign onsite_exp = 'now' | date: '%s' | plus: 86400 -%}
+//   {%- capture onsite_payload %}{{ customer.id }}.{{ onsite_exp }}{% endcapture -%}
+//   {%- assign onsite_sig = onsite_payload | hmac_sha256: settings.onsite_token_secret -%}
+//   {%- assign onsite_token = onsite_payload | append: '.' | append: onsite_sig -%}
 // The token is read from the right, so an id may itself hold dots (an email, say).
 import { hmacHex, hmacVerify } from './hmac.ts'
 

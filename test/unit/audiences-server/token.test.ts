@@ -67,10 +67,15 @@ describe('visitor tokens', () => {
     const liquid = new Liquid()
     // Shopify's hmac_sha256 filter (liquidjs does not ship it): hex HMAC-SHA256, the key as the argument
     liquid.registerFilter('hmac_sha256', (msg: string, key: string) => createHmac('sha256', key).update(String(msg)).digest('hex'))
-    const recipe = `{%- assign exp = 'now' | date: '%s' | plus: 86400 -%}
-{%- capture payload %}{{ customer.id }}.{{ exp }}{% endcapture -%}
-{{ payload }}.{{ payload | hmac_sha256: secret }}`
-    const token = (await liquid.parseAndRender(recipe, { customer: { id: 7351842 }, secret: SECRET })).trim()
+    // the recipe exactly as the README gives it
+    const recipe = `{%- if customer -%}
+  {%- assign onsite_exp = 'now' | date: '%s' | plus: 86400 -%}
+  {%- capture onsite_payload %}{{ customer.id }}.{{ onsite_exp }}{% endcapture -%}
+  {%- assign onsite_sig = onsite_payload | hmac_sha256: settings.onsite_token_secret -%}
+  {%- assign onsite_token = onsite_payload | append: '.' | append: onsite_sig -%}
+{%- endif -%}
+{{ onsite_token }}`
+    const token = (await liquid.parseAndRender(recipe, { customer: { id: 7351842 }, settings: { onsite_token_secret: SECRET } })).trim()
     expect(await verifyVisitor(token, SECRET)).toMatchObject({ ok: true, id: '7351842' })
   })
 
