@@ -10,16 +10,10 @@ const count = (v: unknown): number => {
   return Number.isSafeInteger(n) && n > 0 ? n : 0
 }
 
-/** FormData (Dawn's product form) or URLSearchParams (a urlencoded body) as [variant id, quantity] pairs. */
-const formItems = (f: URLSearchParams): [string, number][] => {
-  const out: [string, number][] = []
-  const at = (i: number) => `items[${i}]`
-  for (let i = 0; f.get(at(i) + '[id]') != null; i++) out.push([String(f.get(at(i) + '[id]')), count(f.get(at(i) + '[quantity]'))])
-  if (f.get('id') != null) out.push([String(f.get('id')), count(f.get('quantity'))])
-  return out
-}
-
-/** The request's items, from what the host gave fetch or send: JSON, urlencoded text, FormData, URLSearchParams. */
+/**
+ * The request's items as [variant id, quantity] pairs, from what the host gave fetch or send: JSON (`id` or
+ * `items[]`), urlencoded text, FormData (Dawn's product form) or URLSearchParams (`id`, `quantity`).
+ */
 export const askedItems = (sent: unknown): [string, number][] => {
   let o = sent
   if (typeof sent == 'string') {
@@ -29,9 +23,9 @@ export const askedItems = (sent: unknown): [string, number][] => {
       o = new URLSearchParams(sent)
     }
   }
-  if (o && typeof (o as URLSearchParams).get == 'function') return formItems(o as URLSearchParams)
-  if (!isObj(o)) return []
-  return (Array.isArray(o.items) ? o.items : [o]).filter((it: unknown) => isObj(it) && it.id != null).map((it: Props) => [String(it.id), count(it.quantity)])
+  const f = o as URLSearchParams
+  if (f && typeof f.get == 'function') o = { id: f.get('id'), quantity: f.get('quantity') }
+  return isObj(o) ? (Array.isArray(o.items) ? o.items : [o]).filter((it: unknown) => isObj(it) && it.id != null).map((it: Props) => [String(it.id), count(it.quantity)]) : []
 }
 
 /** The call's claims: one per line it added to, with the units it asked for there. */
@@ -46,7 +40,7 @@ export const addClaims = (sent: unknown, got: unknown): Claim[] => {
     const k = isObj(it) ? lineKey(it) : ''
     if (!k) continue
     // the first request item for this variant not yet matched: two items of one variant are two lines
-    const i = asked.findIndex(([id, n]) => n && (id === String(it.variant_id) || id === String(it.id)))
+    const i = asked.findIndex(([id, n]) => n && id == it.variant_id)
     const q = i < 0 ? count(it.quantity ?? 0) : asked[i]![1]
     if (i >= 0) asked[i] = ['', 0]
     if (q) byKey.set(k, (byKey.get(k) ?? 0) + q)

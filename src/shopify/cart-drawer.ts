@@ -12,29 +12,26 @@ const isOpen = (el: Element): boolean => el.hasAttribute('open') || el.getAttrib
 export const watchDrawers = (w: Window, opened: () => void): (() => void) => {
   const doc = w.document
   let mo: MutationObserver | undefined
-  const MO = (w as Window & { MutationObserver?: typeof MutationObserver }).MutationObserver
   const start = () => {
     try {
-      observe()
+      const was = new Map<Element, boolean>()
+      doc.querySelectorAll(DRAWERS).forEach((host) => {
+        // Dawn's notification marks the element inside it that it finds by this id
+        const el = (host.localName == 'cart-notification' && host.querySelector('#cart-notification')) || host
+        was.set(el, isOpen(el))
+      })
+      if (!was.size) return
+      // no MutationObserver (a bare or hostile window) throws here, into the catch
+      const o = (mo = new (w as unknown as typeof globalThis).MutationObserver((records) => {
+        for (const { target } of records) {
+          const el = target as Element
+          const now = isOpen(el)
+          if (now && !was.get(el)) opened()
+          was.set(el, now)
+        }
+      }))
+      for (const el of was.keys()) o.observe(el, { attributes: true, attributeFilter: ['class', 'open', 'aria-hidden'] })
     } catch {}
-  }
-  const observe = () => {
-    const was = new Map<Element, boolean>()
-    doc.querySelectorAll(DRAWERS).forEach((host) => {
-      // Dawn's notification marks the element inside it that it finds by this id
-      const el = (host.localName == 'cart-notification' && host.querySelector('#cart-notification')) || host
-      was.set(el, isOpen(el))
-    })
-    if (!was.size || typeof MO != 'function') return
-    const o = (mo = new MO((records) => {
-      for (const { target } of records) {
-        const el = target as Element
-        const now = isOpen(el)
-        if (now && !was.get(el)) opened()
-        was.set(el, now)
-      }
-    }))
-    for (const el of was.keys()) o.observe(el, { attributes: true, attributeFilter: ['class', 'open', 'aria-hidden'] })
   }
   if (doc.readyState == 'loading') doc.addEventListener('DOMContentLoaded', start, { once: true })
   else start()

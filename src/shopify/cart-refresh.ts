@@ -97,9 +97,7 @@ const refresh = async (s: CartState, job: Job, f: typeof fetch) => {
 
 /** Until the adds in flight are answered (their claims are then in), or FETCH_TIMEOUT_MS. */
 const landed = (s: CartState): Promise<unknown> | void => {
-  if (!s.adds.size) return
-  let timer: ReturnType<typeof setTimeout> | undefined
-  return Promise.race([Promise.all(s.adds), new Promise((r) => (timer = setTimeout(r, FETCH_TIMEOUT_MS)))]).finally(() => clearTimeout(timer))
+  if (s.adds.size) return Promise.race([Promise.all(s.adds), new Promise((r) => setTimeout(r, FETCH_TIMEOUT_MS))])
 }
 
 // Without Web Locks (Safari < 15.4) two tabs refreshing at the same instant may both emit one change:
