@@ -270,26 +270,37 @@ export function* visitors(o: SimOptions, withCalls = true): Generator<VisitorOut
 
 const tallyKey = (k: VisitorOutcome['key']) => `${k.offer_id}\u0000${k.variant ?? ''}\u0000${k.group}`
 
+/** Per arm sums of visitors as they come: what the report must find. */
+export const createTally = () => {
+  const arms = new Map<string, ArmTally>()
+  return {
+    add(v: VisitorOutcome) {
+      const k = tallyKey(v.key)
+      const a = arms.get(k) ?? { ...v.key, visitors: 0, exposed: 0, conversions: 0, repeaters: 0, orders: 0, revenue: 0, revenue_sq: 0, discount: 0 }
+      const revenue = v.orders.reduce((t, m) => t + m.revenue, 0)
+      a.visitors++
+      a.exposed += v.exposed
+      a.conversions += v.orders.length > 0 ? 1 : 0
+      a.repeaters += v.orders.length > 1 ? 1 : 0
+      a.orders += v.orders.length
+      a.revenue += revenue
+      a.revenue_sq += revenue * revenue
+      a.discount += v.orders.reduce((t, m) => t + m.discount, 0)
+      arms.set(k, a)
+    },
+    arms: (): ArmTally[] => [...arms.values()],
+  }
+}
+
 /** The calls (unless `withCalls` is false), and per arm what the report must find in them. */
 export const plan = (o: SimOptions, withCalls = true): { calls: Call[]; tally: ArmTally[] } => {
   const calls: Call[] = []
-  const arms = new Map<string, ArmTally>()
+  const tally = createTally()
   for (const v of visitors(o, withCalls)) {
     for (const x of v.calls) calls.push(x)
-    const k = tallyKey(v.key)
-    const a = arms.get(k) ?? { ...v.key, visitors: 0, exposed: 0, conversions: 0, repeaters: 0, orders: 0, revenue: 0, revenue_sq: 0, discount: 0 }
-    const revenue = v.orders.reduce((t, m) => t + m.revenue, 0)
-    a.visitors++
-    a.exposed += v.exposed
-    a.conversions += v.orders.length > 0 ? 1 : 0
-    a.repeaters += v.orders.length > 1 ? 1 : 0
-    a.orders += v.orders.length
-    a.revenue += revenue
-    a.revenue_sq += revenue * revenue
-    a.discount += v.orders.reduce((t, m) => t + m.discount, 0)
-    arms.set(k, a)
+    tally.add(v)
   }
-  return { calls, tally: [...arms.values()] }
+  return { calls, tally: tally.arms() }
 }
 
 /** The wire calls of `o.visitors` simulated visitors. */

@@ -13,6 +13,7 @@
 WITH calls AS (
   -- a call retried (same messageId) counts once
   SELECT * FROM events
+  WHERE TRUE  -- BigQuery wants a WHERE, GROUP BY or HAVING beside QUALIFY
   QUALIFY ROW_NUMBER() OVER (PARTITION BY message_id ORDER BY ts_ms) = 1
 ),
 decisions AS (
@@ -25,6 +26,7 @@ arms AS (
   -- a visitor's first decision of an offer puts them in its arm; later ones do not move them
   SELECT visitor, offer_id, variant, grp, ts_ms AS decided_ms
   FROM decisions
+  WHERE TRUE
   QUALIFY ROW_NUMBER() OVER (PARTITION BY visitor, offer_id ORDER BY ts_ms, decision_id) = 1
 ),
 seen AS (
@@ -45,6 +47,7 @@ order_copies AS (
 orders AS (
   -- an order sent twice (storefront and checkout pixel, new messageIds) counts once, at its first copy
   SELECT * FROM order_copies
+  WHERE TRUE
   QUALIFY ROW_NUMBER() OVER (PARTITION BY order_key ORDER BY ts_ms, message_id) = 1
 ),
 order_visitors AS (

@@ -62,52 +62,58 @@ const readLines = (files: string[]) =>
   `read_json([${files.map(sqlString).join(', ')}], format = 'newline_delimited', ignore_errors = true, filename = true, ` +
   `maximum_object_size = 33554432, columns = ${COLUMNS})`
 
-/** Could lift.sql use the call? Also tried on the lines, before the unnest, which spares reading the rest. */
-const USEFUL = (c: string) =>
-  `(${c}event IN ('offer_seen', 'offer_held_out', 'Order Completed') OR ` +
-  `(COALESCE(${c}anonymousId, ${c}anonymous_id) IS NOT NULL AND COALESCE(${c}userId, ${c}user_id) IS NOT NULL))`
+/** Could lift.sql use the call: a decision, an order, an identify (a type-less call may be one: see FILE_TYPE). */
+const USEFUL = (c: string) => `(${c}event IN ('offer_seen', 'offer_held_out', 'Order Completed') OR ${c}type = 'identify' OR ${c}type IS NULL)`
+const IS_CALL = `(batch IS NOT NULL OR type IS NOT NULL OR event IS NOT NULL OR messageId IS NOT NULL OR message_id IS NOT NULL)`
 
-/** One row per call: a batch line unnested, a single call as a list of one. */
-const CALLS = (files: string[]) => `
-  SELECT UNNEST(CASE WHEN batch IS NOT NULL THEN batch
-                     ELSE [{${FIELDS.map(([k]) => `'${k}': "${k}"`).join(', ')}}] END) AS c, filename
-  FROM ${readLines(files)}
-  WHERE batch IS NOT NULL OR ${USEFUL('')}`
+/**
+ * One scan of the files: per line, whether it was a call and how many it held, and the fields of the lines
+ * worth keeping (NULL for the rest, which costs next to nothing to store). The JSON reader cannot skip
+ * rows before parsing them, so counting and keeping in the same pass saves a second read of every file.
+ */
+const LINES = (files: string[]) => `
+  CREATE OR REPLACE TEMP TABLE lines AS
+  SELECT NOT ${IS_CALL} AS bad,
+         CASE WHEN batch IS NOT NULL THEN len(batch) WHEN ${IS_CALL} THEN 1 ELSE 0 END AS n,
+         batch IS NULL AND ${IS_CALL} AND ${USEFUL('')} AS keep,
+         ${FIELDS.map(([k]) => `CASE WHEN batch IS NULL AND ${IS_CALL} AND ${USEFUL('')} THEN "${k}" END AS "${k}"`).join(', ')},
+         batch,
+         CASE WHEN type IS NULL THEN filename END AS filename
+  FROM ${readLines(files)}`
+
+/** One row per call that lift.sql can use: the kept single calls, and the batch lines unnested. */
+const CALLS = `
+  SELECT {${FIELDS.map(([k]) => `'${k}': "${k}"`).join(', ')}} AS c, filename FROM lines WHERE keep
+  UNION ALL
+  SELECT UNNEST(batch) AS c, NULL AS filename FROM lines WHERE batch IS NOT NULL`
 
 // Only for a call without a type (COALESCE stops before it otherwise): a storage export file's call type.
 const FILE_TYPE = `NULLIF(replace(regexp_extract(filename, '[._-](identif|track|page|screen|alias|group)[^/\\\\]*$', 1), 'identif', 'identify'), '')`
 const TS = (v: string) => `epoch_ms(TRY_CAST(${v} AS TIMESTAMPTZ))`
 const MONEY = (v: string) => `CASE WHEN isfinite(${v}) AND ${v} >= 0 THEN ${v} END`
 
-/** What lift.sql needs, and only the calls it can use: decisions, orders, and calls that link two ids. */
-const EVENTS = (files: string[]) => `
+/** What lift.sql needs, normalized: decisions, orders, identify calls. */
+const EVENTS = `
   CREATE OR REPLACE TEMP TABLE all_events AS
-  WITH flat AS (${CALLS(files)}),
-  norm AS (
-    SELECT COALESCE(c.messageId, c.message_id) AS message_id,
+  WITH norm AS (
+    -- a call without a messageId is known by its content, so only its exact copies fold into it
+    SELECT COALESCE(c.messageId, c.message_id, 'content:' || hash(c)::VARCHAR) AS message_id,
            COALESCE(c.type, ${FILE_TYPE}, CASE WHEN c.event IS NOT NULL THEN 'track' END) AS type,
            c.event AS event,
            NULLIF(COALESCE(c.anonymousId, c.anonymous_id), '') AS anonymous_id,
            NULLIF(COALESCE(c.userId, c.user_id), '') AS user_id,
            COALESCE(${TS('c.timestamp')}, ${TS('c.receivedAt')}, ${TS('c.received_at')}) AS ts_ms,
            c.properties AS p
-    FROM flat WHERE ${USEFUL('c.')}
+    FROM (${CALLS}) WHERE ${USEFUL('c.')}
   )
   SELECT message_id, type, event, anonymous_id, user_id, ts_ms,
          p.offer_id, COALESCE(p.variant, p.variation) AS variant, p.decision_id, COALESCE(p.holdout, false) AS holdout,
          p.order_id, ${MONEY('p.revenue')} AS revenue, ${MONEY('p.total')} AS total, ${MONEY('p.subtotal')} AS subtotal,
          ${MONEY('p.discount')} AS discount, p.onsite_offers
   FROM norm
-  WHERE ts_ms IS NOT NULL AND (
-    (type = 'track' AND event IN ('offer_seen', 'offer_held_out', 'Order Completed'))
-    OR (anonymous_id IS NOT NULL AND user_id IS NOT NULL))`
+  WHERE ts_ms IS NOT NULL AND ((type = 'track' AND event IN ('offer_seen', 'offer_held_out', 'Order Completed')) OR type = 'identify')`
 
-/** Lines that are not a call: not JSON, not an object, or an object with none of a call's fields. */
-const COUNTS = (files: string[]) => `
-  SELECT COUNT(*) AS lines,
-         COUNT(*) FILTER (WHERE batch IS NULL AND type IS NULL AND event IS NULL AND messageId IS NULL AND message_id IS NULL) AS bad_lines,
-         COALESCE(SUM(CASE WHEN batch IS NOT NULL THEN len(batch) WHEN type IS NOT NULL OR event IS NOT NULL OR messageId IS NOT NULL OR message_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS calls
-  FROM ${readLines(files)}`
+const COUNTS = `SELECT COUNT(*) AS lines, COUNT(*) FILTER (WHERE bad) AS bad_lines, COALESCE(SUM(n), 0) AS calls FROM lines`
 
 export interface LoadCounts {
   files: number
@@ -119,13 +125,15 @@ export interface LoadCounts {
 /** Builds `events` and `order_offers` from the files; returns what was read. */
 export const loadEvents = async (con: DuckDBConnection, files: string[]): Promise<LoadCounts> => {
   if (files.length === 0) throw new Error('no input files')
-  await con.run(EVENTS(files))
+  await con.run(LINES(files))
+  await con.run(EVENTS)
   await con.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (onsite_offers) FROM all_events`)
   await con.run(`CREATE OR REPLACE TEMP TABLE order_offers AS
     SELECT COALESCE(order_id, message_id) AS order_key, s.offer_id, s.decision_id
     FROM (SELECT order_id, message_id, UNNEST(onsite_offers) AS s FROM all_events
           WHERE event = 'Order Completed' AND onsite_offers IS NOT NULL)
     WHERE s.offer_id IS NOT NULL AND s.decision_id IS NOT NULL`)
-  const row = (await con.runAndReadAll(COUNTS(files))).getRowObjectsJS()[0]!
+  const row = (await con.runAndReadAll(COUNTS)).getRowObjectsJS()[0]!
+  await con.run('DROP TABLE lines')
   return { files: files.length, lines: Number(row.lines), bad_lines: Number(row.bad_lines), calls: Number(row.calls) }
 }

@@ -44,6 +44,14 @@ describe('de-duplication', () => {
     expect(r.events.duplicate_calls).toBe(2)
   })
 
+  it('keeps calls without a messageId apart, folding only their exact copies', async () => {
+    const noId = (c: Call) => { const { messageId: _m, ...rest } = c; return rest }
+    const a = noId(order({ anonymousId: 'v1' }, 1000))
+    const b = noId(order({ anonymousId: 'v1' }, 2000))
+    const { arm } = await arms([noId(seen('v1')), a, b, a])
+    expect(arm('exposed')).toMatchObject({ visitors: 1, conversions: 1, orders: 2, revenue: 80 })
+  })
+
   it('counts an order sent twice (new messageId, same order_id) once', async () => {
     const a = order({ anonymousId: 'v1' }, 1000, { order_id: 'same' })
     const b = order({ anonymousId: 'pixel-9' }, 2000, { order_id: 'same' })
