@@ -5,7 +5,7 @@ import { createLru } from './cache.ts'
 import type { Settings } from './config.ts'
 import { corsHeaders, preflight } from './cors.ts'
 import { safeEqual } from './hmac.ts'
-import { fail, json, parseJson, readText } from './http.ts'
+import { fail, json, parseJson, readText, toResponse, type Answer, type Incoming } from './http.ts'
 import { identify } from './identify.ts'
 import { createLookup, type Lookup } from './lookup.ts'
 import { createPuller, type Puller } from './pull.ts'
@@ -16,6 +16,8 @@ export const MAX_WEBHOOK_BYTES = 1024 * 1024
 
 export interface AudienceService {
   handle(req: Request): Promise<Response>
+  /** handle() without the Fetch objects: what the node:http adapter calls. */
+  respond(req: Incoming): Promise<Answer>
   /** Opens the store (handle() does it on first use): await it to fail at start-up, not on a request. */
   ready(): Promise<void>
   close(): Promise<void>
@@ -37,7 +39,7 @@ interface Ctx {
   origins: ReadonlySet<string>
 }
 
-const webhook = async (req: Request, c: Ctx): Promise<Response> => {
+const webhook = async (req: Incoming, c: Ctx): Promise<Answer> => {
   const auth = req.headers.get('authorization') ?? ''
   const given = /^bearer /i.test(auth) ? auth.slice(7).trim() : ''
   if (!given || !(await safeEqual(given, c.s.webhookSecret))) return fail(401, 'Authorization: Bearer <ONSITE_WEBHOOK_SECRET> missing or wrong')
@@ -52,7 +54,7 @@ const webhook = async (req: Request, c: Ctx): Promise<Response> => {
   return json(200, { stored, ignored: changes.length - stored })
 }
 
-const audiences = async (req: Request, url: URL, c: Ctx): Promise<Response> => {
+const audiences = async (req: Incoming, url: URL, c: Ctx): Promise<Answer> => {
   const headers = { ...corsHeaders(req, c.origins), 'cache-control': 'private, no-store' }
   const who = await identify(req, url, c.s, c.now())
   if ('status' in who) return fail(who.status, who.error, headers)
@@ -60,13 +62,13 @@ const audiences = async (req: Request, url: URL, c: Ctx): Promise<Response> => {
   return json(200, await c.lookup(who.id), headers)
 }
 
-const ROUTES: Record<string, { methods: string[]; run: (req: Request, url: URL, c: Ctx) => Promise<Response> }> = {
+const ROUTES: Record<string, { methods: string[]; run: (req: Incoming, url: URL, c: Ctx) => Promise<Answer> }> = {
   '/healthz': { methods: ['GET', 'HEAD'], run: async () => json(200, { ok: true }, { 'cache-control': 'no-store' }) },
   '/webhooks/customerio': { methods: ['POST'], run: (req, _url, c) => webhook(req, c) },
   '/audiences': { methods: ['GET', 'POST', 'OPTIONS'], run: (req, url, c) => (req.method === 'OPTIONS' ? Promise.resolve(preflight(req, c.origins)) : audiences(req, url, c)) },
 }
 
-const route = async (req: Request, c: Ctx, log: (line: string) => void): Promise<Response> => {
+const route = async (req: Incoming, c: Ctx, log: (line: string) => void): Promise<Answer> => {
   const url = new URL(req.url)
   const base = c.s.basePath
   const path = base && (url.pathname === base || url.pathname.startsWith(base + '/')) ? url.pathname.slice(base.length) : base ? '' : url.pathname
@@ -93,17 +95,19 @@ export const createAudienceService = (s: Settings, deps: ServiceDeps = {}): Audi
     return { s, store, lookup, now, origins: new Set(s.allowedOrigins) }
   })
   opened.catch(() => {}) // reported by ready() and by each request, not as an unhandled rejection
+  const respond = async (req: Incoming): Promise<Answer> => {
+    let c: Ctx
+    try {
+      c = await opened
+    } catch (e) {
+      log(`[onsite-audiences] the store did not open: ${(e as Error)?.message ?? e}`)
+      return fail(503, 'store unavailable')
+    }
+    return route(req, c, log)
+  }
   return {
-    async handle(req) {
-      let c: Ctx
-      try {
-        c = await opened
-      } catch (e) {
-        log(`[onsite-audiences] the store did not open: ${(e as Error)?.message ?? e}`)
-        return fail(503, 'store unavailable')
-      }
-      return route(req, c, log)
-    },
+    respond,
+    handle: async (req) => toResponse(await respond(req)),
     ready: async () => void (await opened),
     async close() {
       const c = await opened.catch(() => undefined)

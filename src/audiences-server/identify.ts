@@ -3,14 +3,14 @@
 // judged only as one, so a forged signature cannot fall back to some other proof.
 import { verifyAppProxy } from './app-proxy.ts'
 import type { Settings } from './config.ts'
-import { parseJson, readText } from './http.ts'
+import { parseJson, readText, type Incoming } from './http.ts'
 import { verifyVisitor } from './token.ts'
 
 export type Identity = { id: string } | { anonymous: true } | { status: number; error: string }
 
 const MAX_BODY = 4096
 
-const tokenOf = async (req: Request, url: URL): Promise<string | { status: number; error: string } | null> => {
+const tokenOf = async (req: Incoming, url: URL): Promise<string | { status: number; error: string } | null> => {
   if (req.method !== 'POST') return url.searchParams.get('token')
   const text = await readText(req, MAX_BODY)
   if (text === null) return { status: 413, error: `body: over ${MAX_BODY} bytes` }
@@ -20,7 +20,7 @@ const tokenOf = async (req: Request, url: URL): Promise<string | { status: numbe
   return typeof t == 'string' ? t : null
 }
 
-export const identify = async (req: Request, url: URL, s: Settings, now: number): Promise<Identity> => {
+export const identify = async (req: Incoming, url: URL, s: Settings, now: number): Promise<Identity> => {
   if (url.searchParams.has('signature')) {
     if (!s.shopifySecret) return { status: 401, error: 'App Proxy requests are not accepted here (SHOPIFY_APP_SECRET is not set)' }
     const r = await verifyAppProxy(url.searchParams, s.shopifySecret, s.proxyMaxAge, now)

@@ -1,13 +1,12 @@
-// The service on node:http: each IncomingMessage becomes a Fetch Request (Node 20 has Request and
-// Response built in) and each Response is written back.
-// node:http is imported when serving, so importing the package on an edge runtime does not need it
+// The service on node:http. A service with respond() (this package's) is called with a plain request
+// object and its plain answer is written out: building a Fetch Request and Response for every request
+// would cost more than the lookup itself. Any other Fetch handler gets real Request and Response objects.
+// node:http is imported when serving, so importing the package on an edge runtime does not need it.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { bodyText } from './http.ts'
+import type { Answer, Incoming } from './http.ts'
 
-export interface Handler {
-  handle(req: Request): Promise<Response>
-}
+export type Handler = { respond(req: Incoming): Promise<Answer> } | { handle(req: Request): Promise<Response> }
 
 export interface Served {
   server: Server
@@ -35,35 +34,53 @@ const bodyOf = (req: IncomingMessage): ReadableStream<Uint8Array> =>
     },
   })
 
-const toRequest = (req: IncomingMessage, origin: string): Request => {
-  const headers = new Headers()
-  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
+const incoming = (req: IncomingMessage, origin: string): Incoming => {
   const method = req.method ?? 'GET'
-  const init: RequestInit & { duplex?: 'half' } = { method, headers }
-  if (method !== 'GET' && method !== 'HEAD') (init.body = bodyOf(req)), (init.duplex = 'half')
-  return new Request(origin + (req.url ?? '/'), init)
+  let body: ReadableStream<Uint8Array> | null | undefined
+  return {
+    method,
+    // the URL's host is fixed: the Host header is the client's to choose and decides nothing here
+    url: origin + (req.url ?? '/'),
+    headers: {
+      get: (name) => {
+        const v = req.headers[name.toLowerCase()]
+        return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
+      },
+    },
+    get body() {
+      return (body ??= method === 'GET' || method === 'HEAD' ? null : bodyOf(req))
+    },
+  }
 }
 
-const write = async (res: ServerResponse, r: Response, head: boolean) => {
+const answerOf = async (r: Response): Promise<Answer> => {
   const headers: Record<string, string> = {}
   r.headers.forEach((v, k) => void (headers[k] = v))
-  const text = bodyText(r)
-  const body = head || !r.body ? undefined : text !== undefined ? Buffer.from(text) : Buffer.from(await r.arrayBuffer())
-  if (body) headers['content-length'] = String(body.length)
-  res.writeHead(r.status, headers)
-  res.end(body)
+  return { status: r.status, headers, body: r.body ? await r.text() : null }
+}
+
+const write = (res: ServerResponse, a: Answer, head: boolean) => {
+  const body = a.body === null ? undefined : Buffer.from(a.body)
+  res.writeHead(a.status, body ? { ...a.headers, 'content-length': String(body.length) } : a.headers)
+  res.end(head ? undefined : body)
 }
 
 /** Serves `service` on `port` (0: any free port) and `host`. */
 export const serveNode = async (service: Handler, o: { port: number; host: string }): Promise<Served> => {
   const { createServer } = await import('node:http')
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host
+  const origin = `http://${host}`
+  const answer = (req: IncomingMessage): Promise<Answer> => {
+    const inc = incoming(req, origin)
+    if ('respond' in service) return service.respond(inc)
+    const init: RequestInit & { duplex?: 'half' } = { method: inc.method, headers: req.headers as Record<string, string> }
+    if (inc.body) (init.body = inc.body), (init.duplex = 'half')
+    return service.handle(new Request(inc.url, init)).then(answerOf)
+  }
   return new Promise((resolve, reject) => {
     const server = createServer((req, res) => {
-      // the URL's host is fixed: the Host header is the client's to choose and decides nothing here
-      const origin = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}`
-      service
-        .handle(toRequest(req, origin))
-        .then((r) => write(res, r, req.method === 'HEAD'))
+      answer(req)
+        .then((a) => write(res, a, req.method === 'HEAD'))
         .catch(() => {
           if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
           res.end('{"error":"internal error"}')
@@ -73,7 +90,6 @@ export const serveNode = async (service: Handler, o: { port: number; host: strin
     server.once('error', reject)
     server.listen(o.port, o.host, () => {
       const { port } = server.address() as AddressInfo
-      const host = o.host.includes(':') ? `[${o.host}]` : o.host
       resolve({ server, url: `http://${host}:${port}`, close: () => new Promise((done) => server.close(() => done())) })
     })
   })

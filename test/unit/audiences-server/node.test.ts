@@ -70,6 +70,16 @@ describe('serveNode', () => {
     agent.destroy()
   })
 
+  it('serves any Fetch handler too (Request in, Response out, bodies streamed)', async () => {
+    const echo = await serveNode(
+      { handle: async (req: Request) => new Response(`${req.method} ${new URL(req.url).pathname} ${req.headers.get('x-a')} ${await req.text()}`, { status: 201, headers: { 'x-b': '2' } }) },
+      { port: 0, host: '127.0.0.1' },
+    )
+    const r = await fetch(echo.url + '/p?q=1', { method: 'POST', headers: { 'x-a': '1' }, body: 'hello' })
+    expect([r.status, r.headers.get('x-b'), await r.text()]).toEqual([201, '2', 'POST /p 1 hello'])
+    await echo.close()
+  })
+
   it('takes the path from the request line, whatever the Host header says', async () => {
     const r = await send('/healthz', { headers: { host: 'evil.example:1' } })
     expect(r.status).toBe(200)
