@@ -30,8 +30,9 @@ const CART_PATH = /^(?:\/[^/]+)?\/cart\/(?:add|change|update|clear)(?:\.js(?:on)
 // shopify:cart:view) are one Cart Viewed.
 const SAME_VIEW_MS = 1000
 // Dawn opens its drawer or notification as soon as an add is answered, to confirm the add: that opening
-// is not a Cart Viewed (the Product Added already carries the cart). The first opening this soon after an
-// add is taken for it.
+// is not a Cart Viewed (the Product Added already carries the cart). The first opening while an add is in
+// flight or this soon after one is taken for it; in flight too, because a theme's own load handler can
+// open the drawer before onsite has read the answer.
 const ADD_SHOWS_MS = 3000
 
 interface Watch extends CartState {
@@ -41,6 +42,8 @@ interface Watch extends CartState {
   /** when the last Cart Viewed was asked for, and the last add answered */
   viewAt: number
   addAt: number
+  /** a drawer opening was taken for the confirmation of the adds made so far */
+  confirmed: boolean
 }
 
 const read = (o: unknown, k: string): unknown => (o && typeof o == 'object' ? (o as Props)[k] : undefined)
@@ -64,7 +67,7 @@ const watchState = (deps: CartDeps): Watch => {
   return {
     w: deps.w, track: deps.track, locks: deps.locks, store: snapshots(deps.ls), origin,
     root: (r[0] == '/' ? '' : '/') + r + (r.endsWith('/') ? '' : '/'),
-    stopped: false, fetch: undefined, view: deps.pageType === 'cart', viewAt: deps.pageType === 'cart' ? Date.now() : 0, addAt: 0,
+    stopped: false, fetch: undefined, view: deps.pageType === 'cart', viewAt: deps.pageType === 'cart' ? Date.now() : 0, addAt: 0, confirmed: false,
     adds: new Set(), claims: [], queued: false, chain: Promise.resolve(), cleanups: [], viewed: new Set(),
   }
 }
@@ -85,7 +88,7 @@ const view = (s: Watch, p: Props | undefined): void => {
 /** A Cart Viewed at the next refresh; `drawer`: a drawer opening, which may be an add's confirmation. */
 const wantView = (s: Watch, drawer?: boolean): void => {
   const now = Date.now()
-  if (drawer && now - s.addAt < ADD_SHOWS_MS) return void (s.addAt = 0)
+  if (drawer && !s.confirmed && (s.adds.size || now - s.addAt < ADD_SHOWS_MS)) return void (s.confirmed = true)
   if (now - s.viewAt < SAME_VIEW_MS) return
   s.viewAt = now
   s.view = true
@@ -95,6 +98,7 @@ const wantView = (s: Watch, drawer?: boolean): void => {
 /** An add call in flight: the refreshes wait for its answer, which claims its part of the next diff. */
 const adding = (s: Watch, sent: unknown, got: Promise<unknown>): void => {
   s.adds.add(got)
+  s.confirmed = false
   void got.then(
     guard((json: unknown) => {
       s.adds.delete(got)

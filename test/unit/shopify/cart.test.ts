@@ -2,7 +2,7 @@
 // Replays real theme flows against a fake Shopify cart backend: Dawn (FormData POST to /cart/add),
 // Horizon (standard storefront events with a promise), jQuery themes (XMLHttpRequest), several tabs
 // sharing one snapshot, and a broken /cart.js.
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { watchShopifyCart, type CartDeps } from '../../../src/shopify/cart.ts'
 import { stringify } from '../../../src/util/json.ts'
 import { validateEvent } from '../../../src/capture/validate.ts'
@@ -731,6 +731,30 @@ describe('Cart Viewed from a cart drawer', () => {
     // opened again later by the shopper: a view
     later(5000)
     note.classList.add('active')
+    await idle()
+    expect(t.events.map(([e]) => e)).toEqual(['Product Added', 'Cart Viewed'])
+  })
+
+  it("an opening from the theme's own load handler, before onsite has read the add's answer, is the confirmation too", async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const shop = createShop()
+    const realXhr = window.XMLHttpRequest
+    ;(window as any).XMLHttpRequest = xhrClass(shop)
+    onTestFinished(() => void (window.XMLHttpRequest = realXhr))
+    const t = onWindow(shop, '<cart-drawer class="drawer"></cart-drawer>')
+    await idle()
+    const xhr = new window.XMLHttpRequest()
+    // registered before onsite's own listener, as jQuery's callbacks are
+    const loaded = new Promise((r) => xhr.addEventListener('load', () => r(drawer().classList.add('active'))))
+    xhr.open('POST', '/cart/add.js')
+    xhr.send('id=111&quantity=1')
+    await loaded
+    await idle()
+    expect(t.events.map(([e]) => e)).toEqual(['Product Added'])
+    // the shopper opens it again a moment later: a view
+    drawer().classList.remove('active')
+    await idle()
+    drawer().classList.add('active')
     await idle()
     expect(t.events.map(([e]) => e)).toEqual(['Product Added', 'Cart Viewed'])
   })
