@@ -9,8 +9,7 @@
 //   (traits stay small): its version names it, and the config that holds the text is the record.
 // - A phone that cannot be made E.164 is refused in the form, with a line of text saying so, rather than
 //   thanked and then dropped by identify(); so is a ticked SMS box without a number.
-import { formTraits } from '../identity/capture.ts'
-import { EMAIL, normalizePhone } from '../capture/traits.ts'
+import { EMAIL } from '../capture/traits.ts'
 import type { Offer } from '../offers/offers.ts'
 import { fingerprint } from '../util/hash.ts'
 import { error } from '../util/log.ts'
@@ -28,8 +27,10 @@ export interface OfferTraits {
 /** The phone as typed, in E.164, or '' when it is not a number. */
 export type PhoneRule = (raw: string) => string
 
-// config.defaultCountry's own default: a national number is read as a US one unless the caller knows better
-const usPhone: PhoneRule = (v) => normalizePhone(v, 'US')
+// Without the caller's rule: 8 to 15 digits (E.164's most; fewer is no mobile number anywhere), an optional
+// +, the usual separators. identify()'s own rule (normalizePhone, config.defaultCountry) lives in the core
+// bundle; copying it here would weigh on every page with an offer.
+const loosePhone: PhoneRule = (v) => ((v = v.replace(/[\s().-]/g, '')), /^\+?\d{8,15}$/.test(v) ? v : '')
 const PHONE_ERROR = 'Please enter a valid phone number.'
 
 /** The version sent with an SMS consent: content.smsConsentVersion, else one derived from the text (new wording, new version). */
@@ -51,33 +52,34 @@ const phoneField = (el: El, f: HTMLFormElement, label: string) => {
 }
 
 /**
- * The form; `done` gets the traits of a valid submit. `phone` reads the number as identify() will
+ * The form; `done` gets the traits of a valid submit. `phone` should read the number as identify() will
  * (config.defaultCountry), so the form refuses exactly what identify() would drop.
  */
-export const captureForm = (el: El, offer: Offer, done: (traits: OfferTraits) => void, phone: PhoneRule = usPhone): HTMLFormElement => {
+export const captureForm = (el: El, offer: Offer, done: (traits: OfferTraits) => void, phone: PhoneRule = loosePhone): HTMLFormElement => {
   const c = offer.content
   const f = el('form')
-  const box = (name: string, text: string) => {
+  const box = (name: string, text?: string) => {
     const b = el('input', { type: 'checkbox', name })
-    f.append(el('label', { className: 'c' }, b, text))
-    return b
+    if (text) f.append(el('label', { className: 'c' }, b, text))
+    return text ? b : undefined
   }
   // The browser's type=email takes "jane@localhost", which identify() then refuses: the shopper would be
   // thanked, given the code and never identified. The pattern is identify()'s own rule.
-  f.append(el('label', {}, c.labels.email, el('input', { type: 'email', name: 'email', required: true, autocomplete: 'email', pattern: EMAIL.source.slice(1, -1) })))
+  const email = el('input', { type: 'email', name: 'email', required: true, autocomplete: 'email', pattern: EMAIL.source.slice(1, -1) })
+  f.append(el('label', {}, c.labels.email, email))
   const tel = c.form === 'email_phone' ? phoneField(el, f, c.labels.phone) : undefined
-  if (c.consentText) box('email_consent', c.consentText)
-  const sms = tel && c.smsConsentText ? box('sms_consent', c.smsConsentText) : undefined
-  if (tel && !sms) error(`offer "${offer.id}": content.form "email_phone" without content.smsConsentText collects the phone but asks no SMS consent`)
+  const mail = box('email_consent', c.consentText)
+  const sms = tel && box('sms_consent', c.smsConsentText)
+  if (tel && !sms) error(`offer "${offer.id}": an email_phone form without content.smsConsentText asks no SMS consent`)
   f.append(el('button', { textContent: c.cta?.text || c.labels.submit }))
   f.onsubmit = (e) => {
     e.preventDefault()
     // The submit button already validated; a script-triggered submit (requestSubmit) has too, but a
     // plain dispatched event has not, so check again with the browser's own type=email rules.
     if (!f.reportValidity()) return
-    const traits = formTraits(f) as OfferTraits
-    delete traits.phone
-    delete traits.sms_consent
+    // Only a ticked box says something: an unticked one sends nothing, never false.
+    const traits: OfferTraits = { email: email.value }
+    if (mail?.checked) traits.email_consent = true
     if (tel) {
       const raw = tel.input.value.trim()
       const e164 = raw && phone(raw)

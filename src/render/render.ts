@@ -31,7 +31,7 @@ export interface Handlers {
   onClick(url: string): void
   /** The offer's form was submitted with a valid email (and phone); the offer then thanks and shows its code. */
   onSubmit(traits: OfferTraits): void
-  /** How identify() reads a phone (config.defaultCountry): the form refuses a number it would drop. Default: as a US one. */
+  /** How identify() reads a phone (config.defaultCountry), so the form refuses a number it would drop. Default: 8-15 digits. */
   phone?: PhoneRule
   /** An offer with content.codeUrl, after onSubmit: its code (undefined: none, the fallback is shown). */
   code?(traits: OfferTraits): Promise<string | undefined>

@@ -10,8 +10,8 @@
 //   no padding moves it: `--onsite-bar-top` / `--onsite-bar-bottom` on <html> hold the bar's height for
 //   the theme's CSS (`top: var(--onsite-bar-top, 0)`).
 // - Resize-aware: the bar's height changes with the text wrapping, the thanks replacing a form, a font
-//   arriving. ResizeObserver watches it (window resize where there is none); the new padding is applied
-//   in the next frame, since changing it inside the callback can toggle the page's scrollbar, resize the
+//   arriving. ResizeObserver watches it (every browser the build targets has one; without it the first
+//   height stays); the new padding is applied in the next frame, since changing it inside the callback can toggle the page's scrollbar, resize the
 //   bar again and make the browser report a "ResizeObserver loop" error to the store's error tracker.
 // - A top bar that reserves space moves the page down once, when it appears: a layout shift (CLS) the
 //   store chose. A bottom one moves nothing that is above it.
@@ -38,11 +38,10 @@ export const reserveSpace = (doc: Document, bar: HTMLElement, at: 'top' | 'botto
   }
   const RO = w.ResizeObserver
   const ro = RO && new RO(() => w.requestAnimationFrame(fit))
-  ro ? ro.observe(bar) : w.addEventListener('resize', fit)
+  ro?.observe(bar)
   fit()
   return () => {
     ro?.disconnect()
-    w.removeEventListener('resize', fit)
     s.removeProperty(v)
     was ? s.setProperty(prop, was, prio) : s.removeProperty(prop)
     if (!had && !root.getAttribute('style')) root.removeAttribute('style')

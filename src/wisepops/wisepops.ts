@@ -59,8 +59,8 @@ const SMS = /(^|[^a-z])sms|\btext(s|ing| messages?)\b/i
 
 /** A ticked checkbox of the form that is an SMS consent by its name, id, aria-label or label text. */
 const smsTicked = (form: Element): boolean =>
-  [...form.querySelectorAll<HTMLInputElement>('input[type=checkbox]')].some((b) =>
-    b.checked && SMS.test([b.name, b.id, b.getAttribute('aria-label'), ...[...(b.labels ?? [])].map((l) => l.textContent)].join(' ')))
+  Array.from(form.querySelectorAll<HTMLInputElement>('input[type=checkbox]')).some((b) =>
+    b.checked && SMS.test([b.name, b.id, b.getAttribute('aria-label'), ...Array.from(b.labels ?? [], (l) => l.textContent)].join(' ')))
 
 /**
  * Reads the email and phone of a submitted Wisepops form (`event.target` is the <form>), and with a phone

@@ -75,6 +75,7 @@ describe('the SMS consent box', () => {
 
 describe('the traits of a submit', () => {
   it('ticked: phone in E.164, sms_consent true, the time of the submit and the version of the text', () => {
+    h.phone = (v) => normalizePhone(v, 'US')
     const r = show()
     fill(r, 'jane@example.com', '(415) 555-0123', true)
     submit(r)
@@ -107,6 +108,13 @@ describe('the traits of a submit', () => {
     expect(v(DISCLOSURE.replace('offers', 'deals'))).not.toBe(v(DISCLOSURE))
   })
 
+  it('without a phone rule, takes 8 to 15 digits with the usual separators, as typed (identify() makes it E.164)', () => {
+    const r = show()
+    fill(r, 'jane@example.com', '(415) 555-0123')
+    submit(r)
+    expect(h.onSubmit).toHaveBeenCalledWith({ email: 'jane@example.com', phone: '4155550123' })
+  })
+
   it("reads a national number the way identify() will (the phone rule it is given)", () => {
     h.phone = (v) => normalizePhone(v, 'GB')
     const r = show()
@@ -117,7 +125,7 @@ describe('the traits of a submit', () => {
 })
 
 describe('a phone that is not a number', () => {
-  it.each(['12345', 'call me', '+1 (415) 555-01234567890'])('%j: an error line, no submit, focus on the phone', (bad) => {
+  it.each(['12345', 'call me', '+1 (415) 555-01234567890', '415 555 CALL'])('%j: an error line, no submit, focus on the phone', (bad) => {
     const r = show()
     fill(r, 'jane@example.com', bad, true)
     submit(r)
