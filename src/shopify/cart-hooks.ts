@@ -56,20 +56,21 @@ export const patch = (target: any, keys: string[], wrap: (orig: Fns, tell: Sub) 
 }
 
 /**
- * Makes a wrapper look like the function it replaces: same `name` and `length`, and an own `toString`
- * that answers with the original's, as page scripts and anti-tamper checks read them (only
- * `Function.prototype.toString.call` still shows ours). Methods rather than `function`s, so like the natives
- * they have no `prototype` and `new` throws.
+ * The wrapper as the function it replaces: a Proxy of the original that runs `f` when called. Page scripts
+ * and anti-tamper checks see the original's name, length, keys and prototype, `toString()` gives the
+ * original's source, and `Function.prototype.toString.call` answers "[native code]" as for any Proxy of a
+ * function (a plain wrapper would show our source there). `new` fails as it does on the original.
+ * https://tc39.es/ecma262/#sec-function.prototype.tostring (a callable Proxy is NativeFunction)
  */
 const native = <F extends Function>(f: F, orig: Function): F => {
   try {
-    Object.defineProperties(f, {
-      name: { value: orig.name },
-      length: { value: orig.length },
-      toString: { value: () => orig.toString(), configurable: true, writable: true },
-    })
-  } catch {}
-  return f
+    return new Proxy(orig, {
+      apply: (_, self, args) => f.apply(self, args),
+      get: (t, k) => (k === 'toString' ? () => t.toString() : Reflect.get(t, k)),
+    }) as unknown as F
+  } catch {
+    return f
+  }
 }
 
 /** An add's answer: settled by `land`, with false for a failure. */

@@ -160,6 +160,8 @@ describe('the wrappers look like the functions they replace', () => {
     expect(mine.name).toBe(orig.name)
     expect(mine.length).toBe(orig.length)
     expect(String(mine)).toBe(String(orig))
+    // what anti-tamper scripts read: never the wrapper's own source
+    expect(Function.prototype.toString.call(mine)).toMatch(/^function \w*\(\) \{\s*\[native code\]\s*\}$/)
     expect(Object.keys(mine)).toEqual([])
     expect('prototype' in mine).toBe('prototype' in orig)
   }

@@ -352,7 +352,9 @@ describe('Dawn: fetch POST of the product form to /cart/add', () => {
     const shop = createShop()
     const t = tab(shop)
     // a script that wraps fetch after us must not see our own cart.js request
-    const later = vi.fn(t.w.fetch)
+    // (a function of its own around ours: vi.fn(ours) would share the mock state our Proxy forwards)
+    const ours = t.w.fetch
+    const later = vi.fn((...a: Parameters<typeof fetch>) => ours(...a))
     t.w.fetch = later as typeof fetch
     await idle()
     await t.w.fetch('/cart/add.js', jsonPost({ id: 111, quantity: 1 }))
@@ -1084,7 +1086,8 @@ describe('the fetch observer', () => {
     const shop = createShop()
     const t = tab(shop)
     await idle()
-    const theirs = vi.fn(t.w.fetch)
+    const ours = t.w.fetch
+    const theirs = vi.fn((...a: Parameters<typeof fetch>) => ours(...a))
     t.w.fetch = theirs as typeof fetch
     t.stop()
     expect(t.w.fetch).toBe(theirs)
