@@ -3,7 +3,7 @@
 // Nothing runs until init(): importing is free.
 import { createEmitter, type Emit } from './capture/emit.ts'
 import { pageInfo } from './capture/context.ts'
-import { cleanTraits, cutPII, scrubPII } from './capture/traits.ts'
+import { cleanTraits, cutPII, normalizePhone, scrubPII } from './capture/traits.ts'
 import { validateEvent, type Props } from './capture/validate.ts'
 import type { Config } from './config.ts'
 import { deliverFromPage } from './delivery/page.ts'
@@ -86,6 +86,7 @@ const pageOffers = (startOffers: StartOffers, { w, ls, config, raw, cookies, his
     identify: (traits) => identify({ traits: cleanTraits(traits, config.defaultCountry) }),
     overlay: config.debug || /[?&]onsite_debug=1/.test(w.location.search),
     attributionDays: config.attributionDays,
+    phone: (v) => normalizePhone(v, config.defaultCountry),
   })
 }
 

@@ -13,6 +13,6 @@ export const offerFixture = (kind: Offer['kind'], content: Partial<Offer['conten
   trigger: { delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0 }, targeting: NO_TARGETING,
   frequency: { maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true },
   incentive: false, position: 'bottom', reserveSpace: false, renderer: 'onsite', suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a', variants: [],
-  content: { title: 'Hello', body: '', form: 'none', labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.' }, ...content },
+  content: { title: 'Hello', body: '', form: 'none', labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.', phoneError: 'Please enter a valid phone number.' }, ...content },
   ...extra,
 })

@@ -71,7 +71,7 @@ export interface Offer {
     /** The disclosure's version, sent with a given SMS consent (default: derived from the text). */
     smsConsentVersion?: string
     /** The renderer's own words, for stores that are not in English. */
-    labels: { email: string; phone: string; thanks: string; close: string; submit: string; codeLoading: string; codeError: string }
+    labels: { email: string; phone: string; thanks: string; close: string; submit: string; codeLoading: string; codeError: string; phoneError: string }
   }
 }
 
@@ -127,7 +127,7 @@ const rules = (r: any, offers: Offer[]): Spec => ({
       'an https URL or a path on the store, with a form and no content.code'],
     cta: [(v) => text(v?.text) && (v.url === undefined || url(v.url)), '{ text, url } with a url that is http(s) or a path'],
     form: oneOf(['none', 'email', 'email_phone']),
-    labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.' },
+    labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.', phoneError: 'Please enter a valid phone number.' },
   },
   name: r.id, priority: [Number.isFinite, 'a number', 0],
   audience: { all: strings(), any: strings(), none: strings() }, pages: { types: strings(), urls: strings() },

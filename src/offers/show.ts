@@ -84,6 +84,7 @@ const render = (s: OfferState, o: Offer, props: OfferProps): string | undefined 
       offerId: o.id, variant: props.variant, anonymousId: s.d.ids().anonymousId, email: email?.toLowerCase(),
     }),
     onDismiss: () => ((s.open = undefined), act('dismiss', 'offer_dismissed')),
+    ...(s.d.phone ? { phone: s.d.phone } : {}),
   }, o.position)
   if (typeof r == 'string') return r
   s.open = { offer: o, close: r.close }

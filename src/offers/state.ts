@@ -18,6 +18,8 @@ export interface ShowDeps {
   identify: (traits: Record<string, unknown>) => void
   now: () => number
   overlay: boolean
+  /** The phone as identify() will read it (config.defaultCountry), in E.164, or '' when it is not one. */
+  phone?: (raw: string) => string
   /** How long a decision is stamped on later cart and order events (config.attributionDays; default 7). */
   attributionDays?: number
 }

@@ -83,7 +83,7 @@ export const captureForm = (el: El, offer: Offer, done: (traits: OfferTraits) =>
     if (tel) {
       const raw = tel.input.value.trim()
       const e164 = raw && phone(raw)
-      if (raw ? !e164 : sms?.checked) return tel.say((c.labels as { phoneError?: string }).phoneError || PHONE_ERROR), tel.input.focus()
+      if (raw ? !e164 : sms?.checked) return tel.say(c.labels.phoneError || PHONE_ERROR), tel.input.focus()
       if (e164) traits.phone = e164
       if (e164 && sms?.checked) Object.assign(traits, { sms_consent: true, sms_consent_at: new Date().toISOString(), sms_consent_text_version: smsConsentVersion(c) })
     }

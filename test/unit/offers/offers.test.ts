@@ -21,9 +21,9 @@ const DEFAULTS: Offer = {
   trigger: { delayMs: 0, scrollPercent: 0, exitIntent: false, inactivityMs: 0 }, targeting: NO_TARGETING,
   frequency: { maxViews: 1, everyHours: 24, stopAfterDismiss: true, stopAfterSubmit: true },
   incentive: false, position: 'bottom', reserveSpace: false, renderer: 'onsite', suppressAfterPurchase: true, holdoutPercent: 0, variation: 'a', variants: [],
-  content: { title: 'Hi', body: '', form: 'none', labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.' } },
+  content: { title: 'Hi', body: '', form: 'none', labels: { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.', phoneError: 'Please enter a valid phone number.' } },
 }
-const LABELS = { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.' }
+const LABELS = { email: 'Email', phone: 'Phone', thanks: 'Thank you!', close: 'Close', submit: 'Sign up', codeLoading: 'Getting your code…', codeError: 'Your code could not be loaded.', phoneError: 'Please enter a valid phone number.' }
 const GOVERNANCE = { maxOffersPerSession: 1, incentiveCooldownDays: 14, purchaseQuietDays: 7 }
 
 // The example, verbatim: it must parse as given with no error.
@@ -60,7 +60,7 @@ const OfferSchema: z.ZodType<unknown> = z.strictObject({
   content: z.strictObject({
     title: z.string().min(1), body: z.string(), cta: z.object({ text: z.string().min(1), url: z.string().optional() }).optional(),
     image: z.string().optional(), code: z.string().optional(), codeUrl: z.string().optional(), form: z.enum(['none', 'email', 'email_phone']), consentText: z.string().optional(), smsConsentText: z.string().optional(), smsConsentVersion: z.string().optional(),
-    labels: z.strictObject({ email: z.string(), phone: z.string(), thanks: z.string(), close: z.string(), submit: z.string(), codeLoading: z.string(), codeError: z.string() }),
+    labels: z.strictObject({ email: z.string(), phone: z.string(), thanks: z.string(), close: z.string(), submit: z.string(), codeLoading: z.string(), codeError: z.string(), phoneError: z.string() }),
   }),
 })
 

@@ -130,7 +130,7 @@ describe('form', () => {
   })
 
   it("speaks the store's language: content.labels name the fields, the submit button, the thanks and the close button", () => {
-    const labels = { email: 'E-Mail', phone: 'Telefon', thanks: 'Danke!', close: 'Schließen', submit: 'Anmelden', codeLoading: 'Code kommt…', codeError: 'Kein Code.' }
+    const labels = { email: 'E-Mail', phone: 'Telefon', thanks: 'Danke!', close: 'Schließen', submit: 'Anmelden', codeLoading: 'Code kommt…', codeError: 'Kein Code.', phoneError: 'Keine gültige Nummer.' }
     const r = show(offer('popup', { form: 'email_phone', labels }))
     expect($(r, 'form button')!.textContent).toBe('Anmelden')
     expect($(r, 'input[type=email]')!.closest('label')!.textContent).toContain('E-Mail')

@@ -139,6 +139,13 @@ describe('a phone that is not a number', () => {
     expect(r.host.shadowRoot!.activeElement).toBe(tel)
   })
 
+  it("the error line speaks the store's language (labels.phoneError)", () => {
+    const r = show({ labels: { ...offerFixture('popup').content.labels, phoneError: 'Keine gültige Nummer.' } })
+    fill(r, 'jane@example.com', 'call me', true)
+    submit(r)
+    expect($(r, '.e')!.textContent).toBe('Keine gültige Nummer.')
+  })
+
   it('a ticked box without a number is refused too: consent needs the number it is for', () => {
     const r = show()
     fill(r, 'jane@example.com', '  ', true)
