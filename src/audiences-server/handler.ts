@@ -39,10 +39,24 @@ interface Ctx {
   origins: ReadonlySet<string>
 }
 
+/**
+ * The secret in `Authorization: Bearer <secret>`, or the password of `Basic` auth: Customer.io's webhook
+ * action documents Basic auth as https://user:<secret>@host/..., for when a custom header is not an option.
+ */
+const secretOf = (auth: string): string => {
+  if (/^bearer /i.test(auth)) return auth.slice(7).trim()
+  if (!/^basic /i.test(auth)) return ''
+  try {
+    const pair = atob(auth.slice(6).trim())
+    return pair.includes(':') ? pair.slice(pair.indexOf(':') + 1) : ''
+  } catch {
+    return ''
+  }
+}
+
 const webhook = async (req: Incoming, c: Ctx): Promise<Answer> => {
-  const auth = req.headers.get('authorization') ?? ''
-  const given = /^bearer /i.test(auth) ? auth.slice(7).trim() : ''
-  if (!given || !(await safeEqual(given, c.s.webhookSecret))) return fail(401, 'Authorization: Bearer <ONSITE_WEBHOOK_SECRET> missing or wrong')
+  const given = secretOf(req.headers.get('authorization') ?? '')
+  if (!given || !(await safeEqual(given, c.s.webhookSecret))) return fail(401, 'Authorization: Bearer <ONSITE_WEBHOOK_SECRET> (or Basic auth with it as the password) missing or wrong')
   const text = await readText(req, MAX_WEBHOOK_BYTES)
   if (text === null) return fail(413, `body: over ${MAX_WEBHOOK_BYTES} bytes; send at most 1000 changes per request`)
   const body = parseJson(text)

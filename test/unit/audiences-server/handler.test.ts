@@ -6,7 +6,7 @@ import { createAudienceService, type AudienceService } from '../../../src/audien
 import { hmacHex } from '../../../src/audiences-server/hmac.ts'
 import { openStore, type Store } from '../../../src/audiences-server/store.ts'
 import { signVisitor } from '../../../src/audiences-server/token.ts'
-import { BASE, SHOPIFY_SECRET, T0, TOKEN_SECRET, change, hook, settings } from './fixtures.ts'
+import { BASE, SHOPIFY_SECRET, T0, TOKEN_SECRET, WEBHOOK_SECRET, change, hook, settings } from './fixtures.ts'
 
 let store: Store
 // the services of this file share one store (PGlite takes seconds to start); each test uses its own people
@@ -64,6 +64,14 @@ describe('POST /webhooks/customerio', () => {
     expect(await flagsOf(s, 'p-401')).toEqual({ flags: {}, syncedAt: null })
     expect((await s.handle(hook(body))).status).toBe(200)
     expect(await flagsOf(s, 'p-401')).toEqual({ flags: { vip: true }, syncedAt: T0 * 1000 })
+  })
+
+  it('accepts Basic auth with the secret as the password (https://user:<secret>@host in Customer.io)', async () => {
+    const s = service()
+    const r = await s.handle(hook([change('p-basic', 'vip', 'entered', T0)], `Basic ${btoa(`cio:${WEBHOOK_SECRET}`)}`))
+    expect(await r.json()).toEqual({ stored: 1, ignored: 0 })
+    expect((await s.handle(hook([change('p-basic', 'vip', 'exited', T0 + 1)], `Basic ${btoa(WEBHOOK_SECRET)}`))).status).toBe(401)
+    expect((await s.handle(hook([change('p-basic', 'vip', 'exited', T0 + 1)], 'Basic %%%'))).status).toBe(401)
   })
 
   it('400 naming the field; one bad item rejects the whole request', async () => {
