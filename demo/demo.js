@@ -1,5 +1,5 @@
-// The QA panel beside the store: the visitor's ids, the audience flags as toggles (playing Customer.io
-// segments synced to customer tags), onsite's current decision with every offer's reasons, and the reset.
+// The QA panel beside the store: the visitor's ids, the audience flags as toggles (playing Customer.io's
+// webhooks to the audience service), onsite's current decision with every offer's reasons, and the reset.
 // It reads onsite only through its public API (anonymousId, explain, flush) and the storage keys onsite
 // documents; anything shown that came from a page or the collector goes in with textContent only.
 // events.js (the event stream) and scenarios.js (the one-click scenarios) build on window.demoQA.
@@ -72,9 +72,16 @@
     /** Sends what onsite has queued (the pagehide send would too; this makes the stream show it now). */
     flush: () => (onsite() ? Promise.race([onsite().flush().catch(() => {}), sleep(3000)]) : Promise.resolve()),
     dialog: () => document.querySelector('onsite-offer')?.shadowRoot?.querySelector('dialog[open]') || null,
-    /** Plays a segment sync: the flags the theme renders from now on, synced now. */
-    setFlags(flags) {
-      cookieSet('demo_flags', JSON.stringify({ flags, syncedAt: new Date().toISOString() }))
+    /**
+     * Plays Customer.io: the server sends the audience service the webhook a segment-triggered campaign
+     * would ("entered" / "exited", now). onsite's cached answer goes, so the next page asks the service.
+     */
+    async setFlags(flags) {
+      const r = await fetch('/demo/segments', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ flags }) })
+      if (!r.ok) throw new Error('the audience service refused the change: ' + (await r.text()))
+      try {
+        localStorage.removeItem('onsite:audiences')
+      } catch {}
     },
     /** A new visitor: /demo/reset wipes cookies and storage on a page without onsite, then goes to `next`. */
     async resetVisitor({ next = location.pathname + location.search, aid, flags } = {}) {
@@ -129,11 +136,10 @@
   panel.querySelectorAll('input[data-flag]').forEach((box) =>
     box.addEventListener('change', () => {
       flags[box.dataset.flag] = box.checked
-      QA.setFlags(flags)
-      location.reload()
+      QA.setFlags(flags).finally(() => location.reload())
     }),
   )
-  $('qa-sync').addEventListener('click', () => (QA.setFlags(flags), location.reload()))
+  $('qa-sync').addEventListener('click', () => QA.setFlags(flags).finally(() => location.reload()))
   $('qa-reset').addEventListener('click', () => QA.resetVisitor())
 
   const short = (s) => (s && s.length > 14 ? s.slice(0, 12) + '…' : s)

@@ -16,7 +16,9 @@ export interface Ctx {
   origin: string
   apiHost: string
   customer: Customer | null
+  /** The visitor's flags as the audience service holds them (for the QA panel). */
   audiences: Audiences
+  audiencesToken: string | null
   cart: Cart | undefined
   /** The request's path: the context its sections render in. */
   path: string
@@ -47,7 +49,7 @@ export const createPages = (templates: string) => {
     const install = v.sandbox !== undefined
       ? fill(await tpl('pixel-snippet'), { sandbox: raw(jsonAttr(v.sandbox)) })
       : fill(await tpl('onsite-snippet'), {
-        config: raw(jsonAttr(storeConfig({ pageType: v.pageType, apiHost: c.apiHost, customer: c.customer, audiences: c.audiences, ...(v.product ? { product: v.product } : {}) }))),
+        config: raw(jsonAttr(storeConfig({ pageType: v.pageType, apiHost: c.apiHost, customer: c.customer, audiencesToken: c.audiencesToken, ...(v.product ? { product: v.product } : {}) }))),
       })
     const account = c.customer
       ? html`<a href="/account" class="who">${c.customer.email}</a><a href="/account/logout" data-logout>Log out</a>`

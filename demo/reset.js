@@ -1,9 +1,9 @@
 // "Reset visitor": this page loads no onsite, so no connection holds onsite's IndexedDB databases open and
 // they can be deleted. It clears every cookie (on this host and its parent domains, where onsite puts its
 // id), localStorage, sessionStorage and IndexedDB; keeps only the QA panel's own state (its collapsed
-// cookie, a running scenario); sets what the server planned (an anonymous id in or out of a holdout,
-// audience flags) the way onsite stores them (src/identity/identity.ts: cookie onsite_aid + localStorage
-// onsite:aid); then goes on to `next`.
+// cookie, a running scenario); sets what the server planned (an anonymous id in or out of a holdout) the way onsite stores them (src/identity/identity.ts: cookie onsite_aid + localStorage
+// onsite:aid; the server has already told the audience service which segments that id is in); then goes
+// on to `next`.
 ;(async () => {
   'use strict'
   let plan = {}
@@ -51,7 +51,6 @@
       localStorage.setItem('onsite:aid', plan.anonymousId)
     } catch {}
   }
-  if (plan.audiences) document.cookie = `demo_flags=${encodeURIComponent(JSON.stringify(plan.audiences))}; max-age=${30 * 86400}; path=/; SameSite=Lax`
   try {
     if (run) sessionStorage.setItem('demo:run', run)
   } catch {}

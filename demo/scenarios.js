@@ -55,8 +55,8 @@
         () => ({ reset: { next: '/products/linen-shirt', aid: 'control', flags: [] } }),
         async () => {
           await addToCart()
-          // Hours later Customer.io's "abandoned cart 4h" segment syncs to the customer's tags.
-          QA.setFlags({ cio_cart_abandon_4h: true })
+          // Hours later the visitor enters Customer.io's "abandoned cart 4h" segment: its webhook reaches the audience service.
+          await QA.setFlags({ cio_cart_abandon_4h: true })
           return { go: '/' }
         },
         async () => {

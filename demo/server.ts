@@ -18,7 +18,8 @@ import { createBodyGate, deadlines, hostCheck, hostList, refuse } from './guard.
 import { MAX_STORE_BODY, cookie, localPath, params, parseCookies, redirect, sendJson, sendText } from './http.ts'
 import { createPages, sectionCtx, type Ctx } from './pages.ts'
 import { MAX_SECTIONS, renderSection, renderSections, sectionIds, sectionsPath, type SectionCtx } from './sections.ts'
-import { CART_OFFER, anonymousIdFor, customerFor, holdoutPercent, parseFlags, productProps, resetPlan, validEmail } from './store-config.ts'
+import { createDemoAudiences } from './audiences.ts'
+import { CART_OFFER, KNOWN_FLAGS, anonymousIdFor, customerFor, holdoutPercent, productProps, resetPlan, validEmail } from './store-config.ts'
 
 export interface DemoOptions {
   port?: number
@@ -96,6 +97,7 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
   const pages = createPages(join(dirs.demo, 'templates'))
   const carts = new Map<string, Cart>()
   const orders = createOrders()
+  const audiences = createDemoAudiences()
   let port = 0
 
   /** This server as the browser reaches it; a Host header that is not a plain host:port is not echoed. */
@@ -138,11 +140,23 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
       }
       return c
     }
+    const customer = validEmail(jar.demo_customer) ? customerFor(jar.demo_customer) : null
+    // who Customer.io knows: the signed-in customer, else (a demo simplification, see audiences.ts) the anonymous id
+    const person = customer?.id ?? (/^[\w-]{1,64}$/.test(jar.onsite_aid ?? '') ? jar.onsite_aid! : '')
+    if (path === '/audiences' || path === '/webhooks/customerio') return audiences.answer(req, res, origin, raw)
+    if (path === '/demo/segments') {
+      if (method !== 'POST' || !person) return sendJson(res, method !== 'POST' ? 405 : 400, { error: 'POST {"flags": {...}} for a visitor onsite has given an id' })
+      const p = await params(req, url, raw)
+      const given = (p?.flags ?? {}) as Record<string, unknown>
+      await audiences.say(person, Object.fromEntries(KNOWN_FLAGS.map((f) => [f, given[f] === true])))
+      return sendJson(res, 200, await audiences.flags(person))
+    }
     const ctx: Ctx = {
       origin,
       apiHost: origin + '/v1',
-      customer: validEmail(jar.demo_customer) ? customerFor(jar.demo_customer) : null,
-      audiences: parseFlags(jar.demo_flags),
+      customer,
+      audiences: person ? await audiences.flags(person) : { flags: {} },
+      audiencesToken: person ? await audiences.token(person) : null,
       cart: cartOf(false),
       path,
       panel: jar.demo_panel === 'closed' || jar.demo_panel === 'open' ? jar.demo_panel : '',
@@ -253,7 +267,11 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
       return json ? sendJson(res, 200, { subscribed: true }) : to('/pages/newsletter?subscribed=1')
     }
 
-    if (get && path === '/demo/reset') return page(pages.reset(resetPlan(url.searchParams)))
+    if (get && path === '/demo/reset') {
+      const plan = resetPlan(url.searchParams)
+      if (plan.flags && plan.anonymousId) await audiences.say(plan.anonymousId, plan.flags)
+      return page(pages.reset(plan))
+    }
     if (get && path === '/demo/holdout-id') {
       const offerId = url.searchParams.get('offer') || CART_OFFER
       const inHoldout = url.searchParams.get('in') !== '0'
@@ -281,7 +299,7 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
     port,
     reading: bodies.reading,
     collector: { ...handler, url: `${url}v1` },
-    close: () => closeServer(server, handler),
+    close: () => closeServer(server, handler).finally(() => audiences.close()),
   }
 }
 

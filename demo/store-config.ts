@@ -1,6 +1,6 @@
 // What the demo store renders into `#onsite-config` on every page, the way the Shopify snippet does:
-// the merchant's offers and governance, the page type, the signed-in customer, the Customer.io audience
-// flags (on a real store: segment sync -> customer tags -> Liquid; here: the QA panel's cookie), and the
+// the merchant's offers and governance, the page type, the signed-in customer, where the Customer.io
+// audience flags come from (the audience service and the visitor's token: demo/audiences.ts), and the
 // `shopify` block the cart capture reads. Pure functions: the server passes what it knows.
 import { createHash } from 'node:crypto'
 import { nanoid } from 'nanoid'
@@ -83,19 +83,6 @@ export interface Audiences {
   syncedAt?: string
 }
 
-/** The QA panel's flags cookie (`{"flags": {...}, "syncedAt": "<ISO>"}`); anything else reads as no flags. */
-export const parseFlags = (cookieValue: string | undefined): Audiences => {
-  const out: Audiences = { flags: {} }
-  try {
-    const v = JSON.parse(cookieValue ?? '') as { flags?: unknown; syncedAt?: unknown }
-    if (v.flags && typeof v.flags === 'object') {
-      for (const [k, x] of Object.entries(v.flags)) if (/^[\w.:-]{1,64}$/.test(k) && typeof x === 'boolean') out.flags[k] = x
-    }
-    if (typeof v.syncedAt === 'string' && Number.isFinite(Date.parse(v.syncedAt))) out.syncedAt = new Date(v.syncedAt).toISOString()
-  } catch {}
-  return out
-}
-
 /** The product as the snippet renders it for onsite's Product Viewed (price in major units). */
 export const productProps = (p: Product, v: Variant, origin: string) => ({
   product_id: String(p.id),
@@ -113,7 +100,8 @@ export interface PageState {
   pageType: string
   apiHost: string
   customer: Customer | null
-  audiences: Audiences
+  /** The visitor token for the audience service (demo/audiences.ts), or null: nobody to ask for. */
+  audiencesToken: string | null
   product?: ReturnType<typeof productProps>
 }
 
@@ -123,19 +111,22 @@ export const storeConfig = (s: PageState) => ({
   // the QA panel shows the decision; ?onsite_debug=1 adds onsite's console log and its corner overlay
   pageType: s.pageType,
   customer: s.customer,
-  audiences: s.audiences,
+  // Customer.io segments through the audience service, as a store with onsite-audiences installs it
+  audiencesUrl: '/audiences',
+  audiencesToken: s.audiencesToken,
   offers: OFFERS,
   governance: GOVERNANCE,
   shopify: { root: '/', currency: CURRENCY, ...(s.product ? { product: s.product } : {}) },
 })
 
-/** /demo/reset?next=/path&aid=holdout|control&flags=a,b: what the reset page wipes and then sets. */
+/** /demo/reset?next=/path&aid=holdout|control&flags=a,b: what the reset page wipes and then sets, and the segments the visitor is in. */
 export const resetPlan = (q: URLSearchParams) => {
   const aid = q.get('aid')
   const flags = (q.get('flags') ?? '').split(',').filter((f) => KNOWN_FLAGS.includes(f))
   return {
     next: localPath(q.get('next')),
     ...(aid === 'holdout' || aid === 'control' ? { anonymousId: anonymousIdFor(CART_OFFER, aid === 'holdout') } : {}),
-    ...(q.has('flags') ? { audiences: { flags: Object.fromEntries(flags.map((f) => [f, true])), syncedAt: new Date().toISOString() } } : {}),
+    // the server has the audience service say so before the reset page renders (demo/audiences.ts)
+    ...(q.has('flags') ? { flags: Object.fromEntries(KNOWN_FLAGS.map((f) => [f, flags.includes(f)])) } : {}),
   }
 }

@@ -110,29 +110,48 @@ describe('the Ajax cart API', () => {
 })
 
 describe('pages', () => {
-  it('render the onsite config the Shopify way, with the product, customer and flags of this visitor', async () => {
-    const flags = JSON.stringify({ flags: { vip: true, cio_cart_abandon_4h: false }, syncedAt: '2026-11-20T10:00:00Z' })
-    const v = visitor({ demo_customer: 'Jane@Example.com', demo_flags: flags })
+  it('render the onsite config the Shopify way, with the product, the customer and a visitor token for the audience service', async () => {
+    const v = visitor({ demo_customer: 'Jane@Example.com' })
     const html = await (await v.go('/products/linen-shirt?variant=47100011013')).text()
     expect(html).toContain('<script async src="/dist/shopify/onsite.js"></script>')
     const { config } = configOf(html)
     expect(config).toMatchObject({
       writeKey: 'demo-write-key', apiHost: `http://localhost:${demo.port}/v1`, pageType: 'product',
-      customer: customerFor('jane@example.com'), audiences: { flags: { vip: true, cio_cart_abandon_4h: false }, syncedAt: '2026-11-20T10:00:00.000Z' },
+      customer: customerFor('jane@example.com'), audiencesUrl: '/audiences',
       shopify: { root: '/', currency: 'USD', product: { product_id: '8840001101', variant_id: '47100011013', sku: 'LS-001-L', name: 'Linen Shirt', variant: 'L', price: 49, currency: 'USD' } },
     })
+    expect(config).not.toHaveProperty('audiences')
+    expect(config.audiencesToken).toMatch(new RegExp(`^${customerFor('jane@example.com').id}\\.\\d+\\.[0-9a-f]{64}$`))
     expect(config.offers.map((o: any) => o.id)).toEqual(['cart_recovery', 'welcome_bar'])
-    expect(configOf(await (await visitor().go('/collections/all')).text()).config).toMatchObject({ pageType: 'collection', customer: null, audiences: { flags: {} }, shopify: { root: '/', currency: 'USD' } })
+    // a guest onsite has not given an id yet: nobody to ask for
+    expect(configOf(await (await visitor().go('/collections/all')).text()).config).toMatchObject({ pageType: 'collection', customer: null, audiencesToken: null, shopify: { root: '/', currency: 'USD' } })
   })
 
-  it('hostile cookie values stay data: no markup, no script, flags only booleans', async () => {
+  it("a QA toggle is Customer.io's webhook to the audience service; the page's token then reads the flags from /audiences", async () => {
+    const v = visitor({ onsite_aid: 'aid-demo-store-1' })
+    expect((await v.json('/demo/segments', { flags: { vip: true, '<b>': true, cio_cart_abandon_4h: 'yes' } })).body.flags).toMatchObject({ vip: true, cio_cart_abandon_4h: false })
+    const { config } = configOf(await (await v.go('/')).text())
+    const read = await fetch(new URL('/audiences', demo.url), { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ token: config.audiencesToken }) })
+    const answer = (await read.json()) as { flags: Record<string, boolean>; syncedAt: number }
+    expect(answer.flags).toMatchObject({ vip: true, cio_cart_abandon_4h: false })
+    expect(answer.flags).not.toHaveProperty('<b>')
+    expect(Date.now() - answer.syncedAt).toBeLessThan(60_000)
+    expect(read.headers.get('cache-control')).toBe('private, no-store')
+    // the webhook route wants Customer.io's secret
+    const forged = await fetch(new URL('/webhooks/customerio', demo.url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id: 'aid-demo-store-1', segment: 'vip', action: 'exited', at: Math.floor(Date.now() / 1000) + 5 }) })
+    expect(forged.status).toBe(401)
+    expect((await (await fetch(new URL('/audiences', demo.url), { method: 'POST', body: JSON.stringify({ token: config.audiencesToken.replace(/.$/, '0') }) })).status)).toBe(401)
+  })
+
+  it('hostile cookie values stay data: no markup, no script, no token for a junk id', async () => {
     const evil = `x'><script>alert(1)</script>@example.com`
-    const v = visitor({ demo_customer: evil, demo_flags: JSON.stringify({ flags: { vip: '<img>', '<b>': true, ok: true } }) })
+    const v = visitor({ demo_customer: evil, onsite_aid: `"><img src=x onerror=alert(1)>` })
     const html = await (await v.go('/')).text()
     expect(html).not.toContain('<script>alert(1)')
+    expect(html).not.toContain('<img src=x')
     const { config } = configOf(html)
     expect(config.customer).toBeNull()
-    expect(config.audiences.flags).toEqual({ ok: true })
+    expect(config.audiencesToken).toBeNull()
     // the login form refuses it too, and echoes it as text
     const login = await v.go('/account/login', { method: 'POST', body: new URLSearchParams({ 'customer[email]': `"><script>alert(2)</script>` }) })
     expect(login.status).toBe(422)
@@ -195,7 +214,12 @@ describe('QA endpoints and files', () => {
     const plan = JSON.parse(doc.getElementById('reset')!.getAttribute('data-reset')!)
     expect(plan.next).toBe('/')
     expect(bucket(plan.anonymousId, 'cart_recovery')).toBeLessThan(10)
-    expect(plan.audiences.flags).toEqual({ vip: true })
+    expect(Object.entries(plan.flags).filter(([, on]) => on)).toEqual([['vip', true]])
+    // and the audience service was told, before the page rendered: the planned visitor is in vip
+    const v = visitor({ onsite_aid: plan.anonymousId })
+    const { config } = configOf(await (await v.go('/')).text())
+    const answer = await (await fetch(new URL('/audiences?token=' + encodeURIComponent(config.audiencesToken), demo.url))).json()
+    expect(answer.flags).toEqual({ vip: true, ...Object.fromEntries(Object.keys(plan.flags).filter((f) => f !== 'vip').map((f) => [f, false])) })
     expect(doc.querySelector('script[src="/dist/onsite.js"], script[src="/dist/shopify/onsite.js"], #onsite-config')).toBeNull()
   })
 

@@ -118,10 +118,10 @@ describe('QA panel scenarios', () => {
     const d = await explain(page)
     expect(d.shown).toBeNull()
     expect(d.candidates.find((c: any) => c.offerId === 'cart_recovery').reasons).toContain('purchase seen after audience sync')
-    // the synced flag the page rendered is still the stale one
-    const cfg = JSON.parse((await page.locator('#onsite-config').getAttribute('data-config'))!)
-    expect(cfg.audiences.flags.cio_cart_abandon_4h).toBe(true)
-    expect(Date.parse(cfg.audiences.syncedAt)).toBeLessThan(Number(await page.evaluate(() => document.cookie.match(/onsite_order=(\d+)/)?.[1])))
+    // the audience service still says cio_cart_abandon_4h, synced before the order: stale
+    const qa = JSON.parse((await page.locator('#qa').getAttribute('data-qa'))!)
+    expect(qa.audiences.flags.cio_cart_abandon_4h).toBe(true)
+    expect(Date.parse(qa.audiences.syncedAt)).toBeLessThan(Number(await page.evaluate(() => document.cookie.match(/onsite_order=(\d+)/)?.[1])))
     await exactly(1, (e) => e.event === 'offer_seen' && e.anonymousId === aid)
     await exactly(1, (e) => e.event === 'offer_clicked' && e.anonymousId === aid)
     const [order] = await exactly(1, (e) => e.event === 'Order Completed')
@@ -167,8 +167,10 @@ describe('the QA panel', () => {
     const page = await open('/collections/all')
     const before = await aidOf(page)
     await Promise.all([page.waitForEvent('load'), page.locator('input[data-flag="vip"]').check()])
-    const cfg = JSON.parse((await page.locator('#onsite-config').getAttribute('data-config'))!)
-    expect(cfg.audiences.flags).toEqual({ vip: true })
+    // the toggle was a webhook to the audience service; the reloaded page asked /audiences with its token
+    const qa = JSON.parse((await page.locator('#qa').getAttribute('data-qa'))!)
+    expect(qa.audiences.flags).toMatchObject({ vip: true, cio_cart_abandon_4h: false })
+    await expect.poll(() => page.evaluate(() => JSON.parse(localStorage.getItem('onsite:audiences') || '{}').audiences?.flags?.vip)).toBe(true)
     expect(await aidOf(page)).toBe(before)
     await Promise.all([page.waitForURL(/\/demo\/reset\?/), page.locator('#qa-reset').click()])
     await page.waitForURL(/\/collections\/all$/)
