@@ -14,18 +14,18 @@ const quiet = args.has('--quiet')
 /**
  * gzip bytes per built browser file: ceilings about 5% above the build, so the next fix does not have to
  * raise them; lower them with every cut, raise them only with the reason in the commit. Not met: the issue's
- * 10 KB target for the core (dist/onsite.js, 15.4 KB: `npm run size` shows where the bytes go).
+ * 10 KB target for the core (dist/onsite.js, 16.1 KB: `npm run size` shows where the bytes go).
  */
 export const BUDGETS = {
   // the core: capture, identity, consent, delivery; loads dist/onsite-offers.js on pages with offers
-  'dist/onsite.js': 16000,
+  'dist/onsite.js': 16900,
   // the offers (decide, variants, render, styles, forms, codes fetched from codeUrl, Wisepops, the decision
   // log for attribution); dist/shopify/onsite-offers.js is the same file
-  'dist/onsite-offers.js': 10500,
+  'dist/onsite-offers.js': 12600,
   // the npm build, offers included (a bundler can split them at their import())
-  'dist/onsite.mjs': 24700,
+  'dist/onsite.mjs': 27600,
   // the core plus the cart capture
-  'dist/shopify/onsite.js': 19200,
+  'dist/shopify/onsite.js': 21300,
   // The checkout pixel: about half of it is the storefront's own config, validation, PII scrub and
   // transport modules, reused so both send the same calls.
   'dist/shopify-pixel.js': 8500,
@@ -70,12 +70,19 @@ async function main() {
     // The Shopify checkout pixel: pasted as a custom pixel, it defines onsitePixel() (see src/shopify-pixel.ts).
     squeeze({ ...browser, entryPoints: ['src/shopify-pixel.ts'], outfile: 'dist/shopify-pixel.js', format: 'iife' }),
     build({
-      entryPoints: { collector: 'demo/collector.ts', 'demo-server': 'demo/server.ts', bench: 'test/bench.ts', faults: 'test/faults/main.ts' },
+      entryPoints: {
+        collector: 'demo/collector.ts', 'demo-server': 'demo/server.ts', bench: 'test/bench.ts', faults: 'test/faults/main.ts',
+        // the audience service (npm's onsite/audiences and the onsite-audiences bin) and the lift report (onsite-report)
+        audiences: 'src/audiences-server/index.ts', 'audiences-cli': 'src/audiences-server/cli.ts', 'bench-audiences': 'test/bench/audiences.ts',
+        report: 'src/report/index.ts', 'report-cli': 'src/report/cli.ts', 'bench-report': 'test/bench/report.ts', simulate: 'demo/simulate.ts',
+      },
       outdir: 'dist', outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', packages: 'external', target: 'node20', sourcemap: true, logLevel: 'warning',
     }),
   ])
   // the Shopify build's offers: the same file, uploaded beside dist/shopify/onsite.js
   for (const ext of ['', '.map']) copyFileSync('dist/onsite-offers.js' + ext, 'dist/shopify/onsite-offers.js' + ext)
+  // the report's SQL, read by dist/report.mjs from beside itself (and shipped for warehouses)
+  copyFileSync('src/report/lift.sql', 'dist/lift.sql')
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', 'src/index.ts', '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types',
     '--strict', '--target', 'es2020', '--module', 'esnext', '--moduleResolution', 'bundler', '--allowImportingTsExtensions', '--skipLibCheck', '--lib', 'es2022,dom'], { stdio: 'inherit' })
   // tsc keeps the sources' './x.ts' specifiers in declarations; './x.js' is what every moduleResolution of a
