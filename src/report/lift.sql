@@ -9,45 +9,40 @@
 -- Output: one row per offer x variant x group; every held-out visitor of an offer is pooled into one
 -- control row (variant NULL). The intervals are computed from these sums (src/report/stats.ts).
 --
--- Plain SQL on purpose: CTEs, joins, GROUP BY, ROW_NUMBER with QUALIFY; no JSON, dates or arrays in here.
-WITH calls AS (
-  -- a call retried (same messageId) counts once
-  SELECT * FROM events
-  WHERE TRUE  -- BigQuery wants a WHERE, GROUP BY or HAVING beside QUALIFY
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY message_id ORDER BY ts_ms) = 1
-),
-decisions AS (
-  SELECT anonymous_id AS visitor, offer_id, variant, decision_id, ts_ms, event,
+-- Plain SQL on purpose: CTEs, joins, GROUP BY (MIN_BY), ROW_NUMBER with QUALIFY; no JSON, dates or arrays here.
+WITH decisions AS (
+  SELECT anonymous_id AS visitor, offer_id, variant, decision_id, ts_ms, event, message_id,
          CASE WHEN event = 'offer_held_out' OR holdout THEN 'held_out' ELSE 'exposed' END AS grp
-  FROM calls
+  FROM events
   WHERE event IN ('offer_seen', 'offer_held_out') AND offer_id IS NOT NULL AND anonymous_id IS NOT NULL
 ),
 arms AS (
-  -- a visitor's first decision of an offer puts them in its arm; later ones do not move them
-  SELECT visitor, offer_id, variant, grp, ts_ms AS decided_ms
+  -- a visitor's first decision of an offer puts them in its arm; later ones count as exposures only.
+  -- Aggregates, not ROW_NUMBER: sorting millions of decisions was most of the report's time.
+  -- A call retried with the same messageId is one exposure (COUNT DISTINCT).
+  SELECT visitor, offer_id,
+         MIN(ts_ms) AS decided_ms,
+         MIN_BY(variant, ts_ms) AS variant,
+         MIN_BY(grp, ts_ms) AS grp,
+         COUNT(DISTINCT CASE WHEN event = 'offer_seen' THEN message_id END) AS seen_events
   FROM decisions
-  WHERE TRUE
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY visitor, offer_id ORDER BY ts_ms, decision_id) = 1
-),
-seen AS (
-  SELECT visitor, offer_id, COUNT(*) AS seen_events
-  FROM decisions WHERE event = 'offer_seen'
   GROUP BY visitor, offer_id
 ),
 links AS (
-  -- identify (or any call carrying both ids) ties an anonymous id to a person
-  SELECT DISTINCT anonymous_id, user_id FROM calls
+  -- identify (or any decision or order carrying both ids) ties an anonymous id to a person
+  SELECT DISTINCT anonymous_id, user_id FROM events
   WHERE anonymous_id IS NOT NULL AND user_id IS NOT NULL
 ),
 order_copies AS (
+  -- every copy of an order: retried (same messageId) or sent again (storefront and checkout pixel)
   SELECT COALESCE(order_id, message_id) AS order_key, message_id, anonymous_id, user_id, ts_ms,
          COALESCE(revenue, total, subtotal, 0) AS revenue, COALESCE(discount, 0) AS discount
-  FROM calls WHERE event = 'Order Completed'
+  FROM events WHERE event = 'Order Completed'
 ),
 orders AS (
-  -- an order sent twice (storefront and checkout pixel, new messageIds) counts once, at its first copy
+  -- ...count once per order_id, at the first copy
   SELECT * FROM order_copies
-  WHERE TRUE
+  WHERE TRUE  -- BigQuery wants a WHERE, GROUP BY or HAVING beside QUALIFY
   QUALIFY ROW_NUMBER() OVER (PARTITION BY order_key ORDER BY ts_ms, message_id) = 1
 ),
 order_visitors AS (
@@ -69,36 +64,27 @@ by_stamp AS (
   WHERE i.order_key IS NULL
 ),
 attributed AS (
-  SELECT h.visitor, h.offer_id, o.order_key, o.revenue, o.discount
+  SELECT h.visitor, h.offer_id, COUNT(*) AS orders, SUM(o.revenue) AS revenue, SUM(o.discount) AS discount
   FROM (SELECT * FROM by_id UNION ALL SELECT * FROM by_stamp) h
   JOIN arms a ON a.visitor = h.visitor AND a.offer_id = h.offer_id
   JOIN orders o ON o.order_key = h.order_key
   -- written as a difference, not as two comparisons of columns: that form reads to a planner as a range
   -- join of every arm with every order (DuckDB picked one at 80k arms and never finished)
   WHERE o.ts_ms - a.decided_ms BETWEEN 0 AND $window_days * 86400000.0
-),
-per_visitor AS (
-  SELECT a.offer_id, a.variant, a.grp, a.visitor,
-         COALESCE(MAX(s.seen_events), 0) AS seen_events,
-         COUNT(t.order_key) AS orders,
-         COALESCE(SUM(t.revenue), 0) AS revenue,
-         COALESCE(SUM(t.discount), 0) AS discount
-  FROM arms a
-  LEFT JOIN attributed t ON t.visitor = a.visitor AND t.offer_id = a.offer_id
-  LEFT JOIN seen s ON s.visitor = a.visitor AND s.offer_id = a.offer_id
-  GROUP BY a.offer_id, a.variant, a.grp, a.visitor
+  GROUP BY h.visitor, h.offer_id
 )
-SELECT offer_id,
-       CASE WHEN grp = 'held_out' THEN NULL ELSE variant END AS variant,
-       grp AS arm_group,
+SELECT a.offer_id,
+       CASE WHEN a.grp = 'held_out' THEN NULL ELSE a.variant END AS variant,
+       a.grp AS arm_group,
        COUNT(*) AS visitors,
-       SUM(seen_events) AS exposed,
-       SUM(CASE WHEN orders > 0 THEN 1 ELSE 0 END) AS conversions,
-       SUM(CASE WHEN orders > 1 THEN 1 ELSE 0 END) AS repeaters,
-       SUM(orders) AS orders,
-       SUM(revenue) AS revenue,
-       SUM(revenue * revenue) AS revenue_sq,
-       SUM(discount) AS discount
-FROM per_visitor
-GROUP BY offer_id, CASE WHEN grp = 'held_out' THEN NULL ELSE variant END, grp
+       SUM(a.seen_events) AS exposed,
+       SUM(CASE WHEN t.orders > 0 THEN 1 ELSE 0 END) AS conversions,
+       SUM(CASE WHEN t.orders > 1 THEN 1 ELSE 0 END) AS repeaters,
+       COALESCE(SUM(t.orders), 0) AS orders,
+       COALESCE(SUM(t.revenue), 0) AS revenue,
+       COALESCE(SUM(t.revenue * t.revenue), 0) AS revenue_sq,
+       COALESCE(SUM(t.discount), 0) AS discount
+FROM arms a
+LEFT JOIN attributed t ON t.visitor = a.visitor AND t.offer_id = a.offer_id
+GROUP BY a.offer_id, CASE WHEN a.grp = 'held_out' THEN NULL ELSE a.variant END, a.grp
 ORDER BY offer_id, arm_group, variant

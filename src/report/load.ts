@@ -66,52 +66,71 @@ const readLines = (files: string[]) =>
 const USEFUL = (c: string) => `(${c}event IN ('offer_seen', 'offer_held_out', 'Order Completed') OR ${c}type = 'identify' OR ${c}type IS NULL)`
 const IS_CALL = `(batch IS NOT NULL OR type IS NOT NULL OR event IS NOT NULL OR messageId IS NOT NULL OR message_id IS NOT NULL)`
 
-/**
- * One scan of the files: per line, whether it was a call and how many it held, and the fields of the lines
- * worth keeping (NULL for the rest, which costs next to nothing to store). The JSON reader cannot skip
- * rows before parsing them, so counting and keeping in the same pass saves a second read of every file.
- */
-const LINES = (files: string[]) => `
-  CREATE OR REPLACE TEMP TABLE lines AS
-  SELECT NOT ${IS_CALL} AS bad,
-         CASE WHEN batch IS NOT NULL THEN len(batch) WHEN ${IS_CALL} THEN 1 ELSE 0 END AS n,
-         batch IS NULL AND ${IS_CALL} AND ${USEFUL('')} AS keep,
-         ${FIELDS.map(([k]) => `CASE WHEN batch IS NULL AND ${IS_CALL} AND ${USEFUL('')} THEN "${k}" END AS "${k}"`).join(', ')},
-         batch,
-         CASE WHEN type IS NULL THEN filename END AS filename
-  FROM ${readLines(files)}`
-
-/** One row per call that lift.sql can use: the kept single calls, and the batch lines unnested. */
-const CALLS = `
-  SELECT {${FIELDS.map(([k]) => `'${k}': "${k}"`).join(', ')}} AS c, filename FROM lines WHERE keep
-  UNION ALL
-  SELECT UNNEST(batch) AS c, NULL AS filename FROM lines WHERE batch IS NOT NULL`
-
 // Only for a call without a type (COALESCE stops before it otherwise): a storage export file's call type.
 const FILE_TYPE = `NULLIF(replace(regexp_extract(filename, '[._-](identif|track|page|screen|alias|group)[^/\\\\]*$', 1), 'identif', 'identify'), '')`
 const TS = (v: string) => `epoch_ms(TRY_CAST(${v} AS TIMESTAMPTZ))`
 const MONEY = (v: string) => `CASE WHEN isfinite(${v}) AND ${v} >= 0 THEN ${v} END`
 
-/** What lift.sql needs, normalized: decisions, orders, identify calls. */
+/**
+ * The columns of `events` from a call's fields: `c` is '' for a line's own columns, 'c.' for a call of a
+ * batch (which has no file name to take a type from: the batch lines of the wire always carry one).
+ */
+const NORMAL = (c: string): Array<[string, string]> => {
+  const f = (k: string) => `${c}"${k}"`
+  const p = (k: string) => `${c}"properties".${k}`
+  return [
+    // a call without a messageId is known by its content, so only its exact copies fold into it
+    ['message_id', `COALESCE(${f('messageId')}, ${f('message_id')}, 'content:' || hash(${FIELDS.map(([k]) => f(k)).join(', ')})::VARCHAR)`],
+    ['type', `COALESCE(${f('type')}, ${c ? 'NULL' : FILE_TYPE}, CASE WHEN ${f('event')} IS NOT NULL THEN 'track' END)`],
+    ['event', f('event')],
+    ['anonymous_id', `NULLIF(COALESCE(${f('anonymousId')}, ${f('anonymous_id')}), '')`],
+    ['user_id', `NULLIF(COALESCE(${f('userId')}, ${f('user_id')}), '')`],
+    ['ts_ms', `COALESCE(${TS(f('timestamp'))}, ${TS(f('receivedAt'))}, ${TS(f('received_at'))})`],
+    ['offer_id', p('offer_id')],
+    ['variant', `COALESCE(${p('variant')}, ${p('variation')})`],
+    ['decision_id', p('decision_id')],
+    ['holdout', `COALESCE(${p('holdout')}, false)`],
+    ['order_id', p('order_id')],
+    ...['revenue', 'total', 'subtotal', 'discount'].map((k): [string, string] => [k, MONEY(p(k))]),
+    ['onsite_offers', p('onsite_offers')],
+  ]
+}
+const NAMES = NORMAL('').map(([k]) => k).join(', ')
+const USABLE = `ts_ms IS NOT NULL AND ((type = 'track' AND event IN ('offer_seen', 'offer_held_out', 'Order Completed')) OR type = 'identify')`
+
+/**
+ * One scan of the files: per line, whether it was a call and how many it held, and the normalized columns of
+ * the single calls worth keeping (NULL for the rest, which costs next to nothing to store); batch lines are
+ * kept whole. The JSON reader parses every row anyway, so counting and keeping in one pass saves a second
+ * read of every file.
+ */
+const LINES = (files: string[]) => {
+  const keep = `(batch IS NULL AND ${IS_CALL} AND ${USEFUL('')})`
+  return `
+  CREATE OR REPLACE TEMP TABLE lines AS
+  SELECT NOT ${IS_CALL} AS bad,
+         CASE WHEN batch IS NOT NULL THEN len(batch) WHEN ${IS_CALL} THEN 1 ELSE 0 END AS n,
+         ${keep} AS keep,
+         ${NORMAL('').map(([k, e]) => `CASE WHEN ${keep} THEN ${e} END AS ${k}`).join(',\n         ')},
+         batch
+  FROM ${readLines(files)}`
+}
+
+/** The calls of the batch lines, normalized. */
+const BATCH_EVENTS = `
+  CREATE OR REPLACE TEMP TABLE batch_events AS
+  SELECT ${NAMES} FROM (
+    SELECT ${NORMAL('c.').map(([k, e]) => `${e} AS ${k}`).join(', ')}
+    FROM (SELECT UNNEST(batch) AS c FROM lines WHERE batch IS NOT NULL)
+    WHERE ${USEFUL('c.')})
+  WHERE ${USABLE}`
+
+/** What lift.sql needs (decisions, orders, identify calls), as a view: copying millions of rows once more costs more than reading them where they are. */
 const EVENTS = `
-  CREATE OR REPLACE TEMP TABLE all_events AS
-  WITH norm AS (
-    -- a call without a messageId is known by its content, so only its exact copies fold into it
-    SELECT COALESCE(c.messageId, c.message_id, 'content:' || hash(c)::VARCHAR) AS message_id,
-           COALESCE(c.type, ${FILE_TYPE}, CASE WHEN c.event IS NOT NULL THEN 'track' END) AS type,
-           c.event AS event,
-           NULLIF(COALESCE(c.anonymousId, c.anonymous_id), '') AS anonymous_id,
-           NULLIF(COALESCE(c.userId, c.user_id), '') AS user_id,
-           COALESCE(${TS('c.timestamp')}, ${TS('c.receivedAt')}, ${TS('c.received_at')}) AS ts_ms,
-           c.properties AS p
-    FROM (${CALLS}) WHERE ${USEFUL('c.')}
-  )
-  SELECT message_id, type, event, anonymous_id, user_id, ts_ms,
-         p.offer_id, COALESCE(p.variant, p.variation) AS variant, p.decision_id, COALESCE(p.holdout, false) AS holdout,
-         p.order_id, ${MONEY('p.revenue')} AS revenue, ${MONEY('p.total')} AS total, ${MONEY('p.subtotal')} AS subtotal,
-         ${MONEY('p.discount')} AS discount, p.onsite_offers
-  FROM norm
-  WHERE ts_ms IS NOT NULL AND ((type = 'track' AND event IN ('offer_seen', 'offer_held_out', 'Order Completed')) OR type = 'identify')`
+  CREATE OR REPLACE TEMP VIEW all_events AS
+  SELECT ${NAMES} FROM lines WHERE keep AND ${USABLE}
+  UNION ALL
+  SELECT ${NAMES} FROM batch_events`
 
 const COUNTS = `SELECT COUNT(*) AS lines, COUNT(*) FILTER (WHERE bad) AS bad_lines, COALESCE(SUM(n), 0) AS calls FROM lines`
 
@@ -126,6 +145,7 @@ export interface LoadCounts {
 export const loadEvents = async (con: DuckDBConnection, files: string[]): Promise<LoadCounts> => {
   if (files.length === 0) throw new Error('no input files')
   await con.run(LINES(files))
+  await con.run(BATCH_EVENTS)
   await con.run(EVENTS)
   await con.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (onsite_offers) FROM all_events`)
   await con.run(`CREATE OR REPLACE TEMP TABLE order_offers AS
@@ -134,6 +154,5 @@ export const loadEvents = async (con: DuckDBConnection, files: string[]): Promis
           WHERE event = 'Order Completed' AND onsite_offers IS NOT NULL)
     WHERE s.offer_id IS NOT NULL AND s.decision_id IS NOT NULL`)
   const row = (await con.runAndReadAll(COUNTS)).getRowObjectsJS()[0]!
-  await con.run('DROP TABLE lines')
   return { files: files.length, lines: Number(row.lines), bad_lines: Number(row.bad_lines), calls: Number(row.calls) }
 }
