@@ -141,6 +141,18 @@
   )
   $('qa-sync').addEventListener('click', () => QA.setFlags(flags).finally(() => location.reload()))
   $('qa-reset').addEventListener('click', () => QA.resetVisitor())
+  // the report's own table, as the command prints it (text only)
+  $('qa-report').addEventListener('click', async () => {
+    const out = $('qa-report-out')
+    out.hidden = false
+    out.textContent = 'Running onsite-report…'
+    try {
+      await QA.flush()
+      out.textContent = (await (await fetch('/demo/report')).json()).text
+    } catch (e) {
+      out.textContent = 'The report failed: ' + e
+    }
+  })
 
   const short = (s) => (s && s.length > 14 ? s.slice(0, 12) + '…' : s)
   const showIds = () => {

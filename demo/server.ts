@@ -19,7 +19,7 @@ import { MAX_STORE_BODY, cookie, localPath, params, parseCookies, redirect, send
 import { createPages, sectionCtx, type Ctx } from './pages.ts'
 import { MAX_SECTIONS, renderSection, renderSections, sectionIds, sectionsPath, type SectionCtx } from './sections.ts'
 import { createDemoAudiences } from './audiences.ts'
-import { CART_OFFER, KNOWN_FLAGS, anonymousIdFor, customerFor, holdoutPercent, productProps, resetPlan, validEmail } from './store-config.ts'
+import { CART_OFFER, KNOWN_FLAGS, WRITE_KEY, anonymousIdFor, customerFor, holdoutPercent, productProps, resetPlan, validEmail } from './store-config.ts'
 
 export interface DemoOptions {
   port?: number
@@ -84,6 +84,17 @@ const sectionsAnswer = (res: ServerResponse, url: URL, c: SectionCtx, setCookies
   return one ? sendText(res, 200, one.s, 'text/html; charset=utf-8', headers) : sendText(res, 404, 'no such section', 'text/plain; charset=utf-8', headers)
 }
 
+/** onsite-report over the collector's file, as JSON and as the command prints it; an empty store is a message. */
+const liftReport = async (dataFile: string) => {
+  const { runReport, formatReport } = await import('../src/report/index.ts')
+  try {
+    const report = await runReport([dataFile])
+    return { text: formatReport(report), report }
+  } catch (e) {
+    return { text: `No report yet: ${(e as Error).message}. Play some visitors (npm run demo -- --simulate 5000) or click through the store.` }
+  }
+}
+
 /** 421 and nothing else: the page was reached by a name this server does not serve (DNS rebinding). */
 const misdirected = (res: ServerResponse, port: number) =>
   sendText(res, 421, `Misdirected request: this demo server answers http://localhost:${port}/ only. To open it by another name (a LAN name, a tunnel), start it with ONSITE_ALLOWED_HOSTS=that-name.\n`, 'text/plain; charset=utf-8', { Connection: 'close' })
@@ -93,7 +104,8 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
   const dirs = { demo: join(root, 'demo'), dist: join(root, 'dist') }
   const timeoutMs = opts.timeoutMs ?? 10_000
   const bodies = createBodyGate({ maxConcurrent: opts.maxBodies ?? 32 })
-  const handler = createCollector({ bodies, ...(opts.dataFile ? { dataFile: opts.dataFile } : {}), ...(opts.quiet ? { quiet: true } : {}) })
+  const dataFile = resolve(opts.dataFile ?? '.data/events.jsonl')
+  const handler = createCollector({ bodies, dataFile, ...(opts.quiet ? { quiet: true } : {}) })
   const pages = createPages(join(dirs.demo, 'templates'))
   const carts = new Map<string, Cart>()
   const orders = createOrders()
@@ -272,6 +284,8 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
       if (plan.flags && plan.anonymousId) await audiences.say(plan.anonymousId, plan.flags)
       return page(pages.reset(plan))
     }
+    // The lift report over what the collector has stored (the QA panel's "Lift report"): the command's own code
+    if (get && path === '/demo/report') return sendJson(res, 200, await liftReport(dataFile))
     if (get && path === '/demo/holdout-id') {
       const offerId = url.searchParams.get('offer') || CART_OFFER
       const inHoldout = url.searchParams.get('in') !== '0'
@@ -303,14 +317,25 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
   }
 }
 
+const simulateInto = async (collectorUrl: string, visitors: number, log: (s: string) => void) => {
+  const { main: simulate } = await import('./simulate.ts')
+  await simulate(['--visitors', String(visitors), '--seed', String(Date.now() % 1e6), '--collector', collectorUrl, '--write-key', WRITE_KEY], log)
+  log('QA panel > Lift report (or: npx onsite-report .data/events.jsonl) shows what each offer earned')
+}
+
 /** `npm run demo`: a line saying where the store is and which host names it answers, or one line, no stack, when it cannot start. Returns the exit code. */
-export const main = async (env: NodeJS.ProcessEnv = process.env, log = console.log, fail = console.error): Promise<number> => {
+export const main = async (env: NodeJS.ProcessEnv = process.env, log = console.log, fail = console.error, argv = process.argv.slice(2)): Promise<number> => {
   const port = Number(env.PORT) || 8080
   const extra = hostList(env.ONSITE_ALLOWED_HOSTS)
+  const sim = argv.indexOf('--simulate')
+  const visitors = sim < 0 ? 0 : Number(argv[sim + 1])
+  if (sim >= 0 && !(Number.isInteger(visitors) && visitors > 0)) return fail('[onsite demo] --simulate needs a number of visitors, e.g. npm run demo -- --simulate 5000'), 1
   try {
     const demo = await startDemo({ port, host: env.HOST || '127.0.0.1', allowedHosts: extra })
     log(`onsite demo store: ${demo.url}  (QA panel on every page; collector at ${demo.collector.url}, events: ${demo.collector.url}/_events)`)
     log(`Answers localhost, 127.0.0.1 and [::1]${extra.length ? ` and ${extra.join(', ')}` : ''} only (DNS rebinding guard): to open it by another name, set ONSITE_ALLOWED_HOSTS=name1,name2`)
+    // a traffic simulator with a planted lift, through the collector's wire format; the panel's "Lift report" reads it
+    if (visitors) await simulateInto(demo.collector.url, visitors, log)
     return 0
   } catch (e) {
     const err = e as NodeJS.ErrnoException

@@ -181,6 +181,21 @@ describe('the QA panel', () => {
   })
 })
 
+describe('the lift report in the QA panel', () => {
+  it('simulated traffic with a planted lift, posted through the collector, reads back as each offer against its holdout', async () => {
+    const { simulate, postToCollector, DEMO_OFFERS } = await import('../../demo/simulate.ts')
+    const calls = simulate({ visitors: 3000, seed: 7, offers: DEMO_OFFERS, start: Date.now() - 20 * 864e5, windowDays: 7 })
+    await postToCollector(demo.collector.url, 'demo-write-key', calls)
+    const page = await open('/collections/all')
+    await page.locator('#qa-report').click()
+    await expect.poll(() => page.locator('#qa-report-out').innerText(), { timeout: 30_000 }).toMatch(/welcome-popup/)
+    const text = await page.locator('#qa-report-out').innerText()
+    expect(text).toMatch(/shipping-bar/)
+    expect(text).toMatch(/held_out/)
+    expect(crashes).toEqual([])
+  })
+})
+
 describe('the store, the Shopify way', () => {
   it('Dawn-style add to cart on a product page: one Product Added with the right price', async () => {
     const page = await open('/products/wool-coat')
