@@ -91,6 +91,9 @@ describe('output', () => {
       expect(r.batches).toBeGreaterThan(1)
       expect(c.snapshot().total).toBe(new Set(calls.map((x) => x.messageId)).size)
       await expect(postToCollector(c.url.replace('/v1', '/nope'), 'k', calls.slice(0, 1))).rejects.toThrow(/HTTP 404/)
+      const out: string[] = []
+      await main(['--visitors', '50', '--seed', '3', '--collector', c.url, '--write-key', 'k'], (s) => out.push(s))
+      expect(out[0]).toMatch(/^posted \d+ calls in 1 batches to /)
     } finally {
       await c.close()
     }
