@@ -1,6 +1,8 @@
 // runReport: input paths -> the lift report. DuckDB (in memory) loads the events (load.ts), runs the shipped
 // lift.sql for the per-arm sums, and the intervals are computed here from those sums (analyze.ts).
 import { existsSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DuckDBInstance } from '@duckdb/node-api'
 import type { DuckDBConnection } from '@duckdb/node-api'
@@ -78,7 +80,8 @@ export const runReport = async (inputs: string[], opts: ReportOptions = {}): Pro
   const windowDays = opts.windowDays ?? 7
   const minLift = opts.minLift ?? 0.1
   if (!(windowDays > 0)) throw new Error(`window must be a number of days > 0, not ${windowDays}`)
-  const db = await DuckDBInstance.create(':memory:')
+  // DuckDB spills big joins to `.tmp/` under the working directory unless told otherwise: not the user's project
+  const db = await DuckDBInstance.create(':memory:', { temp_directory: join(tmpdir(), 'onsite-report-duckdb') })
   const con = await db.connect()
   try {
     const { files, unmatched } = await listInputs(con, inputs)
