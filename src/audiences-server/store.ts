@@ -81,15 +81,21 @@ export const sqlStore = async (db: Db, kind: string): Promise<Store> => {
   }
 }
 
+/** An optional peer of onsite (the storefront script needs none): a missing one says what to install. */
+const peer = <T>(load: () => Promise<T>, name: string, or: string): Promise<T> =>
+  load().catch((e) => {
+    throw (e as { code?: string })?.code === 'ERR_MODULE_NOT_FOUND' ? new Error(`${name} is not installed: npm i ${name}${or}`) : e
+  })
+
 const pglite = async (dir: string): Promise<Db> => {
   if (!dir.startsWith('memory://')) await (await import('node:fs/promises')).mkdir(dir, { recursive: true })
-  const { PGlite } = await import('@electric-sql/pglite')
+  const { PGlite } = await peer(() => import('@electric-sql/pglite'), '@electric-sql/pglite', ', or set DATABASE_URL to a Postgres server')
   const db = await PGlite.create(dir)
   return { query: (sql, params) => db.query(sql, params), close: () => db.close() }
 }
 
 const postgres = async (url: string): Promise<Db> => {
-  const { default: pg } = await import('pg')
+  const { default: pg } = await peer(() => import('pg'), 'pg', ' (DATABASE_URL is set)')
   const pool = new pg.Pool({ connectionString: url, max: 10 })
   // an idle client losing its connection must not take the process down; the next query reconnects
   pool.on('error', () => {})
