@@ -3,45 +3,17 @@
 // small handle that covers neither Add to cart nor Pay now, the newsletter form says inline what is wrong
 // with an email onsite refuses, the panel's Person box shows a newsletter identify without a reload, and
 // the quantity box is reset after the cart refuses an add.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright'
-import { startDemo, type Demo } from '../../demo/server.ts'
-import { launchBrowser } from '../chromium.ts'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright'
 import { waitFor } from './harness.ts'
+import { useDemoSuite } from './demo-suite.ts'
 
-let demo: Demo
-let browser: Browser
-let ctx: BrowserContext | undefined
-let dir: string
-let crashes: string[] = []
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'onsite-demo-qa-'))
-  demo = await startDemo({ port: 0, quiet: true, dataFile: join(dir, 'events.jsonl') })
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await ctx?.close()
-  await browser?.close()
-  await demo?.close()
-  rmSync(dir, { recursive: true, force: true })
-})
-beforeEach(() => {
-  demo.collector.reset()
-  crashes = []
-})
-
+const suite = useDemoSuite()
+const { crashes } = suite
 const desktop = { width: 1280, height: 800 }
 const phone = { width: 390, height: 844 }
 const open = async (path: string, viewport = desktop): Promise<Page> => {
-  await ctx?.close()
-  ctx = await browser.newContext({ viewport })
-  const page = await ctx.newPage()
-  page.on('pageerror', (e) => crashes.push(`${page.url()}: ${e.message}`))
-  await page.goto(new URL(path, demo.url).href)
+  const page = await suite.open(path, viewport)
   await page.waitForFunction(() => (window as any).onsite?.anonymousId?.())
   return page
 }
@@ -68,7 +40,7 @@ describe('the QA panel beside offers', () => {
     await close.click({ timeout: 3000 })
     await page.locator('onsite-offer').waitFor({ state: 'detached' })
     await page.evaluate(() => (window as any).onsite.flush())
-    await waitFor(() => demo.collector.events().some((e) => e.event === 'offer_dismissed'))
+    await waitFor(() => suite.demo.collector.events().some((e) => e.event === 'offer_dismissed'))
     // and the panel takes the whole height again
     await expect.poll(async () => (await page.locator('#qa').boundingBox())!.height).toBe(desktop.height)
     expect(crashes).toEqual([])
@@ -85,7 +57,7 @@ describe('the QA panel on a phone (390×844)', () => {
     expect(await reachable(page, '#cart-icon-bubble')).toBe(true)
     await page.locator('[data-add-to-cart]').click()
     await page.locator('[data-product-form][data-state="added"]').waitFor()
-    await page.goto(new URL('/checkout', demo.url).href)
+    await page.goto(new URL('/checkout', suite.demo.url).href)
     expect(await reachable(page, '[data-pay]')).toBe(true)
     // opened by its handle: a sheet, with as much room kept below the store's end
     await page.locator('#qa-toggle').click()
@@ -96,7 +68,7 @@ describe('the QA panel on a phone (390×844)', () => {
     // scrolled to the middle of the screen, above the sheet
     expect(await reachable(page, '[data-pay]', 'center')).toBe(true)
     // and it stays open on the next page, which renders it so from the cookie
-    await page.goto(new URL('/', demo.url).href)
+    await page.goto(new URL('/', suite.demo.url).href)
     expect(await page.locator('html').getAttribute('class')).toContain('qa-open')
     expect(crashes).toEqual([])
   })
@@ -113,10 +85,10 @@ describe('the newsletter form', () => {
     expect(await msg.getAttribute('class')).toBe('error')
     expect(await msg.isVisible()).toBe(true)
     expect(await form.locator('input[type=email]').getAttribute('aria-invalid')).toBe('true')
-    expect(page.url()).toBe(demo.url)
+    expect(page.url()).toBe(suite.demo.url)
     await page.evaluate(() => (window as any).onsite.flush())
     await new Promise((r) => setTimeout(r, 500))
-    expect(demo.collector.events().filter((e) => e.type === 'identify')).toEqual([])
+    expect(suite.demo.collector.events().filter((e) => e.type === 'identify')).toEqual([])
     expect(crashes).toEqual([])
   })
 

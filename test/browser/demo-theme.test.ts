@@ -5,53 +5,15 @@
 // /cart/change; the drawer rebuilt from `response.sections` by the selectors Dawn uses. Then the demo's
 // own drawer, clicked as a shopper would. Each time: no page error, and the collector has one Product
 // Added per add and a Product Removed per removal.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright'
-import { startDemo, type Demo } from '../../demo/server.ts'
-import { launchBrowser } from '../chromium.ts'
-import { waitFor } from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright'
+import { useDemoSuite, type Ev } from './demo-suite.ts'
 
-type Ev = { type: string; event?: string; anonymousId: string; messageId: string; properties?: Record<string, any> }
-
-let demo: Demo
-let browser: Browser
-let ctx: BrowserContext | undefined
-let dir: string
-let crashes: string[] = []
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'onsite-demo-theme-'))
-  demo = await startDemo({ port: 0, quiet: true, dataFile: join(dir, 'events.jsonl') })
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await ctx?.close()
-  await browser?.close()
-  await demo?.close()
-  rmSync(dir, { recursive: true, force: true })
-})
-beforeEach(async () => {
-  await ctx?.close()
-  demo.collector.reset()
-  crashes = []
-  ctx = await browser.newContext()
-})
-
-const events = () => demo.collector.events() as unknown as Ev[]
-const exactly = async (n: number, pred: (e: Ev) => boolean, settleMs = 800) => {
-  await waitFor(() => events().filter(pred).length >= n, 10_000)
-  await new Promise((r) => setTimeout(r, settleMs))
-  const got = events().filter(pred)
-  expect(got, JSON.stringify(got.map((e) => [e.event, e.properties?.sku, e.properties?.quantity]))).toHaveLength(n)
-  return got
-}
+const suite = useDemoSuite()
+const { crashes } = suite
+const exactly = (n: number, pred: (e: Ev) => boolean) => suite.exactly(n, pred, 800)
 const open = async (path: string): Promise<Page> => {
-  const page = await ctx!.newPage()
-  page.on('pageerror', (e) => crashes.push(`${page.url()}: ${e.message}`))
-  await page.goto(new URL(path, demo.url).href)
+  const page = await suite.open(path)
   await page.waitForFunction(() => (window as any).onsite?.anonymousId?.())
   return page
 }
@@ -157,7 +119,7 @@ describe("the demo's own drawer", () => {
     await page.locator('cart-drawer:not(.active)').waitFor({ state: 'attached' })
     await page.locator('#cart-icon-bubble').click()
     await page.locator('cart-drawer.active').waitFor()
-    expect(page.url()).toBe(new URL('/products/wool-coat', demo.url).href)
+    expect(page.url()).toBe(new URL('/products/wool-coat', suite.demo.url).href)
     expect(crashes).toEqual([])
   })
 })

@@ -2,65 +2,18 @@
 // steps through the store's own buttons, links and forms), and the store's product form, cart page and
 // checkout. Every test then reads what the collector received: names, properties, which anonymous id
 // and userId, and that each action was stored once whatever the browser resent.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright'
-import { startDemo, type Demo } from '../../demo/server.ts'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright'
 import { customerFor } from '../../demo/store-config.ts'
 import { bucket } from '../../src/offers/decide.ts'
-import { launchBrowser } from '../chromium.ts'
 import { waitFor } from './harness.ts'
+import { useDemoSuite } from './demo-suite.ts'
 
-type Ev = {
-  type: string; event?: string; messageId: string; anonymousId: string; userId?: string
-  properties?: Record<string, any>; traits?: Record<string, any>; context?: Record<string, any>
-}
-
-let demo: Demo
-let browser: Browser
-let ctx: BrowserContext | undefined
-let dir: string
-let crashes: string[] = []
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'onsite-demo-'))
-  demo = await startDemo({ port: 0, quiet: true, dataFile: join(dir, 'events.jsonl') })
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await ctx?.close()
-  await browser?.close()
-  await demo?.close()
-  rmSync(dir, { recursive: true, force: true })
-})
-beforeEach(async () => {
-  await ctx?.close()
-  demo.collector.reset()
-  crashes = []
-  ctx = await browser.newContext()
-})
-
-const events = () => demo.collector.events() as unknown as Ev[]
+const suite = useDemoSuite()
+const { crashes, events, exactly } = suite
 const of = (aid: string) => events().filter((e) => e.anonymousId === aid)
 const named = (name: string, list = events()) => list.filter((e) => e.event === name)
-/** The events `pred` selects, once there are `n` of them (and, after a pause, still exactly `n`). */
-const exactly = async (n: number, pred: (e: Ev) => boolean, settleMs = 600) => {
-  await waitFor(() => events().filter(pred).length >= n, 10_000)
-  await new Promise((r) => setTimeout(r, settleMs))
-  const got = events().filter(pred)
-  expect(got, JSON.stringify(got.map((e) => [e.type, e.event, e.messageId]))).toHaveLength(n)
-  return got
-}
-
-const open = async (path: string): Promise<Page> => {
-  const page = await ctx!.newPage()
-  // uncaught errors of the demo's own scripts or onsite's: a store page must never see one
-  page.on('pageerror', (e) => crashes.push(`${page.url()}: ${e.message}`))
-  await page.goto(new URL(path, demo.url).href)
-  return page
-}
+const open = (path: string) => suite.open(path)
 const ready = (page: Page) => page.waitForFunction(() => (window as any).onsite?.anonymousId?.())
 const aidOf = async (page: Page): Promise<string> => (await ready(page), page.evaluate(() => (window as any).onsite.anonymousId()))
 const explain = (page: Page) => page.waitForFunction(() => (window as any).onsite.explain()).then((h) => h.jsonValue() as Promise<any>)
@@ -185,7 +138,7 @@ describe('the lift report in the QA panel', () => {
   it('simulated traffic with a planted lift, posted through the collector, reads back as each offer against its holdout', async () => {
     const { simulate, postToCollector, DEMO_OFFERS } = await import('../../demo/simulate.ts')
     const calls = simulate({ visitors: 3000, seed: 7, offers: DEMO_OFFERS, start: Date.now() - 20 * 864e5, windowDays: 7 })
-    await postToCollector(demo.collector.url, 'demo-write-key', calls)
+    await postToCollector(suite.demo.collector.url, 'demo-write-key', calls)
     const page = await open('/collections/all')
     await page.locator('#qa-report').click()
     await expect.poll(() => page.locator('#qa-report-out').innerText(), { timeout: 30_000 }).toMatch(/welcome-popup/)
@@ -234,7 +187,7 @@ describe('the store, the Shopify way', () => {
     await page.locator('[data-add-to-cart]').click()
     await page.locator('[data-product-form][data-state="added"]').waitFor()
     await exactly(1, (e) => e.event === 'Product Added')
-    await page.goto(new URL('/cart', demo.url).href)
+    await page.goto(new URL('/cart', suite.demo.url).href)
     await ready(page)
     await exactly(1, (e) => e.event === 'Cart Viewed' && e.context?.page?.path === '/cart')
     await page.locator('[data-cart] [data-qty-step="1"][data-line="1"]').click()
@@ -256,7 +209,7 @@ describe('the store, the Shopify way', () => {
     await page.locator('[data-add-to-cart]').click()
     await page.locator('[data-product-form][data-state="added"]').waitFor()
     await flush(page)
-    await page.goto(new URL('/cart', demo.url).href)
+    await page.goto(new URL('/cart', suite.demo.url).href)
     await page.locator('[data-checkout]').click()
     await page.waitForURL(/\/checkout$/)
     const [started] = await exactly(1, (e) => e.event === 'Checkout Started')
@@ -279,11 +232,11 @@ describe('the store, the Shopify way', () => {
     // and the collector keeps one copy (its duplicates count says it saw another)
     await page.evaluate(() => localStorage.removeItem('onsite_px'))
     await page.reload()
-    await waitFor(() => (demo.collector.snapshot().duplicates[`onsite-px-order-${orderId}`] ?? 0) >= 1, 10_000)
+    await waitFor(() => (suite.demo.collector.snapshot().duplicates[`onsite-px-order-${orderId}`] ?? 0) >= 1, 10_000)
     await exactly(1, (e) => e.event === 'Order Completed')
     // back on the store, the cart is a new, empty one
     await page.locator('[data-continue]').click()
-    await page.waitForURL(demo.url)
+    await page.waitForURL(suite.demo.url)
     expect(await page.locator('[data-cart-count]').innerText()).toBe('0')
     expect(crashes).toEqual([])
   })
@@ -319,7 +272,7 @@ describe('cart capture in real tabs', () => {
     await exactly(1, (e) => e.event === 'Product Added', 1200)
     // a change made where no onsite runs (another device, the admin): the next tab that looks reports it once
     // (Playwright's request context shares the tabs' cookies, so it changes this shopper's cart, unobserved)
-    await ctx!.request.post(new URL('/cart/change.js', demo.url).href, { data: { id: '47100011021', quantity: 3 } })
+    await suite.ctx.request.post(new URL('/cart/change.js', suite.demo.url).href, { data: { id: '47100011021', quantity: 3 } })
     await exactly(1, (e) => e.event === 'Product Added', 800)
     await a.reload()
     await ready(a)
