@@ -8,6 +8,7 @@
 import { createWriteStream } from 'node:fs'
 import { basename } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import type { Aggregate } from '../src/report/analyze.ts'
 import { MAX_BATCH_BYTES, MAX_CALL_BYTES } from '../src/capture/taxonomy.ts'
 
 export interface SimArm {
@@ -51,20 +52,8 @@ export interface SimOptions {
 }
 export type Call = Record<string, unknown>
 
-/** What the report must find for one arm (held-out visitors pooled, variant null). */
-export interface ArmTally {
-  offer_id: string
-  variant: string | null
-  group: 'exposed' | 'held_out'
-  visitors: number
-  exposed: number
-  conversions: number
-  repeaters: number
-  orders: number
-  revenue: number
-  revenue_sq: number
-  discount: number
-}
+/** What the report must find for one arm (held-out visitors pooled, variant null): a row of lift.sql. */
+export type ArmTally = Aggregate
 
 const DAY = 864e5
 const DEFAULTS = { start: Date.UTC(2026, 0, 1), spreadDays: 14, windowDays: 7, repeatRate: 0.2, identifyRate: 0.3, pixelRate: 0.15, otherDeviceRate: 0.1, outsideRate: 0.05, duplicateRate: 0.02 }
