@@ -129,53 +129,89 @@ export const localFlags = (h: History, now: number, g: Governance, returning: bo
   }
 }
 
+/** What every offer of one decision is judged against: the input, and what it says of the shopper. */
+interface Judge {
+  i: DecideInput
+  on: (flag: string) => boolean
+  /** the offers this session already had */
+  session: string[]
+  /** a purchase within purchaseQuietDays */
+  quiet: boolean
+  /** why the synced flags are stale, or false */
+  stale: string | false
+}
+
+/** Where the offer may show: the page's type and path, and the visit, device, cart and schedule it targets. */
+const placeRules = (o: Offer, { i }: Judge, reasons: string[], matched: string[]) => {
+  const { page, history: h, now } = i
+  const { types, urls } = o.pages
+  const url = urls.find((u) => glob(u, page.path))
+  if (types.length) types.includes(page.type) ? matched.push('type:' + page.type) : reasons.push(`page: type ${page.type} not in [${types}]`)
+  if (urls.length) url ? matched.push('url:' + url) : reasons.push(`page: ${page.path} matches no url`)
+  const [tr, tm] = checkTargeting(o.targeting, i.visit ?? { utm: {}, referrer: '', landingPath: page.path, device: 'desktop' }, h.cart ?? { value: 0, items: 0 }, now)
+  reasons.push(...tr)
+  matched.push(...tm)
+}
+
+/** Who it is for: the audience flags, and a purchase the synced flags do not know of yet. */
+const audienceRules = (o: Offer, { on, stale }: Judge, reasons: string[], matched: string[]) => {
+  const { all, any, none } = o.audience
+  const missing = all.filter((f) => !on(f))
+  const anyOn = any.filter(on)
+  const noneOn = none.filter(on)
+  if (missing.length) reasons.push(`audience: all:[${all}] missing ${missing}`)
+  else matched.push(...all.map((f) => 'all:' + f))
+  if (any.length && !anyOn.length) reasons.push(`audience: any:[${any}] none set`)
+  matched.push(...anyOn.map((f) => 'any:' + f))
+  if (noneOn.length) reasons.push(`audience: none:[${none}] matched ${noneOn}`)
+  if (o.suppressAfterPurchase && stale) reasons.push(stale)
+}
+
+/** How often: incentive quiet days and cooldown, the offer's frequency cap, the session's offer count. */
+const governanceRules = (o: Offer, { i, session, quiet }: Judge, reasons: string[]) => {
+  const { governance: g, history: h, now } = i
+  if (o.incentive || o.variants.some((v) => v.offer.incentive)) {
+    if (quiet) reasons.push(`incentive: purchased within ${g.purchaseQuietDays}d`)
+    const last = h.incentive
+    if (last && last.offerId !== o.id && within(last.at, g.incentiveCooldownDays * DAY, now))
+      reasons.push(`incentive: ${last.offerId} shown within ${g.incentiveCooldownDays}d`)
+  }
+  const f = o.frequency
+  const seen = h.offers?.[o.id]
+  const views = seen?.views?.filter((t) => !f.everyHours || within(t, f.everyHours * HOUR, now)).length ?? 0
+  if (f.maxViews && views >= f.maxViews) reasons.push(`frequency: ${views} views in ${f.everyHours ? f.everyHours + 'h' : 'total'}`)
+  if (f.stopAfterDismiss && seen?.dismissedAt !== undefined) reasons.push('frequency: dismissed')
+  if (f.stopAfterSubmit && seen?.submittedAt !== undefined) reasons.push('frequency: submitted')
+  const others = session.filter((id) => id !== o.id)
+  if (others.length >= g.maxOffersPerSession) reasons.push(`session: max ${g.maxOffersPerSession} reached${others.length ? ' by ' + others : ''}`)
+}
+
+/** One offer, judged on its own: every rule it fails, what matched, and its holdout bucket. */
+const judge = (o: Offer, j: Judge) => {
+  const reasons: string[] = []
+  const matched: string[] = []
+  placeRules(o, j, reasons, matched)
+  audienceRules(o, j, reasons, matched)
+  governanceRules(o, j, reasons)
+  const b = bucket(j.i.personKey, o.id)
+  return { o, b, c: { offerId: o.id, outcome: 'blocked' as Outcome, reasons, holdout: b < o.holdoutPercent, matched, variant: o.variation } }
+}
+
 /** Every offer's outcome with its reasons, in config order; at most one is not 'blocked'. */
 export const decide = (i: DecideInput): Decision => {
-  const { governance: g, history: h, page, now } = i
-  // own keys only: a flag a page script put on Object.prototype must not put a shopper in an audience
-  const on = (f: string) => Object.prototype.hasOwnProperty.call(i.flags, f) && i.flags[f] === true
-  const session = h.session?.id === i.sessionId ? [...new Set(h.session.offers)] : []
+  const { governance: g, history: h, now } = i
   const quiet = within(h.orderAt, g.purchaseQuietDays * DAY, now)
-  const stale = i.syncedAt === undefined ? quiet && `purchase seen within ${g.purchaseQuietDays}d, no syncedAt` : h.orderAt! > i.syncedAt && 'purchase seen after audience sync'
-  let win: Offer | undefined
-  const cands = i.offers.map((o) => {
-    const reasons: string[] = []
-    const matched: string[] = []
-    const { types, urls } = o.pages
-    const url = urls.find((u) => glob(u, page.path))
-    if (types.length) types.includes(page.type) ? matched.push('type:' + page.type) : reasons.push(`page: type ${page.type} not in [${types}]`)
-    if (urls.length) url ? matched.push('url:' + url) : reasons.push(`page: ${page.path} matches no url`)
-    const [tr, tm] = checkTargeting(o.targeting, i.visit ?? { utm: {}, referrer: '', landingPath: page.path, device: 'desktop' }, h.cart ?? { value: 0, items: 0 }, now)
-    reasons.push(...tr)
-    matched.push(...tm)
-    const { all, any, none } = o.audience
-    const missing = all.filter((f) => !on(f))
-    const anyOn = any.filter(on)
-    const noneOn = none.filter(on)
-    if (missing.length) reasons.push(`audience: all:[${all}] missing ${missing}`)
-    else matched.push(...all.map((f) => 'all:' + f))
-    if (any.length && !anyOn.length) reasons.push(`audience: any:[${any}] none set`)
-    matched.push(...anyOn.map((f) => 'any:' + f))
-    if (noneOn.length) reasons.push(`audience: none:[${none}] matched ${noneOn}`)
-    if (o.suppressAfterPurchase && stale) reasons.push(stale)
-    if (o.incentive || o.variants.some((v) => v.offer.incentive)) {
-      if (quiet) reasons.push(`incentive: purchased within ${g.purchaseQuietDays}d`)
-      const last = h.incentive
-      if (last && last.offerId !== o.id && within(last.at, g.incentiveCooldownDays * DAY, now))
-        reasons.push(`incentive: ${last.offerId} shown within ${g.incentiveCooldownDays}d`)
-    }
-    const f = o.frequency
-    const seen = h.offers?.[o.id]
-    const views = seen?.views?.filter((t) => !f.everyHours || within(t, f.everyHours * HOUR, now)).length ?? 0
-    if (f.maxViews && views >= f.maxViews) reasons.push(`frequency: ${views} views in ${f.everyHours ? f.everyHours + 'h' : 'total'}`)
-    if (f.stopAfterDismiss && seen?.dismissedAt !== undefined) reasons.push('frequency: dismissed')
-    if (f.stopAfterSubmit && seen?.submittedAt !== undefined) reasons.push('frequency: submitted')
-    const others = session.filter((id) => id !== o.id)
-    if (others.length >= g.maxOffersPerSession) reasons.push(`session: max ${g.maxOffersPerSession} reached${others.length ? ' by ' + others : ''}`)
-    if (!reasons.length && (!win || o.priority > win.priority)) win = o
-    const b = bucket(i.personKey, o.id)
-    return { o, b, c: { offerId: o.id, outcome: 'blocked' as Outcome, reasons, holdout: b < o.holdoutPercent, matched, variant: o.variation } }
-  })
+  const j: Judge = {
+    i,
+    // own keys only: a flag a page script put on Object.prototype must not put a shopper in an audience
+    on: (f) => Object.prototype.hasOwnProperty.call(i.flags, f) && i.flags[f] === true,
+    session: h.session?.id === i.sessionId ? [...new Set(h.session.offers)] : [],
+    quiet,
+    stale: i.syncedAt === undefined ? quiet && `purchase seen within ${g.purchaseQuietDays}d, no syncedAt` : h.orderAt! > i.syncedAt && 'purchase seen after audience sync',
+  }
+  const cands = i.offers.map((o) => judge(o, j))
+  // the highest priority among the eligible; ties go to the earlier offer
+  const win = cands.reduce<Offer | undefined>((w, { o, c }) => (!c.reasons.length && (!w || o.priority > w.priority) ? o : w), undefined)
   let shown: string | null = null
   for (const { o, b, c } of cands) {
     if (c.reasons.length) continue
