@@ -14,7 +14,7 @@ const quiet = args.has('--quiet')
 /**
  * gzip bytes per built browser file: ceilings about 5% above the build, so the next fix does not have to
  * raise them; lower them with every cut, raise them only with the reason in the commit. Not met: the issue's
- * 10 KB target for the core (dist/onsite.js, 16.1 KB: `npm run size` shows where the bytes go).
+ * 10 KB target for the core (dist/onsite.js, 15.7 KB, 16123 B: `npm run size` shows where the bytes go).
  */
 export const BUDGETS = {
   // the core: capture, identity, consent, delivery; loads dist/onsite-offers.js on pages with offers

@@ -31,7 +31,6 @@ const DIFFERENCES: Record<string, { kind: Kind; reason: string }> = {
   'context.library.version': { kind: 'different', reason: "onsite's own version, not analytics.js's" },
   'context.campaign.gclid': { kind: 'only in onsite', reason: 'ad click ids (gclid, fbclid, msclkid, ttclid...) go into context.campaign too: a Google Ads auto-tagged link has no utm_ at all' },
   'context.userAgentData.**': { kind: 'only in onsite', reason: "the low-entropy client hints Segment's analytics.js sends; this version of Customer.io's library sends none" },
-  'context.timezone': { kind: 'only in onsite', reason: "the browser's IANA time zone, as Segment's analytics.js sends it; this version of Customer.io's library does not" },
   'context.session.**': { kind: 'only in onsite', reason: 'the 30-minute session (id, returning) that offers target and the lift report counts' },
   'faq context.page.url': { kind: 'different', reason: "onsite keeps the URL's fragment (#shipping), secrets in it redacted: storefronts that route with it keep their pages apart; Customer.io's library cuts it" },
   'faq page properties.url': { kind: 'different', reason: 'the same URL, as context.page.url' },
