@@ -166,9 +166,10 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
     .catch((e) => error('offers not started: ' + e))
   const observe = (event: string, props: Props) => {
     const at = when()
-    history.observe(event, at, props)
+    // the history as this event left it: read once (every event that carries decisions is one it records)
+    const h = history.observe(event, at, props)
     offers?.observe(event)
-    const decided = ATTRIBUTED.test(event) ? live(history.get().decisions, at, config.attributionDays) : []
+    const decided = h && ATTRIBUTED.test(event) ? live(h.decisions, at, config.attributionDays) : []
     if (decided.length) return { onsite_offers: decided }
   }
   const core = {

@@ -15,7 +15,8 @@ export const createHistory = (ls: Storage | undefined) => {
     const h = loadJSON<History>(ls, KEY)
     return h && typeof h === 'object' ? h : mem
   }
-  const update = (fn: (h: History) => void): void => {
+  /** Changes the history with `fn`, saves it, and returns it as saved. */
+  const update = (fn: (h: History) => void): History => {
     let h = get()
     try {
       fn(h)
@@ -24,24 +25,26 @@ export const createHistory = (ls: Storage | undefined) => {
       fn((h = {}))
     }
     saveJSON(ls, KEY, (mem = h))
+    return h
   }
   return {
     get,
     /** Changes the history with `fn` and saves it (the offers record their decisions through it). */
-    edit: update,
+    edit: (fn: (h: History) => void): void => void update(fn),
     /**
      * Records the ecommerce events decisions read; other events cost nothing. A cart event with a `value`
      * (Cart Viewed, the Shopify build's adds and removes) also keeps the cart's value and item count.
+     * Returns the history as saved when the event changed it (its decisions are stamped on the event).
      */
-    observe(event: string, at: number, p: Record<string, any> = {}): void {
-      if (event === 'Product Viewed') update((h) => (h.productViews = [...(h.productViews ?? []), at].slice(-KEEP)))
-      else if (/^(Product Added|Product Removed|Cart Viewed)$/.test(event))
-        update((h) => {
+    observe(event: string, at: number, p: Record<string, any> = {}): History | undefined {
+      if (event === 'Product Viewed') return update((h) => (h.productViews = [...(h.productViews ?? []), at].slice(-KEEP)))
+      if (/^(Product Added|Product Removed|Cart Viewed)$/.test(event))
+        return update((h) => {
           h.cartAt = at
           if (typeof p.value == 'number') h.cart = { value: p.value, items: Array.isArray(p.products) ? p.products.reduce((n, x) => n + (+x?.quantity || 1), 0) : 0, at }
         })
-      else if (event === 'Checkout Started') update((h) => (h.checkoutAt = at))
-      else if (event === 'Order Completed') update((h) => ((h.orderAt = at), (h.cart = { value: 0, items: 0, at })))
+      if (event === 'Checkout Started') return update((h) => (h.checkoutAt = at))
+      if (event === 'Order Completed') return update((h) => ((h.orderAt = at), (h.cart = { value: 0, items: 0, at })))
     },
     /** An offer was seen, dismissed, submitted or held out in this session. */
     offer(id: string, act: OfferAct, at: number, sessionId: string, incentive: boolean): void {
