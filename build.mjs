@@ -63,7 +63,9 @@ async function main() {
   await Promise.all([
     squeeze({ ...browser, entryPoints: ['src/global.ts'], outfile: 'dist/onsite.js', format: 'iife' }),
     squeeze({ ...browser, entryPoints: ['src/index.ts'], outfile: 'dist/onsite.mjs', format: 'esm' }),
-    // The offers, loaded by the two script-tag builds from next to their own URL (src/offers/load.ts).
+    // The delivery engine and the offers, loaded by the two script-tag builds from next to their own URL
+    // (src/util/script.ts): the engine on every page, the offers on pages with offers.
+    squeeze({ ...browser, entryPoints: ['src/delivery/chunk.ts'], outfile: 'dist/onsite-delivery.js', format: 'iife' }),
     squeeze({ ...browser, entryPoints: ['src/offers/chunk.ts'], outfile: 'dist/onsite-offers.js', format: 'iife' }),
     // The Shopify build: the same plus the cart capture; the theme snippet loads it (shopify/README.md).
     squeeze({ ...browser, entryPoints: ['src/global-shopify.ts'], outfile: 'dist/shopify/onsite.js', format: 'iife' }),
@@ -79,8 +81,8 @@ async function main() {
       outdir: 'dist', outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', packages: 'external', target: 'node20', sourcemap: true, logLevel: 'warning',
     }),
   ])
-  // the Shopify build's offers: the same file, uploaded beside dist/shopify/onsite.js
-  for (const ext of ['', '.map']) copyFileSync('dist/onsite-offers.js' + ext, 'dist/shopify/onsite-offers.js' + ext)
+  // the Shopify build's engine and offers: the same files, uploaded beside dist/shopify/onsite.js
+  for (const f of ['onsite-delivery.js', 'onsite-offers.js']) for (const ext of ['', '.map']) copyFileSync(`dist/${f}${ext}`, `dist/shopify/${f}${ext}`)
   // the report's SQL, read by dist/report.mjs from beside itself (and shipped for warehouses)
   copyFileSync('src/report/lift.sql', 'dist/lift.sql')
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', 'src/index.ts', '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types',
@@ -93,13 +95,13 @@ async function main() {
   }
 
   let over = 0
-  for (const file of ['dist/onsite.js', 'dist/onsite-offers.js', 'dist/onsite.mjs', 'dist/shopify/onsite.js', 'dist/shopify-pixel.js', 'dist/collector.mjs', 'dist/demo-server.mjs']) {
+  for (const file of ['dist/onsite.js', 'dist/onsite-delivery.js', 'dist/onsite-offers.js', 'dist/onsite.mjs', 'dist/shopify/onsite.js', 'dist/shopify-pixel.js', 'dist/collector.mjs', 'dist/demo-server.mjs']) {
     const raw = readFileSync(file)
     const gz = gzipSync(raw, { level: 9 }).length
     const budget = BUDGETS[file]
     const flag = budget ? (gz > budget ? `  OVER BUDGET ${budget} B` : `  (budget ${budget} B)`) : ''
     if (budget && gz > budget) over++
-    if (!quiet || flag.includes('OVER')) console.log(`${file.padEnd(22)} ${String(raw.length).padStart(7)} B raw  ${String(gz).padStart(6)} B gzip${flag}`)
+    if (!quiet || flag.includes('OVER')) console.log(`${file.padEnd(24)} ${String(raw.length).padStart(7)} B raw  ${String(gz).padStart(6)} B gzip${flag}`)
   }
   if (over && args.has('--check')) {
     console.error('[onsite build] size budget exceeded: shrink the code or raise the budget in build.mjs with a reason')

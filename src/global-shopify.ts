@@ -1,8 +1,15 @@
 // Entry of the Shopify build, dist/shopify/onsite.js: dist/onsite.js plus the cart capture (shopify.ts);
-// the offers come as dist/shopify/onsite-offers.js, uploaded beside it.
+// the delivery engine and the offers come as dist/shopify/onsite-delivery.js and onsite-offers.js, beside it.
 import { createOnsite } from './index.ts'
 import { install } from './install.ts'
-import { chunkLoader } from './offers/load.ts'
+import { DELIVERY_GLOBAL, type Engine } from './delivery/load.ts'
+import { CHUNK_GLOBAL, type StartOffers } from './offers/load.ts'
+import { scriptLoader } from './util/script.ts'
 import { shopifyCart } from './shopify/shopify.ts'
 
-install(createOnsite([shopifyCart], chunkLoader('onsite-offers.js')))
+install(
+  createOnsite([shopifyCart], {
+    delivery: scriptLoader<Engine>('onsite-delivery.js', DELIVERY_GLOBAL, 'the delivery engine'),
+    offers: scriptLoader<StartOffers>('onsite-offers.js', CHUNK_GLOBAL, 'the offers'),
+  }),
+)

@@ -5,10 +5,11 @@ import { parseConfig, type Config } from './config.ts'
 import { CONSENT_STATES, followShopify, shopifyOf, wipeStorage, type ConsentState } from './identity/consent.ts'
 import { createCookies } from './identity/cookie.ts'
 import { debug, error, setVerbose } from './util/log.ts'
-import { start, type Addon, type Core } from './onsite.ts'
+import { deliverFromPage } from './delivery/page.ts'
+import { createKV } from './delivery/storage.ts'
+import { start, type Addon, type Core, type Loaders } from './onsite.ts'
 import type { OfferConfig } from './offers/offers.ts'
 import type { Explained } from './offers/decide.ts'
-import type { OffersLoader } from './offers/load.ts'
 import { OFFER_KEYS } from './offers/page.ts'
 import { VERSION } from './version.ts'
 
@@ -94,7 +95,7 @@ const pageConfig = (): unknown => {
 /** What one onsite knows before and after its core starts. */
 interface State {
   addons: readonly Addon[]
-  loadOffers: OffersLoader
+  load: Loaders
   core?: Core | undefined
   config?: Config | undefined
   raw: Record<string, unknown>
@@ -148,7 +149,7 @@ const run = (s: State, method: string, args: unknown[]): unknown => {
 const begin = (s: State): Core | undefined => {
   settleInit(s)
   if (!s.core && s.config && s.consent === 'granted') {
-    s.core = start(window, s.config, () => when(s), s.raw, s.addons, s.loadOffers)
+    s.core = start(window, s.config, () => when(s), s.raw, s.addons, s.load)
     replay(s, s.early.splice(0))
   }
   return s.core
@@ -211,11 +212,11 @@ const settleInit = (s: State) => {
 }
 
 /**
- * `addons`: what a build adds beside the core (the Shopify build passes its cart capture); `loadOffers`: how
- * the offers arrive (the script-tag builds fetch them as a second file, load.ts).
+ * `addons`: what a build adds beside the core (the Shopify build passes its cart capture); `load`: how the
+ * delivery engine and the offers arrive (the script-tag builds fetch them as files of their own, util/script.ts).
  */
-export const createOnsite = (addons: readonly Addon[], loadOffers: OffersLoader): Onsite => {
-  const s: State = { addons, loadOffers, raw: {}, consent: 'pending', stopped: false, asked: false, early: [], full: false }
+export const createOnsite = (addons: readonly Addon[], load: Loaders): Onsite => {
+  const s: State = { addons, load, raw: {}, consent: 'pending', stopped: false, asked: false, early: [], full: false }
   const call = (method: string) => (...a: unknown[]) => void run(s, method, a)
   const api: Onsite = {
     init: (config) => {
@@ -238,9 +239,12 @@ export const createOnsite = (addons: readonly Addon[], loadOffers: OffersLoader)
 }
 
 /**
- * The one onsite of this page. Importing it does nothing until `onsite.init()`. The offers are part of
- * this module graph (a bundler keeps them in the bundle, or splits them at the import()).
+ * The one onsite of this page. Importing it does nothing until `onsite.init()`. The delivery engine and the
+ * offers are part of this module graph (a bundler keeps the offers in the bundle, or splits them at the import()).
  */
-export const bundledOffers: OffersLoader = () => import('./offers/show.ts').then((m) => m.startOffers)
-export const onsite: Onsite = /* @__PURE__ */ createOnsite([], bundledOffers)
+export const bundled: Loaders = {
+  delivery: () => Promise.resolve({ deliverFromPage, createKV }),
+  offers: () => import('./offers/show.ts').then((m) => m.startOffers),
+}
+export const onsite: Onsite = /* @__PURE__ */ createOnsite([], bundled)
 export default onsite

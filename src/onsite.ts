@@ -6,10 +6,12 @@ import { pageInfo } from './capture/context.ts'
 import { cleanTraits, cutPII, normalizePhone, scrubPII } from './capture/traits.ts'
 import { validateEvent, type Props } from './capture/validate.ts'
 import type { Config } from './config.ts'
-import { deliverFromPage } from './delivery/page.ts'
-import { browserBackends, createKV, gatedStorage } from './delivery/storage.ts'
+import { handoff } from './delivery/handoff.ts'
+import type { DeliveryLoader } from './delivery/load.ts'
+import { browserBackends, gatedStorage } from './delivery/storage.ts'
 import { createIdentify } from './identity/bridge.ts'
 import { takeCioId } from './identity/capture.ts'
+import { deleteDatabases } from './identity/consent.ts'
 import { createCookies, ORDER_COOKIE, type Cookies } from './identity/cookie.ts'
 import type { IdentifyInput } from './identity/identify.ts'
 import { createIdentity, type Identity, type Traits } from './identity/identity.ts'
@@ -131,12 +133,18 @@ const startAddons = (w: Window, raw: Record<string, unknown>, addons: readonly A
 /** A config with offers (an empty list has none; a bad value gets its error from the offers). */
 const hasOffers = (raw: Record<string, unknown>) => raw.offers !== undefined && !(Array.isArray(raw.offers) && !raw.offers.length)
 
+/** How a build brings the files it loads: the delivery engine, and the offers on pages with offers. */
+export interface Loaders {
+  delivery: DeliveryLoader
+  offers: OffersLoader
+}
+
 /**
  * Starts everything for one page. `when()` is the time the shopper acted (replayed calls keep theirs);
- * `loadOffers` brings the offers, asked for at once, so they load while the ids are read.
+ * the delivery engine and the offers are asked for at once, so they load while the ids are read.
  */
-export const start = (w: Window, config: Config, when: () => number, raw: Record<string, unknown>, addons: readonly Addon[], loadOffers: OffersLoader) => {
-  const chunk = hasOffers(raw) ? loadOffers() : undefined
+export const start = (w: Window, config: Config, when: () => number, raw: Record<string, unknown>, addons: readonly Addon[], load: Loaders) => {
+  const chunk = hasOffers(raw) ? load.offers() : undefined
   // After "no" nothing is written again, whatever still runs (a late answer, a timer, an add-on): every
   // module gets its storage and cookies through this gate. Removals (the wipe itself) go through.
   let stopped = false
@@ -145,13 +153,14 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
   const backends = { ...found, localStorage: gatedStorage(found.localStorage, open), open }
   const ls = backends.localStorage
   const cookies = createCookies(w.document, w.location.hostname, w.location.protocol === 'https:', open)
-  const identity = createIdentity({ cookies, kv: createKV('id', backends), localStorage: ls, newId })
+  const { later, settle } = turns()
+  const delivery = handoff(w, config, backends, settle, load.delivery)
+  const kv = delivery.engine.then((m) => m?.createKV('id', backends))
+  const identity = createIdentity({ cookies, kv, localStorage: ls, newId })
   const sessions = createSession(ls, newId, identity.known())
   const history = createHistory(ls)
-  const { later, settle } = turns()
-  const ready = identity.restore().catch((e) => error('could not restore ids: ' + e))
+  const ready = kv.then(() => identity.restore()).catch((e) => error('could not restore ids: ' + e))
   void ready.then(settle)
-  const delivery = deliverFromPage(w, config, backends, settle)
   // Calls left by earlier pages (a crash, a closed tab, a failed send) go first.
   void ready.then(() => delivery.flush())
   const emit = createEmitter({ w, when, newId, identity, sessions, later, add: delivery.add, stopped: () => stopped, redact: config.redactParams })
@@ -192,7 +201,9 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
       await ready
       sessions.end()
       history.clear()
-      await Promise.all([identity.wipe(), delivery.clear()])
+      // the engine never ran on this page: the databases earlier pages filled are not open, and go whole
+      const [, open] = await Promise.all([identity.wipe(), delivery.clear()])
+      if (!open) deleteDatabases(w)
     },
   }
   const stopAddons = startAddons(w, raw, addons, track, ls)

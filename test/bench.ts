@@ -19,9 +19,11 @@ const fmt = (xs: number[], missed = 0) =>
   xs.length ? `median ${q(xs, 0.5).toFixed(2)} ms, p95 ${q(xs, 0.95).toFixed(2)} ms (n=${xs.length}${missed ? `, ${missed} timed out and left out` : ''})` : `ERROR: every run timed out (${missed})`
 
 process.env.CHROMIUM_PATH ||= ensureChromium()
-const code = readFileSync('dist/onsite.js', 'utf8')
-// dist/onsite-offers.js: the offers, a second file the script-tag build loads when the config has offers
-for (const f of ['dist/onsite.js', 'dist/onsite-offers.js'].filter((f) => existsSync(f))) {
+// The core and the delivery engine it loads on every page, inline as one store could put them (the engine's
+// tag first: the core then finds it and loads nothing).
+const code = ['dist/onsite-delivery.js', 'dist/onsite.js'].map((f) => readFileSync(f, 'utf8')).join('</script><script>')
+// dist/onsite-offers.js: the offers, a third file the script-tag build loads when the config has offers
+for (const f of ['dist/onsite.js', 'dist/onsite-delivery.js', 'dist/onsite-offers.js'].filter((f) => existsSync(f))) {
   const b = readFileSync(f)
   console.log(`${f}: ${b.length} B raw, ${gzipSync(b, { level: 9 }).length} B gzip`)
 }

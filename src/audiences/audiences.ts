@@ -5,7 +5,7 @@ import { isObj } from '../util/check.ts'
 import { fingerprint } from '../util/hash.ts'
 import { error } from '../util/log.ts'
 import { parseAudiences, type Audiences } from '../offers/offers.ts'
-import { loadJSON, saveJSON } from '../delivery/storage.ts'
+import { loadJSON, saveJSON } from '../util/json.ts'
 
 const KEY = 'onsite:audiences'
 

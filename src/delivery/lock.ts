@@ -2,7 +2,7 @@
 // Web Locks are missing (Safari before 15.4) every tab sends: each sends its own calls, leaves other
 // tabs' fresh ones alone (delivery.ts) and skips leased ones, and the messageId lets the server drop what
 // still goes twice. A localStorage lock cost ~350 B gzip for a browser share that rounds to zero.
-import { loadJSON, saveJSON } from './storage.ts'
+import { loadJSON, saveJSON } from '../util/json.ts'
 
 export type Lock = (fn: () => Promise<void>) => Promise<boolean>
 

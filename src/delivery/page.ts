@@ -8,7 +8,9 @@ import { createOutbox } from './outbox.ts'
 import { createKV, type Backends } from './storage.ts'
 import { createTransport } from './transport.ts'
 
-const LEASES_KEY = 'onsite:leases'
+/** Where the tabs keep the calls being sent (leases) and the calls delivered (receipts): see lock.ts. */
+export const LEASES_KEY = 'onsite:leases'
+export const RECEIPTS_KEY = 'onsite:sent'
 
 /**
  * This page's own waits run on a monotonic clock; what other pages read on timeOrigin + that clock: a wall
@@ -41,7 +43,7 @@ export const deliverFromPage = (w: Window, config: Config, backends: Backends, l
     transport: createTransport({ fetch: (...a) => w.fetch(...a), beacon: (url, body) => nav.sendBeacon(url, body), apiHost: config.apiHost, now: Date.now }),
     lock: createLock('onsite-send', nav),
     leases: createLeases(ls, shared, LEASES_KEY, SEND_LEASE_MS + UNLOAD_LEASE_MS),
-    receipts: createLeases(ls, shared, 'onsite:sent'),
+    receipts: createLeases(ls, shared, RECEIPTS_KEY),
     writeKey: config.writeKey,
     apiHost: config.apiHost,
     flushAt: config.flushAt,

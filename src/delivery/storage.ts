@@ -3,7 +3,7 @@
 // iframe, a blocked IndexedDB open) falls to the next, and reads merge every tier, so nothing written
 // is lost while the page lives. Nothing here throws.
 import { createStore, delMany, entries, get, set, type UseStore } from 'idb-keyval'
-import { stringify } from '../util/json.ts'
+import { loadJSON, stringify } from '../util/json.ts'
 
 export interface KV {
   get<T>(key: string): Promise<T | undefined>
@@ -32,23 +32,6 @@ const memoryTier = (): Tier => {
     del: async (ks) => ks.forEach((k) => m.delete(k)),
     entries: async () => [...m],
   }
-}
-
-/**
- * A JSON value of localStorage: undefined when the key is absent, corrupt or storage refused (never throws;
- * JSON.parse(null) is null, and a missing `ls` throws inside the try).
- */
-export const loadJSON = <T>(ls: Storage | undefined, key: string): T | undefined => {
-  try {
-    return JSON.parse(ls!.getItem(key)!) ?? undefined
-  } catch {}
-}
-
-/** Stores `value` as JSON in localStorage, or removes the key when it is undefined; a refusal is ignored. */
-export const saveJSON = (ls: Storage | undefined, key: string, value?: unknown): void => {
-  try {
-    value === undefined ? ls!.removeItem(key) : ls!.setItem(key, stringify(value))
-  } catch {}
 }
 
 /** localStorage, with every key of this store under one prefix so entries() can list them. */

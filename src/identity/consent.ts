@@ -70,9 +70,12 @@ export const wipeStorage = (w: Window, cookieDel: (name: string) => void, databa
     const ls = w.localStorage
     for (let i = ls.length - 1; i >= 0; i--) if (ls.key(i)?.startsWith('onsite:')) ls.removeItem(ls.key(i)!)
   } catch {}
-  if (databases) {
-    try {
-      for (const name of ['onsite-id', 'onsite-queue']) w.indexedDB.deleteDatabase(name)
-    } catch {}
-  }
+  if (databases) deleteDatabases(w)
+}
+
+/** Deletes onsite's IndexedDB databases (the ids' copy and the outbox). */
+export const deleteDatabases = (w: Window): void => {
+  try {
+    for (const name of ['onsite-id', 'onsite-queue']) w.indexedDB.deleteDatabase(name)
+  } catch {}
 }

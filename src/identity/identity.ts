@@ -7,7 +7,8 @@ import { own } from '../util/check.ts'
 import { foreignAnonymousId } from './adopt.ts'
 import type { Cookies } from './cookie.ts'
 import { remembered } from '../util/hash.ts'
-import { loadJSON, saveJSON, type KV } from '../delivery/storage.ts'
+import type { KV } from '../delivery/storage.ts'
+import { loadJSON, saveJSON } from '../util/json.ts'
 
 export const AID_COOKIE = 'onsite_aid'
 const AID = 'aid'
@@ -30,7 +31,8 @@ export interface Person {
 
 export interface IdentityDeps {
   cookies: Cookies
-  kv: KV
+  /** The IndexedDB-backed copy; in the script-tag builds it comes with the delivery file (none if it never does). */
+  kv: KV | Promise<KV | undefined>
   localStorage?: Storage | undefined
   newId: () => string
 }
@@ -47,7 +49,8 @@ const fromStore = (p: unknown): Person => {
   return person
 }
 
-export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: IdentityDeps) => {
+export const createIdentity = ({ cookies, kv: given, localStorage: ls, newId }: IdentityDeps) => {
+  const kv = Promise.resolve(given)
   // The synchronous mirrors answer at once; IndexedDB is only consulted when they were wiped.
   // (localStorage keeps the id as a plain string, not JSON: ids stored by earlier versions stay readable.)
   let anonymousId = cookies.get(AID_COOKIE)
@@ -69,13 +72,14 @@ export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: Identit
       ls?.setItem(LS_AID, anonymousId)
     } catch {}
     saveJSON(ls, LS_WHO, person)
-    return Promise.all([kv.set(AID, anonymousId), kv.set(WHO, person)]).then(() => {})
+    return kv.then((k) => k && Promise.all([k.set(AID, anonymousId), k.set(WHO, person)])).then(() => {})
   }
 
   return {
     /** Settles the ids (IndexedDB may remember what the cookie and localStorage forgot) and mirrors them. */
     async restore(): Promise<void> {
-      const [aid, who] = await Promise.all([mine ? '' : kv.get<string>(AID), stored ? undefined : kv.get<Person>(WHO)])
+      const k = await kv
+      const [aid, who] = await Promise.all([mine || !k ? '' : k.get<string>(AID), stored || !k ? undefined : k.get<Person>(WHO)])
       if (aid) anonymousId = aid
       if (who && typeof who === 'object') person = fromStore(who)
       // Mirroring needs no waiting: calls and the offer decision only need the ids in memory.
@@ -101,7 +105,7 @@ export const createIdentity = ({ cookies, kv, localStorage: ls, newId }: Identit
       cookies.del(AID_COOKIE)
       saveJSON(ls, LS_AID)
       saveJSON(ls, LS_WHO)
-      return kv.clear()
+      return kv.then((k) => k?.clear())
     },
   }
 }

@@ -1,7 +1,7 @@
 // Sessions: 30 minutes without a call ends one (the convention of GA and Segment's session plugins).
 // `returning` says whether this browser was seen before the session began, so returning sessions can be
 // targeted and measured. Kept in localStorage so tabs share it; in memory when storage is refused.
-import { loadJSON, saveJSON } from '../delivery/storage.ts'
+import { loadJSON, saveJSON } from '../util/json.ts'
 
 export const SESSION_MS = 30 * 60000
 const KEY = 'onsite:session'

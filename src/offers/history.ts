@@ -2,7 +2,7 @@
 // survives reloads and is shared by tabs; in memory when storage refuses. Written only after consent
 // (it is created by the running core), cleared with everything else on denial and by reset().
 import type { History } from './decide.ts'
-import { loadJSON, saveJSON } from '../delivery/storage.ts'
+import { loadJSON, saveJSON } from '../util/json.ts'
 import { HISTORY_KEY as KEY } from './attribution.ts'
 /** Enough for "viewed 2+ products"; the list never grows past it. */
 const KEEP = 20

@@ -17,6 +17,8 @@ export const PEER_STANDALONE = join(PEER_DIR, 'dist/umd/standalone.js')
 /** The UMD build of the npm API (window.AnalyticsNext.AnalyticsBrowser), same code without the auto-install. */
 export const PEER_UMD = join(PEER_DIR, 'dist/umd/index.js')
 export const ONSITE = resolve('dist/onsite.js')
+/** The delivery engine, which dist/onsite.js loads from next to itself on every page. */
+export const ONSITE_DELIVERY = resolve('dist/onsite-delivery.js')
 /** onsite's offers, a second file its script-tag build loads from next to itself when the config has offers. */
 export const ONSITE_OFFERS = resolve('dist/onsite-offers.js')
 

@@ -1,7 +1,7 @@
 // Consent through the public API (createOnsite in happy-dom, fake fetch). As in index.test.ts, every test
 // uses its own writeKey and reads only the bodies carrying it.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { bundledOffers, createOnsite as newOnsite, type Onsite } from '../../src/index.ts'
+import { bundled, createOnsite as newOnsite, type Onsite } from '../../src/index.ts'
 import { captureErrors, stubPage, unstubPage } from './fakes.ts'
 
 type Body = { batch: Record<string, any>[]; writeKey: string; sentAt: string }
@@ -24,7 +24,7 @@ const allKeys = () => {
 // and write to the storage this file shares.
 let made: Onsite[] = []
 const createOnsite = () => {
-  const api = newOnsite([], bundledOffers)
+  const api = newOnsite([], bundled)
   made.push(api)
   return api
 }

@@ -19,6 +19,8 @@ let log: ReturnType<typeof captureErrors>
 const w = window as unknown as { onsite?: unknown }
 const load = async () => {
   vi.resetModules()
+  // happy-dom runs no script files: the delivery engine is there as if its tag had run first
+  await import('../../src/delivery/chunk.ts')
   await import('../../src/global.ts')
   return w.onsite as Api
 }

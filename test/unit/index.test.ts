@@ -1,7 +1,7 @@
-// createOnsite([], bundledOffers) end to end in happy-dom, with a fake fetch. Every test uses its own writeKey and reads only
+// createOnsite([], bundled) end to end in happy-dom, with a fake fetch. Every test uses its own writeKey and reads only
 // the bodies carrying it: timers of earlier instances may still fire while a later test runs.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { bundledOffers, createOnsite, type Onsite } from '../../src/index.ts'
+import { bundled, createOnsite, type Onsite } from '../../src/index.ts'
 import { parseCall } from '../../src/capture/schema.ts'
 import { VERSION } from '../../src/version.ts'
 import { captureErrors, stubPage, unstubPage } from './fakes.ts'
@@ -34,7 +34,7 @@ describe('createOnsite', () => {
     const keys = { email: 'attacker@evil.example', id: 'attacker-123', userId: 'attacker-123' }
     Object.assign(proto, keys)
     try {
-      const api = createOnsite([], bundledOffers)
+      const api = createOnsite([], bundled)
       api.init({ writeKey: 'wk_proto', customer: {} })
       api.page()
       api.identify({ first_name: 'Jane' })
@@ -56,7 +56,7 @@ describe('createOnsite', () => {
     const T0 = 1_700_000_000_000
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(T0 + 60_000)
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     expect(api.anonymousId()).toBe('')
     replay(api, [['track', ['Custom', { a: 1 }], T0]])
     api.track('Second', { n: 2 })
@@ -89,7 +89,7 @@ describe('createOnsite', () => {
   })
 
   it('identify sets the userId of later calls, and keeps the anonymousId', async () => {
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init({ writeKey: 'wk_identify' })
     api.page()
     api.identify('cust-1', { email: 'a@b.test' })
@@ -109,7 +109,7 @@ describe('createOnsite', () => {
   })
 
   it('reset gives later calls a new anonymousId and no userId', async () => {
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init({ writeKey: 'wk_reset' })
     api.identify('cust-1')
     api.reset()
@@ -122,7 +122,7 @@ describe('createOnsite', () => {
   })
 
   it('a string price is refused with one [onsite] error and nothing is sent', async () => {
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init({ writeKey: 'wk_price' })
     api.track('Product Viewed', { product_id: 'p1', price: '49.00', currency: 'USD' })
     await api.flush()
@@ -133,7 +133,7 @@ describe('createOnsite', () => {
   })
 
   it('init twice: an error, and the first config stays in force', async () => {
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init({ writeKey: 'wk_first' })
     api.init({ writeKey: 'wk_second' })
     expect(log.messages()).toEqual(['[onsite] init was called twice; the first config stays in force'])
@@ -144,7 +144,7 @@ describe('createOnsite', () => {
   })
 
   it('a fatal config sends nothing and writes no storage', async () => {
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.track('Before', {})
     api.init({ writeKey: 'sk_live_x' })
     api.page()
@@ -162,7 +162,7 @@ describe('createOnsite', () => {
 
   it('reads the config from #onsite-config when init() has none', async () => {
     document.body.innerHTML = '<script type="application/json" id="onsite-config">{"writeKey":"wk_element","flushAt":1}</script>'
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init()
     api.track('From Element', {})
     await api.flush()
@@ -172,7 +172,7 @@ describe('createOnsite', () => {
   it('reads the JSON of a data-config attribute, escaped the way Liquid escapes attributes', async () => {
     const json = JSON.stringify({ writeKey: 'wk_attr', flushAt: 1 }).replaceAll('"', '&quot;')
     document.body.innerHTML = `<script type="application/json" id="onsite-config" data-config="${json}"></script>`
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init()
     api.track('From Attribute', {})
     await api.flush()
@@ -181,7 +181,7 @@ describe('createOnsite', () => {
 
   it('an #onsite-config that is not JSON is reported, and nothing starts', async () => {
     document.body.innerHTML = '<script type="application/json" id="onsite-config">{writeKey: wk}</script>'
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init()
     api.track('X', {})
     await api.flush()
@@ -190,7 +190,7 @@ describe('createOnsite', () => {
   })
 
   it('an unknown method in the stub queue is reported, the rest still runs', async () => {
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     replay(api, [
       ['init', [{ writeKey: 'wk_unknown' }]],
       ['purchase', [{}]],
@@ -202,7 +202,7 @@ describe('createOnsite', () => {
   })
 
   it('keeps at most 200 calls made before init', async () => {
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     for (let i = 0; i < 205; i++) api.track('Early', { i })
     api.init({ writeKey: 'wk_early', flushAt: 100 })
     await api.flush()
@@ -211,11 +211,11 @@ describe('createOnsite', () => {
   })
 
   it('flush() before init resolves', async () => {
-    await expect(createOnsite([], bundledOffers).flush()).resolves.toBeUndefined()
+    await expect(createOnsite([], bundled).flush()).resolves.toBeUndefined()
   })
 
   it('becomes window.onsite on init when the page has none', () => {
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init({ writeKey: 'wk_global' })
     expect((window as unknown as { onsite: unknown }).onsite).toBe(api)
   })
@@ -255,7 +255,7 @@ describe('never throws into the page', () => {
       expect(() => window.localStorage).toThrow()
       expect(() => window.indexedDB).toThrow()
       let flushed: Promise<void> | undefined
-      expect(() => (flushed = everything(createOnsite([], bundledOffers)))).not.toThrow()
+      expect(() => (flushed = everything(createOnsite([], bundled)))).not.toThrow()
       await expect(flushed).resolves.toBeUndefined()
       expect(throwing).toHaveBeenCalled()
       // the bad arguments were reported, not thrown
@@ -272,7 +272,7 @@ describe('never throws into the page', () => {
       throw new Error('patched console')
     })
     let flushed: Promise<void> | undefined
-    expect(() => (flushed = everything(createOnsite([], bundledOffers)))).not.toThrow()
+    expect(() => (flushed = everything(createOnsite([], bundled)))).not.toThrow()
     await expect(flushed).resolves.toBeUndefined()
   })
 })
@@ -293,7 +293,7 @@ describe('purchase hand-off from the Shopify checkout pixel', () => {
 
   it('an order the pixel saw after the audience sync suppresses the cart offer here', async () => {
     document.cookie = `onsite_order=${Date.now() - 60_000}; path=/`
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init(config('wk_order'))
     const c = await explained(api)
     expect(c.outcome).toBe('blocked')
@@ -306,7 +306,7 @@ describe('purchase hand-off from the Shopify checkout pixel', () => {
   it('consent denied right after it was granted: no offer, and nothing of onsite left in localStorage', async () => {
     document.body.innerHTML = ''
     localStorage.clear()
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init({ ...config('wk_flip'), consent: 'pending' })
     api.consent('granted')
     api.consent('denied')
@@ -321,7 +321,7 @@ describe('purchase hand-off from the Shopify checkout pixel', () => {
     for (const value of ['', 'abc', String(Date.now() + 10 * 86_400_000)]) {
       document.body.innerHTML = ''
       if (value) document.cookie = `onsite_order=${value}; path=/`
-      const api = createOnsite([], bundledOffers)
+      const api = createOnsite([], bundled)
       api.init(config('wk_no_order_' + value))
       expect((await explained(api)).outcome).toBe('shown')
       await api.consent('denied')
@@ -338,7 +338,7 @@ describe('attribution: offer decisions ride on later cart and order events', () 
 
   it('Product Added, Checkout Started and Order Completed carry onsite_offers; other events do not', async () => {
     localStorage.clear()
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init(config('wk_attrib'))
     await heldOut(api)
     const decisionId = api.explain()!.decisionId
@@ -358,7 +358,7 @@ describe('attribution: offer decisions ride on later cart and order events', () 
 
   it('attributionDays: 0 stamps nothing; a decision older than the window is not stamped', async () => {
     localStorage.clear()
-    const off = createOnsite([], bundledOffers)
+    const off = createOnsite([], bundled)
     off.init(config('wk_attrib_off', { attributionDays: 0 }))
     await heldOut(off)
     off.track('Order Completed', { order_id: 'o2' })
@@ -367,7 +367,7 @@ describe('attribution: offer decisions ride on later cart and order events', () 
     await off.consent('denied')
 
     localStorage.setItem('onsite:history', JSON.stringify({ decisions: [{ offer_id: 'old', variant: 'a', group: 'exposed', decision_id: 'd', decided_at: new Date(Date.now() - 8 * 864e5).toISOString() }] }))
-    const late = createOnsite([], bundledOffers)
+    const late = createOnsite([], bundled)
     late.init({ writeKey: 'wk_attrib_late' })
     late.track('Order Completed', { order_id: 'o3' })
     await waitForCalls('wk_attrib_late', 1)

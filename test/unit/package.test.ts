@@ -39,7 +39,7 @@ const compile = (moduleResolution: string, module: string) => {
 describe('the npm package', () => {
   it('holds every file its package.json points at, and the script-tag builds', () => {
     const targets = [pkg.main, pkg.module, pkg.types, pkg.exports['.'].types, pkg.exports['.'].import].map((p: string) => p.replace(/^\.\//, ''))
-    for (const t of [...targets, 'dist/onsite.js', 'dist/onsite-offers.js', 'dist/shopify/onsite.js', 'dist/shopify/onsite-offers.js', 'dist/shopify-pixel.js']) expect(packed).toContain(t)
+    for (const t of [...targets, 'dist/onsite.js', 'dist/onsite-delivery.js', 'dist/onsite-offers.js', 'dist/shopify/onsite.js', 'dist/shopify/onsite-delivery.js', 'dist/shopify/onsite-offers.js', 'dist/shopify-pixel.js']) expect(packed).toContain(t)
     // what it needs at run time is bundled: a consumer installs nothing else
     expect(pkg.dependencies ?? {}).toEqual({})
     expect(packed.filter((p) => /^(src|test|demo)\//.test(p))).toEqual([])

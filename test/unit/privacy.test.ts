@@ -1,7 +1,7 @@
 // What leaves the browser, end to end through createOnsite(): no secret from the URL, no email or phone in
 // an event name or a property key. The rules themselves are tested in capture/redact and capture/traits.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { bundledOffers, createOnsite } from '../../src/index.ts'
+import { bundled, createOnsite } from '../../src/index.ts'
 import { captureErrors, captureWarnings, stubPage, unstubPage } from './fakes.ts'
 
 let bodies: any[]
@@ -25,7 +25,7 @@ afterEach(() => {
 describe('no secret from the URL on the wire', () => {
   it('a password-reset page with a token, an OAuth fragment and a brand parameter', async () => {
     history.replaceState(null, '', '/account/reset/61046/5a1f9cq?key=keysecret1&utm_source=mail&promo=promosecret#access_token=ya29tok')
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init({ writeKey: 'wk_url', redactParams: ['promo'] })
     api.page()
     api.track('Clicked', {})
@@ -41,7 +41,7 @@ describe('no secret from the URL on the wire', () => {
 
 describe('no email or phone in an event name or a property key', () => {
   it('an event named with an email is refused whole, without echoing it', async () => {
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init({ writeKey: 'wk_name' })
     api.track('Signup jane@example.com', {})
     api.track('Called +1 415 555 0123', {})
@@ -56,7 +56,7 @@ describe('no email or phone in an event name or a property key', () => {
   })
 
   it('a property key holding an email is removed, and the warning does not print it', async () => {
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init({ writeKey: 'wk_key' })
     api.track('Quiz Finished', { 'jane@example.com': true, nested: { '+14155550123': 1, ok: 2 }, score: 3 })
     await api.flush()

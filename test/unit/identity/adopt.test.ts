@@ -5,7 +5,7 @@ import { createKV, type KV } from '../../../src/delivery/storage.ts'
 import { ajsId, AJS_AID, foreignAnonymousId } from '../../../src/identity/adopt.ts'
 import type { Cookies } from '../../../src/identity/cookie.ts'
 import { AID_COOKIE, createIdentity } from '../../../src/identity/identity.ts'
-import { bundledOffers, createOnsite } from '../../../src/index.ts'
+import { bundled, createOnsite } from '../../../src/index.ts'
 import { captureErrors, MemStorage, stubPage, unstubPage } from '../fakes.ts'
 
 const UUID = '3f2c9a4e-8b1d-4e7a-9c55-0d6f1e2a7b90'
@@ -132,7 +132,7 @@ describe('through createOnsite()', () => {
 
   it('calls carry the adopted id; nothing is read or written while consent is pending', async () => {
     document.cookie = `${AJS_AID}=${UUID}; path=/`
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init({ writeKey: 'wk_adopt', consent: 'pending' })
     api.page()
     await pause(50)

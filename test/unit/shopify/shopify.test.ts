@@ -1,6 +1,6 @@
 // The Shopify build's add-on: the `shopify` config key starts the cart capture there, and only there.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { bundledOffers, createOnsite } from '../../../src/index.ts'
+import { bundled, createOnsite } from '../../../src/index.ts'
 import { shopifyCart } from '../../../src/shopify/shopify.ts'
 import { captureErrors, captureWarnings, settle, stubPage, unstubPage } from '../fakes.ts'
 
@@ -35,7 +35,7 @@ describe('shopifyCart add-on', () => {
   })
 
   it('in the Shopify build, a product page sends Product Viewed from the snippet\'s product', async () => {
-    const api = createOnsite([shopifyCart], bundledOffers)
+    const api = createOnsite([shopifyCart], bundled)
     api.init({ writeKey: 'wk_shopify', flushAt: 1, pageType: 'product', shopify: { root: '/', product } })
     await vi.waitFor(() => expect(bodies.flatMap((b) => b.batch).map((c) => c.event)).toContain('Product Viewed'), { timeout: 3000 })
     const viewed = bodies.flatMap((b) => b.batch).find((c) => c.event === 'Product Viewed')!
@@ -46,7 +46,7 @@ describe('shopifyCart add-on', () => {
   it('consent pending: no request observer, no drawer observer, nothing stored; granted starts them', async () => {
     document.body.innerHTML = '<cart-drawer class="drawer"></cart-drawer>'
     const before = window.fetch
-    const api = createOnsite([shopifyCart], bundledOffers)
+    const api = createOnsite([shopifyCart], bundled)
     api.init({ writeKey: 'wk_shopify', flushAt: 1, consent: 'pending', shopify: { root: '/' } })
     const drawer = document.querySelector('cart-drawer')!
     drawer.classList.add('active')
@@ -68,7 +68,7 @@ describe('shopifyCart add-on', () => {
 
   it('the generic build says where cart capture lives instead of ignoring the key silently', async () => {
     const warns = captureWarnings()
-    const api = createOnsite([], bundledOffers)
+    const api = createOnsite([], bundled)
     api.init({ writeKey: 'wk_generic', shopify: { product } })
     await api.flush()
     expect(warns.messages()).toContain('[onsite] config.shopify: cart capture is in the Shopify build (dist/shopify/onsite.js), not in this file')

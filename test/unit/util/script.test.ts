@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { CHUNK_GLOBAL, chunkLoader } from '../../../src/offers/load.ts'
+import { scriptLoader } from '../../../src/util/script.ts'
+
+const CHUNK_GLOBAL = '__testChunk'
+const chunkLoader = (file: string) => scriptLoader<unknown>(file, CHUNK_GLOBAL, 'the offers')
 
 const asCurrent = (attrs: { src?: string; nonce?: string }) => {
   const el = document.createElement('script')
@@ -22,7 +25,7 @@ afterEach(() => {
   delete (window as unknown as Record<string, unknown>)[CHUNK_GLOBAL]
 })
 
-describe('chunkLoader', () => {
+describe('scriptLoader', () => {
   it('loads the file next to the script that is running, with its query and nonce, once', async () => {
     asCurrent({ src: 'https://cdn.example/shop/assets/onsite.js?v=123', nonce: 'n0nce' })
     const load = chunkLoader('onsite-offers.js')
@@ -38,6 +41,14 @@ describe('chunkLoader', () => {
     expect(await got).toBe(started)
   })
 
+  it('uses the file a tag of its own already ran, without loading it again', async () => {
+    asCurrent({ src: 'https://cdn.example/onsite.js' })
+    const engine = { ready: true }
+    ;(window as unknown as Record<string, unknown>)[CHUNK_GLOBAL] = engine
+    expect(await chunkLoader('onsite-delivery.js')()).toBe(engine)
+    expect(injected()).toEqual([])
+  })
+
   it('rejects, naming the file, when the script fails to load or defines nothing', async () => {
     asCurrent({ src: 'https://cdn.example/onsite.js' })
     const failed = chunkLoader('onsite-offers.js')()
@@ -47,6 +58,24 @@ describe('chunkLoader', () => {
     const empty = chunkLoader('onsite-offers.js')()
     injected()[0]!.onload!(new Event('load'))
     await expect(empty).rejects.toThrow('did not define the offers')
+  })
+
+  it('tries again after a failed load (a network blip must not cost the page its delivery), once at a time', async () => {
+    asCurrent({ src: 'https://cdn.example/onsite.js' })
+    const load = chunkLoader('onsite-delivery.js')
+    const first = load()
+    const [s1] = injected()
+    s1!.onerror!(new Event('error'))
+    await expect(first).rejects.toThrow('could not load https://cdn.example/onsite-delivery.js')
+    const second = load()
+    expect(load()).toBe(second)
+    const [, s2, ...more] = injected()
+    expect(more).toEqual([])
+    const engine = { ok: true }
+    ;(window as unknown as Record<string, unknown>)[CHUNK_GLOBAL] = engine
+    s2!.onload!(new Event('load'))
+    expect(await second).toBe(engine)
+    expect(load()).toBe(second)
   })
 
   it('rejects without a request when the core was not loaded from a URL (an inline script)', async () => {
