@@ -67,7 +67,7 @@ export const handoff = (w: Window, config: Config, backends: Backends, leaving: 
   }
   // Tried again with a growing wait: the calls are safe in localStorage meanwhile.
   const attempt = (wait: number): Promise<Engine | undefined> =>
-    load().then(arrive, (e: Error) => {
+    stopped ? Promise.resolve(undefined) : load().then(arrive, (e: Error) => {
       if (wait == 1000) error(`${e.message}; calls are kept on this browser and sent once it loads`)
       if (!stopped) setTimeout(() => void attempt(Math.min(wait * 2, 60000)), wait)
       return undefined
