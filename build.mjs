@@ -14,18 +14,21 @@ const quiet = args.has('--quiet')
 /**
  * gzip bytes per built browser file: ceilings about 5% above the build, so the next fix does not have to
  * raise them; lower them with every cut, raise them only with the reason in the commit. Not met: the issue's
- * 10 KB target for the core (dist/onsite.js, 15.7 KB, 16123 B: `npm run size` shows where the bytes go).
+ * 10 KB target for the core, dist/onsite.js (`npm run size` shows where its bytes go).
  */
 export const BUDGETS = {
-  // the core: capture, identity, consent, delivery; loads dist/onsite-offers.js on pages with offers
-  'dist/onsite.js': 16900,
-  // the offers (decide, variants, render, styles, forms, codes fetched from codeUrl, Wisepops, the decision
-  // log for attribution); dist/shopify/onsite-offers.js is the same file
-  'dist/onsite-offers.js': 12600,
-  // the npm build, offers included (a bundler can split them at their import())
-  'dist/onsite.mjs': 27600,
+  // the core: the API, config, consent, identity, capture; loads the two files below from next to itself
+  'dist/onsite.js': 13300,
+  // the delivery engine, on every page: outbox, storage tiers, retry, locks, transport;
+  // dist/shopify/onsite-delivery.js is the same file
+  'dist/onsite-delivery.js': 5200,
+  // the offers, on pages with offers (decide, variants, render, styles, forms, codes fetched from codeUrl,
+  // Wisepops, the decision log for attribution); dist/shopify/onsite-offers.js is the same file
+  'dist/onsite-offers.js': 12650,
+  // the npm build, delivery and offers included (a bundler can split the offers at their import())
+  'dist/onsite.mjs': 28250,
   // the core plus the cart capture
-  'dist/shopify/onsite.js': 21300,
+  'dist/shopify/onsite.js': 17700,
   // The checkout pixel: about half of it is the storefront's own config, validation, PII scrub and
   // transport modules, reused so both send the same calls.
   'dist/shopify-pixel.js': 8500,

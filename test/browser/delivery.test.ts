@@ -50,7 +50,7 @@ describe('delivery in Chromium', () => {
   })
 
   // IndexedDB cannot clone a function or a DOM node: the call was stored elsewhere, the tier marked full
-  // mid-write, and the next two calls vanished without a word (QA, 2026-11-23). Calls are stored as JSON.
+  // mid-write, and the next two calls vanished without a word. Calls are stored as JSON.
   it('a call carrying a function, a DOM node and a Symbol, and the two made with it, all arrive once', async () => {
     const page = await open('/uncloneable', loaderPage({ config: config() }))
     await page.evaluate(() => {

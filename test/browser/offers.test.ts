@@ -210,8 +210,8 @@ describe('offers in Chromium', () => {
   })
 
   // The script in <head> runs while the parser waits on a slow theme script: it decided before <body>
-  // existed and the offer was lost with "rendering failed" (QA, 2026-11-23; `npm run bench` found the same on
-  // a second page view). Rendering now waits for the parsed document.
+  // existed, and the offer was lost with "rendering failed" (`npm run bench` saw the same on a second page
+  // view). Rendering waits for the parsed document.
   it.each([
     ['popup', {}],
     ['embed', { kind: 'embed', target: '#slot' }],

@@ -97,7 +97,7 @@ it('keyboard: focus moves into the popup, Tab stays inside, Esc dismisses and fo
   expect(await focused(page)).toBe('opener')
 })
 
-// QA, 2026-11-23: on a phone, a popup with an image, a long body and a form opened scrolled to the email
+// On a phone, a popup with an image, a long body and a form opened scrolled to the email
 // field, its title out of view. Taller than the screen, the title takes the focus (APG dialog pattern).
 it('a popup taller than the screen focuses its title, not the first field; Tab then reaches the field', async () => {
   const page = await load('/tall', '<p>Store</p>')

@@ -201,7 +201,7 @@ it('a misspelt identity key is reported as unknown, listing the known ones', () 
 })
 
 // A script of the page (or an attacker's) that puts email, id or userId on Object.prototype must not make
-// onsite identify the shopper as that person (QA, 2026-11-23: every call carried the inherited userId).
+// onsite identify the shopper as that person (every call would carry the inherited userId).
 describe('a polluted Object.prototype', () => {
   const proto = Object.prototype as Record<string, unknown>
   const keys = { email: 'attacker@evil.example', id: 'attacker-123', userId: 'attacker-123', phone: '+14155550123' }

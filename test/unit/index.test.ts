@@ -301,8 +301,7 @@ describe('purchase hand-off from the Shopify checkout pixel', () => {
     expect(document.querySelectorAll('body > *')).toHaveLength(0)
   })
 
-  // review, 2026-11-23: denied ~5 ms after granted, the offer still rendered and wrote its history after
-  // the wipe
+  // denied ~5 ms after granted, the offer must not render, nor write its history after the wipe
   it('consent denied right after it was granted: no offer, and nothing of onsite left in localStorage', async () => {
     document.body.innerHTML = ''
     localStorage.clear()

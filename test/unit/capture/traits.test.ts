@@ -138,7 +138,7 @@ describe('scrubPII', () => {
     expect(removed).toEqual([])
   })
 
-  // QA, 2026-11-23: these were all delivered as they were
+  // each of these once went out as it was
   it('drops prefixed phone and email keys, and cuts phone numbers out of text and URLs', () => {
     const [out, removed] = scrubPII({
       shipping_phone: '(415) 555-0123',
@@ -162,8 +162,7 @@ describe('scrubPII', () => {
     expect(removed).toEqual(['shipping_phone', 'contactPhone', 'billingEmail', 'note', 'url', 'search'])
   })
 
-  // The second QA pass (2026-11-23) found the first version of the cuts above eating product and search
-  // data: all of this must arrive as it is.
+  // Cuts too eager eat product and search data: all of this must arrive as it is.
   it('keeps product, search and flag data that only looks like a phone or a PII key', () => {
     const props = {
       url: 'https://shop.example/search?q=ean+4006381333931&view-mobile=1&is_mobile=1&grid_cell=3',
@@ -246,14 +245,14 @@ describe('scrubPII', () => {
 
   it.each([
     'customer_email', 'customerEmail', 'emailAddress', 'phoneNumber', 'mobile_phone', 'cell', 'Customer_Phone',
-    // the review of 2026-11-23: compound and separated names
+    // compound and separated names
     'telephone_number', 'billingTelephone', 'shipping_telephone', 'cellphone', 'homephone', 'billingphone',
     'shipping-phone', 'Shipping Phone', 'mobile-phone', 'customer.phone', 'contact[phone]', 'smsNumber', 'phone_no', 'cell_number',
   ])('drops the PII key %s', (key) => {
     expect(scrubPII({ [key]: '0612345678', keep: 1 })).toEqual([{ keep: 1 }, [key]])
   })
 
-  // the review of 2026-11-23: + as a space in queries, form-serialised names, a + after any punctuation
+  // + as a space in queries, form-serialised names, a + after any punctuation
   it.each([
     ['/x?phone=%2B44+20+7946+0958&y=1', '/x?phone=&y=1'],
     ['/x?shipping_phone=415+555+0123', '/x?shipping_phone='],

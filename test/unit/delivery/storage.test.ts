@@ -124,8 +124,8 @@ describe('createKV on localStorage', () => {
   })
 
   // A write that failed while another was under way in the same tier marked the tier full; the other
-  // write then "cleaned" its own fresh copy out of it, and the value was nowhere (QA, 2026-11-23: an
-  // event tracked right after one IndexedDB could not clone was lost without a word).
+  // write then "cleaned" its own fresh copy out of it, and the value was nowhere (an event tracked right
+  // after one IndexedDB could not clone was lost without a word).
   it('a write that succeeds while another one fails in the same tier keeps its value', async () => {
     const ls = new MemStorage()
     ls.failWrite = (k) => k.endsWith(':bad')

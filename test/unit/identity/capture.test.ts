@@ -96,7 +96,7 @@ describe('watchCaptureForms', () => {
   })
 
   // A named input hides the form's own method of that name (form.matches is the input): onsite threw into
-  // the page on every submit of such a form and lost the identify (QA, 2026-11-23).
+  // the page on every submit of such a form and lost the identify.
   it.each(['matches', 'querySelector'])('a form with an input named %j: identifies, never throws', (name) => {
     // as browsers do it (happy-dom does not): the named input shadows the method
     const clobber = (f: HTMLFormElement) => Object.defineProperty(f, name, { value: f.querySelector(`[name=${name}]`) })

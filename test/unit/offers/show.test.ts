@@ -154,7 +154,7 @@ describe('startOffers', () => {
     document.body.innerHTML = ''
   })
 
-  // QA, 2026-11-23: an offer above the waiting one came in meanwhile; the waiting one was dropped and the
+  // An offer above the waiting one came in meanwhile; the waiting one was dropped and the
   // new winner never shown, and explain() mixed the two decisions.
   it('an offer above the waiting winner comes in meanwhile: the new decision is followed, and explained', async () => {
     document.body.innerHTML = ''

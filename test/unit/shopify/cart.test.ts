@@ -336,7 +336,7 @@ describe('Dawn: fetch POST of the product form to /cart/add', () => {
     expect(t.names()).toEqual(['Product Added 111 x1'])
   })
 
-  // QA, 2026-11-23: older themes and apps post to the .json forms; an add right before checkout was lost
+  // Older themes and apps post to the .json forms; an add right before checkout was lost
   it.each(['/cart/add.json', '/fr/cart/add.json'])('an add through %s is one Product Added', async (path) => {
     const shop = createShop()
     const t = tab(shop)
@@ -860,7 +860,7 @@ describe('tabs sharing one snapshot', () => {
     expect(b.events).toEqual([])
   })
 
-  // QA, 2026-11-23: each tab saved its own language's names, each save a storage event that made the other
+  // Each tab saved its own language's names, each save a storage event that made the other
   // tab fetch and save again: ~2.4 cart.js reads a second per tab, forever.
   it('two tabs on two locales do not wake each other forever', async () => {
     fakeTimers()
