@@ -133,6 +133,8 @@ const startAddons = (w: Window, raw: Record<string, unknown>, addons: readonly A
 /** A config with offers (an empty list has none; a bad value gets its error from the offers). */
 const hasOffers = (raw: Record<string, unknown>) => raw.offers !== undefined && !(Array.isArray(raw.offers) && !raw.offers.length)
 
+const ENGINE_WAIT_MS = 3000
+
 /** How a build brings the files it loads: the delivery engine, and the offers on pages with offers. */
 export interface Loaders {
   delivery: DeliveryLoader
@@ -155,7 +157,9 @@ export const start = (w: Window, config: Config, when: () => number, raw: Record
   const cookies = createCookies(w.document, w.location.hostname, w.location.protocol === 'https:', open)
   const { later, settle } = turns()
   const delivery = handoff(w, config, backends, settle, load.delivery)
-  const kv = delivery.engine.then((m) => m?.createKV('id', backends))
+  // The ids wait for the engine's IndexedDB tier, but not for a load that hangs: past ENGINE_WAIT_MS they
+  // are read from the cookie and localStorage, and the calls held for them are written ahead.
+  const kv = Promise.race([delivery.engine.then((m) => m?.createKV('id', backends)), new Promise<undefined>((r) => setTimeout(r, ENGINE_WAIT_MS))])
   const identity = createIdentity({ cookies, kv, localStorage: ls, newId })
   const sessions = createSession(ls, newId, identity.known())
   const history = createHistory(ls)

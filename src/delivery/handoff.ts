@@ -33,12 +33,14 @@ const sendAhead = (w: Window, config: Config, ls: Storage | undefined, waiting: 
   for (const c of chunk(waiting.map((e) => e.call), config.writeKey, new Date().toISOString())) {
     if ((room -= c.bytes) < 0) return
     stamp(ls, LEASES_KEY, c.ids, UNLOAD_LEASE_MS)
+    // out of the list as it is sent: a page that goes sends pagehide and visibilitychange, and the second
+    // must not send it again; an unanswered one is still written ahead for the next page, after the lease
+    waiting.splice(0, waiting.length, ...waiting.filter((e) => !c.ids.includes(e.call.messageId)))
     const sent = w.fetch(config.apiHost + '/b', { method: 'POST', body: c.body, headers: { 'Content-Type': 'text/plain' }, keepalive: true, credentials: 'omit' })
     void sent.then((res) => {
       if (!res.ok) return
       stamp(ls, RECEIPTS_KEY, c.ids, RECEIPT_MS)
       for (const id of c.ids) saveJSON(ls, QUEUE + id)
-      waiting.splice(0, waiting.length, ...waiting.filter((e) => !c.ids.includes(e.call.messageId)))
     }, () => {})
   }
 }

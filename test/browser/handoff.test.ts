@@ -1,9 +1,6 @@
 // The handoff (src/delivery/handoff.ts), in a real Chromium: the core's calls before the delivery engine
 // (dist/onsite-delivery.js) has run. The engine is refused, slowed or failed once with Playwright routes on
 // the context, and each test checks what reaches the collector: every call once, with its own time and id.
-// Not covered yet, as they fail today: the keepalive send at pagehide exactly once (pagehide and
-// visibilitychange both fire as a page closes or navigates, and each sends the waiting calls), and the
-// write-ahead while the engine's request hangs (calls wait in memory for the ids, which wait for the engine).
 import { describe, expect, it } from 'vitest'
 import type { Page, Route } from 'playwright'
 import { collectorEvents, loaderPage, waitFor } from './harness.ts'
@@ -154,4 +151,20 @@ describe('handoff: calls made before the delivery engine ran', () => {
     expect(errors).toHaveLength(1)
     expect(errors[0]).toContain('onsite-delivery.js')
   })
+
+  // pagehide and visibilitychange both fire as a page closes or navigates: each once sent the waiting calls
+  it('engine held: the calls are written ahead within the wait for it, and leave once with keepalive when the page goes', async () => {
+    await suite.ctx.route(ENGINE, () => {})
+    const { page } = await openEarly('/held', loaderPage({ config: config() }))
+    await page.evaluate(() => ['Held A', 'Held B'].forEach((e) => (window as any).onsite.track(e)))
+    // a hung load stops holding the ids after 3 s: the calls are then on disk, not only in memory
+    await waitFor(async () => (await writtenAhead(page)).length === 2, 6000)
+    expect(await engineRan(page)).toBe(false)
+    expect(await stored()).toEqual([])
+    await page.goto(suite.stack.page('/held-away', '<!doctype html><title>away</title>'))
+    await waitFor(async () => (await tracks('Held A', 'Held B')).length === 2)
+    await new Promise((r) => setTimeout(r, 800))
+    expect((await tracks('Held A', 'Held B')).map((e) => e.event).sort()).toEqual(['Held A', 'Held B'])
+    await noDuplicates()
+  }, 20000)
 })
