@@ -16,6 +16,8 @@ export const STUB =
 export const SHOP_HOST = 'shop.example'
 /** What `'onsite.js' | asset_url` gives: a protocol-relative CDN URL with a version. */
 export const ASSET_URL = `//${SHOP_HOST}/cdn/shop/t/7/assets/onsite.js?v=1700000000`
+/** The delivery engine next to it, preloaded. */
+export const DELIVERY_URL = `//${SHOP_HOST}/cdn/shop/t/7/assets/onsite-delivery.js?v=1700000000`
 
 /**
  * `asset_url`: "//{shop}/cdn/shop/t/{theme}/assets/{file}?v={version}".
