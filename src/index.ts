@@ -205,7 +205,9 @@ const settleInit = (s: State) => {
   const config = (s.config = parsed)
   // own keys only, as check() reads them (show.ts and the add-ons read this copy)
   s.raw = own(given)
-  setVerbose(config.debug || /[?&]onsite_debug=1/.test(location.search))
+  // the files the core loads read this copy (they have a log module of their own in the script-tag build)
+  config.debug ||= /[?&]onsite_debug=1/.test(location.search)
+  setVerbose(config.debug)
   const state = s.asked ? s.consent : config.consent
   if (state === 'shopify') followShopify(window, (c) => setConsent(s, c))
   else setConsent(s, state)

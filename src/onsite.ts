@@ -86,7 +86,7 @@ const pageOffers = (startOffers: StartOffers, { w, ls, config, raw, cookies, his
     session: () => sessions.touch(Date.now()),
     track,
     identify: (traits) => identify({ traits: cleanTraits(traits, config.defaultCountry) }),
-    overlay: config.debug || /[?&]onsite_debug=1/.test(w.location.search),
+    overlay: config.debug,
     attributionDays: config.attributionDays,
     phone: (v) => normalizePhone(v, config.defaultCountry),
   })

@@ -1,7 +1,7 @@
 // Delivery for one page: the outbox, the transport and the locks wired to the page's own events (hidden,
 // pagehide, other tabs' leases). In: the config and the storage backends; out: `add` and `flush`.
 import type { Config } from '../config.ts'
-import { warn } from '../util/log.ts'
+import { setVerbose, warn } from '../util/log.ts'
 import { createDelivery, SEND_LEASE_MS, UNLOAD_LEASE_MS } from './delivery.ts'
 import { createLeases, createLock } from './lock.ts'
 import { createOutbox } from './outbox.ts'
@@ -32,6 +32,8 @@ const tabsChannel = (forget: (ids: string[]) => void): BroadcastChannel | undefi
 
 /** `leaving` runs first when the page is hidden or goes away (the calls still waiting for ids settle). */
 export const deliverFromPage = (w: Window, config: Config, backends: Backends, leaving: () => void) => {
+  // In the script-tag build this file has its own copy of the log module: its debug lines follow the core's.
+  setVerbose(config.debug)
   const ls = backends.localStorage
   const nav = w.navigator
   const { clock, shared } = clocks()

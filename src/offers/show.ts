@@ -6,7 +6,7 @@ import { audiencesRequest, loadAudiences, tokenRequest } from '../audiences/audi
 import { resolveHost } from '../config.ts'
 import { overlay } from '../render/overlay.ts'
 import { renderOffer } from '../render/render.ts'
-import { debug, error, warn } from '../util/log.ts'
+import { debug, error, setVerbose, warn } from '../util/log.ts'
 import { HANDOVER_EVENT, segmentsValue } from '../wisepops/wisepops.ts'
 import { fetchCode } from './code.ts'
 import { decide, localFlags, type Candidate, type Decision, type Explained, type History } from './decide.ts'
@@ -164,6 +164,8 @@ const run = async (s: OfferState, page: Audiences): Promise<void> => {
 }
 
 export const startOffers = (d: ShowDeps) => {
+  // In the script-tag build this file has its own copy of the log module: its debug lines follow the core's.
+  setVerbose(d.overlay)
   let parsed: ReturnType<typeof parseOffers>
   try {
     // Most pages of most stores have no offers: nothing to parse, nothing to decide.

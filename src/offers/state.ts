@@ -17,6 +17,7 @@ export interface ShowDeps {
   track: (event: string, props: Record<string, unknown>) => void
   identify: (traits: Record<string, unknown>) => void
   now: () => number
+  /** Debug mode (config.debug or ?onsite_debug=1): the decision panel and the debug lines. */
   overlay: boolean
   /** The phone as identify() will read it (config.defaultCountry), in E.164, or '' when it is not one. */
   phone?: (raw: string) => string

@@ -41,6 +41,16 @@ describe('offers in Chromium', () => {
     expect(fetched).toEqual(['/dist/onsite-offers.js'])
   })
 
+  it('debug: true prints the decision and the deliveries too, not only the core\'s lines (each loaded file has its own log module)', async () => {
+    const lines: string[] = []
+    suite.ctx.on('console', (m) => m.text().startsWith('[onsite]') && lines.push(m.text()))
+    const page = await suite.open('/products/tee', loaderPage({ config: config({ debug: true }) }))
+    await waitFor(() => dialogOpen(page))
+    await waitFor(() => lines.some((l) => l.startsWith('[onsite] delivered ')))
+    expect(lines).toContainEqual(expect.stringMatching(/^\[onsite\] track offer_seen queued$/))
+    expect(lines).toContainEqual(expect.stringMatching(/^\[onsite\] decision \{"decisionId":"\w+","shown":"cart_recovery"/))
+  })
+
   it('an abandoner sees the cart popup: offer_seen once, Esc sends offer_dismissed, and it stays away after a reload', async () => {
     const page = await suite.open('/products/tee', loaderPage({ config: config() }))
     await waitFor(() => dialogOpen(page))
