@@ -97,7 +97,8 @@ function pages(stack: Stack, cdn: Cdn): Pages {
     },
     init: {
       // the script loaded (no config in the page), then the page's own init call
-      onsite: stack.page('/cmp/onsite-init', `${head}<script src="${cdn.onsiteSrc}"></script>`, ISOLATED),
+      // with the README snippet's preload of the engine, as a store's page has it
+      onsite: stack.page('/cmp/onsite-init', `${head}<link rel="preload" as="script" href="${cdn.onsiteSrc.replace(/[^/]*$/, 'onsite-delivery.js')}"><script src="${cdn.onsiteSrc}"></script>`, ISOLATED),
       peer: stack.page('/cmp/peer-init', `${head}<script src="${cdn.umdSrc}"></script>`, ISOLATED),
     },
   }
