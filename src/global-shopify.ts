@@ -1,6 +1,6 @@
 // Entry of the Shopify build, dist/shopify/onsite.js: dist/onsite.js plus the cart capture (shopify.ts);
 // the delivery engine and the offers come as dist/shopify/onsite-delivery.js and onsite-offers.js, beside it.
-import { createOnsite } from './index.ts'
+import { createOnsite } from './api.ts'
 import { install } from './install.ts'
 import { DELIVERY_GLOBAL, type Engine } from './delivery/load.ts'
 import { CHUNK_GLOBAL, type StartOffers } from './offers/load.ts'

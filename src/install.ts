@@ -1,5 +1,5 @@
 // What the script-tag builds do when they load: install the global and replay what the loader stub recorded.
-import type { Onsite, QueuedCall } from './index.ts'
+import type { Onsite, QueuedCall } from './api.ts'
 import { warn } from './util/log.ts'
 import { domReady } from './offers/wait.ts'
 

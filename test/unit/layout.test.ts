@@ -66,6 +66,6 @@ describe('src/ layout', () => {
 
   it('is split by stage: no .ts file directly in src/ but the entries and the wiring', () => {
     const top = files.filter((f) => !f.slice(4).includes('/')).sort()
-    expect(top).toEqual(['src/config.ts', 'src/global-shopify.ts', 'src/global.ts', 'src/index.ts', 'src/install.ts', 'src/onsite.ts', 'src/shopify-pixel.ts', 'src/version.ts'])
+    expect(top).toEqual(['src/api.ts', 'src/config.ts', 'src/global-shopify.ts', 'src/global.ts', 'src/index.ts', 'src/install.ts', 'src/onsite.ts', 'src/shopify-pixel.ts', 'src/version.ts'])
   })
 })
