@@ -11,10 +11,23 @@ import ts from 'typescript'
 import { browser, terserOptions } from '../build.mjs'
 
 
-// Stand-ins with the same exports and no behaviour: the offer still decides and counts, nothing renders.
+// Stand-ins with the same exports and no behaviour, by file name; `?real` imports the file as it is, for a
+// stand-in that keeps some of its exports.
 const STUBS = {
-  'render.ts': 'export const renderOffer = (..._: unknown[]): undefined => undefined',
-  'wisepops.ts': "export const HANDOVER_EVENT = ''; export const segmentsValue = (_: unknown) => ''; export const connectWisepops = (..._: unknown[]): undefined => undefined",
+  // the offers: the offer still decides and counts, nothing renders
+  render: {
+    'render.ts': 'export const renderOffer = (..._: unknown[]): undefined => undefined',
+    'wisepops.ts': "export const HANDOVER_EVENT = ''; export const segmentsValue = (_: unknown) => ''; export const connectWisepops = (..._: unknown[]): undefined => undefined",
+  },
+  // the core: track() sends any properties of a semantic event unchecked
+  checks: { 'validate.ts': "export const validateEvent = (..._: unknown[]) => ''" },
+  // the core: emails and phones in event properties go on the wire
+  scrub: { 'traits.ts': "export { EMAIL, normalizeEmail, normalizePhone, cleanTraits } from './traits.ts?real'; export const cutPII = (s: string) => s; export const scrubPII = (p: unknown) => [p, []]" },
+  // the core: no onsite_offers on cart and order events, no purchase seen by the governance
+  history: {
+    'history.ts': 'export const createHistory = (_: unknown) => ({ get: () => ({}), observe: () => undefined, clear() {} })',
+    'attribution.ts': "export const HISTORY_KEY = ''; export const ATTRIBUTED = /$^/; export const live = (..._: unknown[]) => []",
+  },
 }
 
 /** Replaces the arguments of every error()/warn()/debug() call with '' (the console line stays, empty). */
@@ -30,13 +43,14 @@ const silence = (path, src) => {
   return cuts.sort((a, b) => b[0] - a[0]).reduce((s, [from, to]) => s.slice(0, from) + "''" + s.slice(to), src)
 }
 
-const variant = async (entry, { stub = false, quiet = false } = {}) => {
+const variant = async (entry, { stub = [], quiet = false } = {}) => {
+  const stubs = Object.assign({}, ...stub.map((k) => STUBS[k]))
   const plugin = {
     name: 'variant',
     setup(b) {
-      b.onLoad({ filter: /[\\/]src[\\/]([\w-]+[\\/])?[\w-]+\.ts$/ }, ({ path }) => {
+      b.onLoad({ filter: /[\\/]src[\\/]([\w-]+[\\/])?[\w-]+\.ts$/ }, ({ path, suffix }) => {
         const name = path.split(/[\\/]/).at(-1)
-        if (stub && STUBS[name]) return { contents: STUBS[name], loader: 'ts' }
+        if (stubs[name] && suffix !== '?real') return { contents: stubs[name], loader: 'ts' }
         const src = readFileSync(path, 'utf8')
         return { contents: quiet ? silence(path, src) : src, loader: 'ts' }
       })
@@ -49,8 +63,8 @@ const variant = async (entry, { stub = false, quiet = false } = {}) => {
 
 const kb = (n) => (n / 1000).toFixed(1) + ' KB'
 
-/** Per-module bytes of one file, then its what-if builds (the stubs only exist in the offers). */
-const report = async (file, entry, stubbed) => {
+/** Per-module bytes of one file, then its what-if builds: the stand-ins `cuts` names, one at a time and all. */
+const report = async (file, entry, cuts) => {
   const full = await variant(entry)
   console.log(`${file} (${entry}): ${kb(full.raw)} raw, ${full.gz} B gzip (build.mjs counts its sourceMappingURL line too, ~30 B more)\n`)
   console.log('minified bytes per module, before terser (gzip works on the whole file, so shares are approximate):')
@@ -63,17 +77,17 @@ const report = async (file, entry, stubbed) => {
   const rows = [
     ['as built', full],
     ['without console message texts', await variant(entry, { quiet: true })],
-    ...(stubbed
-      ? [
-          ['without the renderer and the Wisepops bridge', await variant(entry, { stub: true })],
-          ['without both', await variant(entry, { stub: true, quiet: true })],
-        ]
-      : []),
+    ...(await Promise.all(Object.entries(cuts).map(async ([k, what]) => [what, await variant(entry, { stub: [k] })]))),
+    ...(Object.keys(cuts).length ? [['without all of these and the console texts', await variant(entry, { stub: Object.keys(cuts), quiet: true })]] : []),
   ]
   for (const [what, v] of rows) console.log(`  ${String(v.gz).padStart(6)} B  ${(v.gz - full.gz).toString().padStart(6)} B  ${what}`)
   console.log('')
 }
 
-await report('dist/onsite.js', 'src/global.ts', false)
-await report('dist/onsite-delivery.js', 'src/delivery/chunk.ts', false)
-await report('dist/onsite-offers.js', 'src/offers/chunk.ts', true)
+await report('dist/onsite.js', 'src/global.ts', {
+  checks: 'without the event checks (track sends semantic events unchecked)',
+  scrub: 'without the PII scrub (emails and phones in properties go on the wire)',
+  history: 'without the offer history (no onsite_offers on cart and order events)',
+})
+await report('dist/onsite-delivery.js', 'src/delivery/chunk.ts', {})
+await report('dist/onsite-offers.js', 'src/offers/chunk.ts', { render: 'without the renderer and the Wisepops bridge' })
