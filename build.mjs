@@ -25,8 +25,10 @@ export const BUDGETS = {
   // the offers, on pages with offers (decide, variants, render, styles, forms, codes fetched from codeUrl,
   // Wisepops, the decision log for attribution); dist/shopify/onsite-offers.js is the same file
   'dist/onsite-offers.js': 12650,
-  // the npm build, delivery and offers included (a bundler can split the offers at their import())
-  'dist/onsite.mjs': 28250,
+  // the npm build's entry: the API, the core and the delivery engine (the offers are a chunk of their own)
+  'dist/onsite.mjs': 13500,
+  // the npm build's files together: the entry, the offers and the code they share (dist/esm/)
+  'npm build, all files': 29400,
   // the core plus the cart capture
   'dist/shopify/onsite.js': 17400,
   // The checkout pixel: about half of it is the storefront's own config, validation, PII scrub and
@@ -47,15 +49,24 @@ export const browser = { bundle: true, minify: true, sourcemap: true, target, le
 // A fresh object per call: terser writes into the options it is given (the ESM build's `module: true`
 // reached the IIFE builds running beside it and dropped their "use strict" at random, 13 B run to run).
 export const terserOptions = () => ({ ecma: 2020, compress: { passes: 2 }, mangle: { toplevel: true } })
-const squeeze = async (opts) => {
-  await build(opts)
-  const file = opts.outfile
+const squeezeFile = async (file, esm) => {
   const out = await minify(readFileSync(file, 'utf8'), {
-    ...terserOptions(), module: opts.format === 'esm',
+    ...terserOptions(), module: esm,
     sourceMap: { content: readFileSync(file + '.map', 'utf8'), url: basename(file) + '.map' },
   })
   writeFileSync(file, out.code)
   writeFileSync(file + '.map', out.map)
+}
+const squeeze = async (opts) => {
+  await build(opts)
+  await squeezeFile(opts.outfile, opts.format === 'esm')
+}
+/** A build that writes several files (code splitting): each one squeezed; returns their paths. */
+const squeezeAll = async (opts) => {
+  const { metafile } = await build({ ...opts, metafile: true })
+  const files = Object.keys(metafile.outputs).filter((f) => !f.endsWith('.map'))
+  await Promise.all(files.map((f) => squeezeFile(f, true)))
+  return files
 }
 
 // Imported (test/size.mjs reuses the options above): build nothing.
@@ -65,7 +76,9 @@ async function main() {
   rmSync('dist', { recursive: true, force: true })
   await Promise.all([
     squeeze({ ...browser, entryPoints: ['src/global.ts'], outfile: 'dist/onsite.js', format: 'iife' }),
-    squeeze({ ...browser, entryPoints: ['src/index.ts'], outfile: 'dist/onsite.mjs', format: 'esm' }),
+    // The npm build: split at the offers' import(), so an app's bundler keeps them out of its main chunk too
+    // (inlined into one file, the import() was gone and every app shipped the offers on every page).
+    squeezeAll({ ...browser, entryPoints: { onsite: 'src/index.ts' }, outdir: 'dist', format: 'esm', splitting: true, chunkNames: 'esm/[name]-[hash]', outExtension: { '.js': '.mjs' } }),
     // The delivery engine and the offers, loaded by the two script-tag builds from next to their own URL
     // (src/util/script.ts): the engine on every page, the offers on pages with offers.
     squeeze({ ...browser, entryPoints: ['src/delivery/chunk.ts'], outfile: 'dist/onsite-delivery.js', format: 'iife' }),
@@ -98,13 +111,15 @@ async function main() {
   }
 
   let over = 0
-  for (const file of ['dist/onsite.js', 'dist/onsite-delivery.js', 'dist/onsite-offers.js', 'dist/onsite.mjs', 'dist/shopify/onsite.js', 'dist/shopify-pixel.js', 'dist/collector.mjs', 'dist/demo-server.mjs']) {
-    const raw = readFileSync(file)
-    const gz = gzipSync(raw, { level: 9 }).length
+  const sizes = (files) => files.map((f) => readFileSync(f)).reduce(([raw, gz], b) => [raw + b.length, gz + gzipSync(b, { level: 9 }).length], [0, 0])
+  const npm = ['dist/onsite.mjs', ...readdirSync('dist/esm').filter((f) => f.endsWith('.mjs')).map((f) => 'dist/esm/' + f)]
+  const rows = ['dist/onsite.js', 'dist/onsite-delivery.js', 'dist/onsite-offers.js', 'dist/onsite.mjs', 'npm build, all files', 'dist/shopify/onsite.js', 'dist/shopify-pixel.js', 'dist/collector.mjs', 'dist/demo-server.mjs']
+  for (const file of rows) {
+    const [raw, gz] = sizes(file == 'npm build, all files' ? npm : [file])
     const budget = BUDGETS[file]
     const flag = budget ? (gz > budget ? `  OVER BUDGET ${budget} B` : `  (budget ${budget} B)`) : ''
     if (budget && gz > budget) over++
-    if (!quiet || flag.includes('OVER')) console.log(`${file.padEnd(24)} ${String(raw.length).padStart(7)} B raw  ${String(gz).padStart(6)} B gzip${flag}`)
+    if (!quiet || flag.includes('OVER')) console.log(`${file.padEnd(24)} ${String(raw).padStart(7)} B raw  ${String(gz).padStart(6)} B gzip${flag}`)
   }
   if (over && args.has('--check')) {
     console.error('[onsite build] size budget exceeded: shrink the code or raise the budget in build.mjs with a reason')

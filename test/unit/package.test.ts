@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -59,6 +60,31 @@ describe('the npm package', () => {
     writeFileSync(join(dir, 'app.ts'), lines + "onsite.init({ writeKey: 'k', offers: [{ id: 'x', kind: 'modal', content: { title: 't' } }] })\n")
     expect(compile(resolution, module)).toMatch(/error TS2322/)
   }, 60_000)
+
+  // What an app's bundler (esbuild here, as Vite uses it) makes of the package: the offers stay out of the
+  // app's own chunk, and an import whose exports go unused leaves nothing behind ("sideEffects": false).
+  const bundle = async (app: string) => {
+    writeFileSync(join(dir, 'app.mjs'), app)
+    const r = await build({ absWorkingDir: dir, entryPoints: ['app.mjs'], bundle: true, splitting: true, format: 'esm', minify: true, outdir: 'out', write: false, logLevel: 'silent' })
+    const [main, ...chunks] = r.outputFiles.sort((a, b) => Number(b.path.endsWith('app.js')) - Number(a.path.endsWith('app.js')))
+    return { main: main!.text, chunks: chunks.map((c) => c.text) }
+  }
+
+  it("splits at the offers' import() in an app's bundle: the renderer is a chunk of its own", async () => {
+    const { main, chunks } = await bundle("import { onsite } from 'onsite'\nonsite.init({ writeKey: 'k' })\n")
+    expect(main).toContain('writeKey')
+    expect(main).not.toContain('onsite-offer')
+    expect(chunks.filter((c) => c.includes('onsite-offer'))).toHaveLength(1)
+    expect(main).toMatch(/import\("\.\/[\w-]+\.js"\)/)
+  })
+
+  it('tree-shakes: importing what is not used puts nothing in the app', async () => {
+    const { main, chunks } = await bundle("import { onsite } from 'onsite'\nexport const n = 1\n")
+    expect(main.length).toBeLessThan(40)
+    // esbuild still writes a file for every import() it saw, here loaded by nothing
+    expect(main).not.toContain('import')
+    expect(chunks.length).toBeLessThan(2)
+  })
 
   it('imports in Node without a window and does nothing until init', () => {
     writeFileSync(join(dir, 'run.mjs'), "import { onsite } from 'onsite'\nconsole.log(JSON.stringify([typeof onsite.init, onsite.version, onsite.anonymousId(), typeof globalThis.onsite]))")
