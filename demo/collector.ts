@@ -28,6 +28,11 @@ export interface Faults {
   forMs?: number
   /** Delays every ingest response, until reset; calls are stored when answered. */
   delayMs?: number
+  /**
+   * Stores every ingest request's calls on arrival and answers this many ms later, until reset: a page gone
+   * meanwhile never learns they were delivered (the answer is what is lost, not the calls).
+   */
+  lateAnswerMs?: number
   /** A proxy's limit: 413 to any ingest request whose body is larger, whatever the failures; 0 = off. Until reset. */
   maxBodyBytes?: number
   /** false: ingest answers carry no Cache-Control header (default `no-store`). Until reset. */
@@ -90,6 +95,7 @@ const FAULT_RULES: Record<keyof Faults, [(v: unknown) => boolean, string]> = {
   reset: [isBool, 'a boolean'],
   forMs: [isMs, 'a number of ms >= 0'],
   delayMs: [isMs, 'a number of ms >= 0'],
+  lateAnswerMs: [isMs, 'a number of ms >= 0'],
   maxBodyBytes: [isCount, 'an integer >= 0 (0: off)'],
   cacheControl: [isBool, 'a boolean'],
 }
@@ -119,6 +125,7 @@ const noFaults = () => ({
   failUntil: Infinity,
   failure: { status: 500, hang: false, reset: false } as Failure,
   delayMs: 0,
+  lateAnswerMs: 0,
   maxBodyBytes: 0,
   cacheControl: true,
 })
@@ -181,6 +188,12 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
   let fx = noFaults()
   const hanging = new Set<ServerResponse>()
   const timers = new Set<NodeJS.Timeout>()
+  // dispose() clears these timers: a pause it cut never resolves, and its request is dropped unanswered
+  const pause = (ms: number) =>
+    new Promise<void>((done) => {
+      const t = setTimeout(() => (timers.delete(t), done()), ms)
+      timers.add(t)
+    })
 
   const store = (calls: Record<string, unknown>[]) => {
     const receivedAt = new Date().toISOString()
@@ -241,10 +254,7 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
       return
     }
     if (fx.delayMs > 0) {
-      await new Promise<void>((done) => {
-        const t = setTimeout(() => (timers.delete(t), done()), fx.delayMs)
-        timers.add(t)
-      })
+      await pause(fx.delayMs)
       // Stored only when answered: a client that gave up meanwhile will send it again.
       if (gone) return
     }
@@ -252,6 +262,7 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
     const r = check(path, raw, basicUser(req.headers.authorization))
     if (r.calls) store(r.calls)
     else if (!opts.quiet) console.warn(`[collector] ${r.status} /${path}: ${(r.body as { error: string }).error}`)
+    if (fx.lateAnswerMs > 0) await pause(fx.lateAnswerMs)
     answer(res, r.status, r.body)
   }
 
@@ -305,6 +316,7 @@ export const createCollector = (opts: Pick<CollectorOptions, 'dataFile' | 'quiet
     faults(input) {
       const f = checkFaults(input)
       if (f.delayMs !== undefined) fx.delayMs = f.delayMs
+      if (f.lateAnswerMs !== undefined) fx.lateAnswerMs = f.lateAnswerMs
       if (f.maxBodyBytes !== undefined) fx.maxBodyBytes = f.maxBodyBytes
       if (f.cacheControl !== undefined) fx.cacheControl = f.cacheControl
       const { fail, status, hang, reset, retryAfter, forMs } = f

@@ -6,7 +6,7 @@ import { debug, error, warn } from '../util/log.ts'
 import type { Lock, Leases } from './lock.ts'
 import type { Call, Entry, Outbox } from './outbox.ts'
 import { createRetry, type Retry } from './retry.ts'
-import { chunk, TIMEOUT_MS, type Chunk, type Transport } from './transport.ts'
+import { chunk, nextTask, TIMEOUT_MS, type Chunk, type Transport } from './transport.ts'
 
 const MAX_AGE_MS = 7 * 86400000
 /** How long a call sent at pagehide is left alone: its keepalive request may still be on its way. */
@@ -55,6 +55,12 @@ interface State {
   schedule: (ms: number) => void
   stopped: boolean
   hidden: boolean
+  /**
+   * pagehide was heard. Chromium still runs the page's promise callbacks as it tears the page down, and a
+   * fetch started from one of them reaches the server: a send cut short by the page's going rejects, and
+   * neither its lease is released nor anything sent again from here (the next page decides, after the lease).
+   */
+  gone: boolean
   /** a 413 lowers the batch size for the rest of the page */
   limit?: number
 }
@@ -134,8 +140,11 @@ const halves = (s: State, c: Chunk, byId: Map<string, Call>): Chunk[] => {
 /** Sends one chunk and settles it; false when this run should stop (the endpoint is failing). */
 const sendOne = async (s: State, c: Chunk, queue: Chunk[], byId: Map<string, Call>): Promise<boolean> => {
   s.d.leases.take(c.ids, SEND_LEASE_MS)
-  const res = await s.d.transport.send(c, s.hidden)
+  const res = await s.d.transport.send(c, s.hidden, () => !s.gone)
   if (res.ok) return await delivered(s, c.ids), true
+  // Cut short by the page's going: the server most likely has it. The lease keeps it from the other tabs
+  // and the next page until the lease ends.
+  if (!res.status && (await nextTask(), s.gone)) return false
   s.d.leases.release(c.ids)
   if (res.kind == 'retry' || res.kind == 'config') return s.schedule(s.retry.failed(res)), false
   if (c.ids.length > 1) {
@@ -153,7 +162,7 @@ const sendAll = async (s: State) => {
   const fresh = await sendable(s)
   const byId = new Map(fresh.map((c) => [c.messageId, c]))
   const queue = pack(s, fresh)
-  while (queue.length && !s.stopped) {
+  while (queue.length && !s.stopped && !s.gone) {
     const c = queue.shift()!
     // Another tab may have sent some of these at its pagehide since the outbox was read: look again
     // right before sending, in the same task as taking the lease.
@@ -172,8 +181,9 @@ const sendAll = async (s: State) => {
  * the page. They stay stored under a lease; the next page sends them again if no answer was recorded,
  * and the messageId lets the server drop the copy. What could not be stored is said, with its count.
  */
-const unload = (s: State): void => {
+const unload = (s: State, gone: boolean): void => {
   if (s.stopped) return
+  s.gone ||= gone
   const lost = s.d.outbox.spill()
   if (lost) warn(`${lost} call(s) may be lost: storage refused them and the page is unloading`)
   if (s.retry.honouring()) return
@@ -193,14 +203,14 @@ const unload = (s: State): void => {
 
 export const createDelivery = (d: DeliveryDeps) => {
   const timer = createTimer(d.clock, () => void flush())
-  const s: State = { d, retry: createRetry(d), schedule: (ms) => void (s.stopped || timer.schedule(ms)), stopped: false, hidden: false }
+  const s: State = { d, retry: createRetry(d), schedule: (ms) => void (s.stopped || timer.schedule(ms)), stopped: false, hidden: false, gone: false }
 
   // A flush asked for while one runs gets one follow-up run, which covers calls queued meanwhile;
   // every caller in between shares it, so flush() resolves only once their calls were attempted.
   let running: Promise<void> | undefined
   let next: Promise<void> | undefined
   const flush = (): Promise<void> => {
-    if (s.stopped) return Promise.resolve()
+    if (s.stopped || s.gone) return Promise.resolve()
     if (running) return (next ??= running.then(() => ((next = undefined), flush())))
     const run = d
       .lock(() => sendAll(s))
@@ -221,14 +231,17 @@ export const createDelivery = (d: DeliveryDeps) => {
     async add(entry: Entry): Promise<void> {
       entry.at = d.now()
       const stored = d.outbox.add(entry)
-      const sent = d.outbox.mine().length >= d.flushAt ? flush() : s.schedule(d.flushIntervalMs)
+      // made after pagehide (the store's own listener, say): it leaves the way the page's other calls did
+      const sent = s.gone ? unload(s, true) : d.outbox.mine().length >= d.flushAt ? flush() : s.schedule(d.flushIntervalMs)
       if (!(await stored)) s.retry.memoryOnly()
       await sent
     },
-    hide: () => unload(s),
-    /** The page is visible again: sends go without keepalive. */
+    /** The page is hidden, or going away (`gone`: pagehide). */
+    hide: (gone = false) => unload(s, gone),
+    /** The page is visible again (or back from the back/forward cache): sends go without keepalive. */
     visible(on: boolean): void {
       s.hidden = !on
+      if (on && s.gone) (s.gone = false), s.schedule(d.flushIntervalMs)
     },
     /** Another tab took or released leases: if it dies holding them, take over when they expire. */
     wake(): void {

@@ -55,15 +55,19 @@ export const deliverFromPage = (w: Window, config: Config, backends: Backends, l
     random: Math.random,
     announce: (ids) => channel?.postMessage(ids),
   })
-  const leave = () => (leaving(), delivery.hide())
+  const hide = (gone: boolean) => (leaving(), delivery.hide(gone))
+  const leave = () => hide(true)
   const onHide = () => {
     const hidden = w.document.visibilityState === 'hidden'
     delivery.visible(!hidden)
-    if (hidden) leave()
+    if (hidden) hide(false)
   }
+  // back from the back/forward cache: the page lives again
+  const onShow = (e: PageTransitionEvent) => e.persisted && delivery.visible(w.document.visibilityState !== 'hidden')
   // another tab took or released leases: if it dies holding them, this tab takes over when they expire
   const onStorage = (e: StorageEvent) => e.key === LEASES_KEY && delivery.wake()
   w.addEventListener('pagehide', leave)
+  w.addEventListener('pageshow', onShow)
   w.addEventListener('storage', onStorage)
   w.document.addEventListener('visibilitychange', onHide)
   return {
@@ -73,6 +77,7 @@ export const deliverFromPage = (w: Window, config: Config, backends: Backends, l
     /** Consent withdrawn: no more sends, listeners or messages; `clear` then empties the outbox. */
     stop(): void {
       w.removeEventListener('pagehide', leave)
+      w.removeEventListener('pageshow', onShow)
       w.removeEventListener('storage', onStorage)
       w.document.removeEventListener('visibilitychange', onHide)
       delivery.stop()

@@ -67,6 +67,12 @@ export const retryAfterMs = (value: string | null, now: number): number | undefi
   return Number.isFinite(ms) && ms >= 0 ? ms : undefined
 }
 
+/**
+ * A task later. Chromium rejects a page's requests as it dispatches pagehide, and runs the rejections between
+ * the pagehide listeners, before onsite's own may have run: one task on, it is known whether the page is going.
+ */
+export const nextTask = (): Promise<void> => new Promise((go) => setTimeout(go, 0))
+
 export interface TransportDeps {
   fetch: typeof fetch
   /** navigator.sendBeacon, bound; absent where the browser has none. */
@@ -115,14 +121,15 @@ export const createTransport = ({ fetch: fetchFn, beacon, apiHost, now }: Transp
     /**
      * One request. `keepalive` (the page is hidden or going away) is used only when the body fits the
      * budget left; a keepalive request the browser refuses is sent again as a plain one, so a refusal is
-     * never taken for the endpoint failing.
+     * never taken for the endpoint failing. Not once `alive()` is false: a keepalive request rejects as the
+     * page is torn down while the browser still sends it, and a plain copy would reach the server too.
      */
-    async send(c: Chunk, keepalive = false): Promise<Outcome> {
+    async send(c: Chunk, keepalive = false, alive: () => boolean = () => true): Promise<Outcome> {
       keepalive &&= c.bytes <= KEEPALIVE_BUDGET - inFlightKeepalive
       try {
         return outcome(await post(c, keepalive))
       } catch {
-        if (keepalive) return this.send(c)
+        if (keepalive && (await nextTask(), alive())) return this.send(c)
         return { ok: false, kind: 'retry', status: 0 }
       }
     },

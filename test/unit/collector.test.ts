@@ -172,6 +172,16 @@ describe('faults', () => {
     expect(Date.now() - t1).toBeLessThan(1000);
   });
 
+  it('lateAnswerMs stores the calls on arrival and answers later: the answer is what a page gone meanwhile loses', async () => {
+    await faults({ lateAnswerMs: 1500 });
+    const t0 = Date.now();
+    const answered = batch([call({ messageId: 'm-late' })]).then((r) => r.status);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await snapshot()).events.map((e) => e.messageId)).toEqual(['m-late']);
+    expect(await answered).toBe(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1490);
+  });
+
   it('hangs a request, and close() ends it', async () => {
     await faults({ fail: 1, hang: true });
     const pending = batch([call()]).then((r) => r.status, () => 'closed');
@@ -256,6 +266,7 @@ describe('faults', () => {
       [{ maxBodyBytes: 1.5 }, /maxBodyBytes must be/],
       [{ cacheControl: 'no' }, /cacheControl must be a boolean/],
       [{ delayMs: -5 }, /delayMs must be/],
+      [{ lateAnswerMs: '1s' }, /lateAnswerMs must be/],
       [{ retryAfter: null }, /retryAfter must be/],
       [{ statsu: 503 }, /unknown field statsu/],
       [{ hang: true, reset: true }, /hang and reset/],
@@ -273,7 +284,7 @@ describe('faults', () => {
   it('resets everything with DELETE /_events', async () => {
     await batch([call()]);
     await faults({ fail: 5, status: 503 });
-    await faults({ delayMs: 1500, maxBodyBytes: 10, cacheControl: false });
+    await faults({ delayMs: 1500, lateAnswerMs: 1500, maxBodyBytes: 10, cacheControl: false });
     await fetch(`${c.url}/_events`, { method: 'DELETE' });
     expect(await snapshot()).toMatchObject({ events: [], duplicates: {}, requests: 0 });
     const t0 = Date.now();

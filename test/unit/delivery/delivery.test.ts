@@ -279,7 +279,8 @@ describe('retries', () => {
 
   it('a host failing every request for a minute gets one error naming config.apiHost and its value', async () => {
     const t = setup({ flushAt: 1, outcomes: () => fail(0) })
-    await t.add('a')
+    // a network failure settles a task later (transport.ts nextTask): fake time has to move for it
+    void t.add('a')
     await vi.advanceTimersByTimeAsync(59_000)
     expect(log.messages()).toEqual([])
     await vi.advanceTimersByTimeAsync(60_000)
@@ -370,6 +371,59 @@ describe('hide (pagehide, or hidden)', () => {
     t.delivery.hide()
     expect(t.sends).toHaveLength(1)
     pending.resolve(OK)
+  })
+
+  // Chromium rejects the page's requests as it dispatches pagehide, and runs the rejection between the
+  // pagehide listeners, before onsite's may have run. The server most likely had the request.
+  it.each([
+    ['before', true],
+    ['after', false],
+  ])('a send cut short as the page goes (rejected %s onsite hears pagehide) keeps its lease; the page sends nothing more', async (_when, first) => {
+    const pending = deferred<Outcome>()
+    const t = setup({ outcomes: (_c, keepalive) => (keepalive ? OK : pending.promise) })
+    await t.add('a')
+    void t.delivery.flush()
+    await vi.advanceTimersByTimeAsync(0)
+    if (!first) t.delivery.hide(true)
+    pending.resolve(fail(0))
+    await Promise.resolve()
+    if (first) t.delivery.hide(true)
+    await vi.advanceTimersByTimeAsync(SEND_LEASE_MS - 1)
+    expect([...t.leases.held().keys()]).toEqual(['a'])
+    await t.delivery.flush()
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(t.sends.map((s) => s.keepalive)).toEqual([false])
+  })
+
+  it('while the page lives, a send that failed on the network releases its lease and is retried', async () => {
+    const t = setup({ outcomes: [fail(0), OK], random: () => 1 })
+    await t.add('a')
+    void t.delivery.flush()
+    await vi.advanceTimersByTimeAsync(1)
+    expect(t.sends).toHaveLength(1)
+    expect(t.leases.held().size).toBe(0)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(t.delivered()).toEqual(['a'])
+  })
+
+  it('a call made after pagehide (a store\'s own listener) leaves at once with keepalive', async () => {
+    const t = setup({ outcomes: () => new Promise<Outcome>(() => {}) })
+    await t.add('a')
+    t.delivery.hide(true)
+    void t.add('late')
+    expect(t.sends.map((s) => [s.ids, s.keepalive])).toEqual([
+      [['a'], true],
+      [['late'], true],
+    ])
+  })
+
+  it('back from the back/forward cache (visible again), the page sends as before', async () => {
+    const t = setup({ flushAt: 1 })
+    t.delivery.visible(false)
+    t.delivery.hide(true)
+    t.delivery.visible(true)
+    await t.add('b')
+    expect(t.sends.map((s) => [s.ids, s.keepalive])).toEqual([[['b'], false]])
   })
 
   it('sends with keepalive while hidden, and without once visible again', async () => {

@@ -178,10 +178,29 @@ describe('createTransport.send', () => {
     let outcome: unknown
     void t.send(body, true).then((o) => (outcome = o))
     expect(t.keepaliveRoom()).toBeLessThan(KEEPALIVE_BUDGET)
-    // the keepalive try gives up, then its plain fallback does
-    await vi.advanceTimersByTimeAsync(2 * TIMEOUT_MS)
+    // the keepalive try gives up, then (a task later) its plain fallback does
+    await vi.advanceTimersByTimeAsync(2 * TIMEOUT_MS + 1)
     expect(outcome).toEqual({ ok: false, kind: 'retry', status: 0 })
     expect(t.keepaliveRoom()).toBe(KEEPALIVE_BUDGET)
+  })
+
+  it('a keepalive send that rejects as the page goes is not sent again as a plain one (the browser still sends it)', async () => {
+    const fetchFn = vi.fn<typeof fetch>(async () => Promise.reject(new TypeError('Failed to fetch')))
+    let alive = true
+    const t = createTransport({ fetch: fetchFn, apiHost: 'https://h/v1', now: Date.now })
+    const out = t.send(body, true, () => alive)
+    // pagehide is heard after the rejection, within the same task
+    await Promise.resolve()
+    alive = false
+    expect(await out).toEqual({ ok: false, kind: 'retry', status: 0 })
+    expect(fetchFn.mock.calls.map((c) => c[1]!.keepalive)).toEqual([true])
+  })
+
+  it('while the page lives, a refused keepalive send goes again as a plain one', async () => {
+    const fetchFn = vi.fn<typeof fetch>(async (_u, init) => (init!.keepalive ? Promise.reject(new TypeError('Failed to fetch')) : new Response('{}')))
+    const t = createTransport({ fetch: fetchFn, apiHost: 'https://h/v1', now: Date.now })
+    expect(await t.send(body, true, () => true)).toEqual({ ok: true })
+    expect(fetchFn.mock.calls.map((c) => c[1]!.keepalive)).toEqual([true, false])
   })
 
   it('keepaliveRoom() shrinks while a keepalive send is in flight and recovers after', async () => {
