@@ -1,5 +1,6 @@
 // When and how calls leave the page: `flushIntervalMs` after the first of a burst, at once at `flushAt`
-// calls, and when the page is hidden or unloads (keepalive, then sendBeacon). While the endpoint fails,
+// calls, and when the page is hidden or unloads (keepalive, then sendBeacon). Every request is keepalive
+// when it fits (transport.ts): one in flight as the shopper navigates still reaches the server. While the endpoint fails,
 // retries never stop (retry.ts). Each call is delivered once per messageId, or dropped with a reason
 // printed: too old, refused, or too large.
 import { debug, error, warn } from '../util/log.ts'
@@ -142,8 +143,8 @@ const sendOne = async (s: State, c: Chunk, queue: Chunk[], byId: Map<string, Cal
   s.d.leases.take(c.ids, SEND_LEASE_MS)
   const res = await s.d.transport.send(c, s.hidden, () => !s.gone)
   if (res.ok) return await delivered(s, c.ids), true
-  // Cut short by the page's going: the server most likely has it. The lease keeps it from the other tabs
-  // and the next page until the lease ends.
+  // Cut short by the page's going: a keepalive request still goes, and a plain one (too large for the
+  // budget) may have arrived. The lease keeps it from the other tabs and the next page until it ends.
   if (!res.status && (await nextTask(), s.gone)) return false
   s.d.leases.release(c.ids)
   if (res.kind == 'retry' || res.kind == 'config') return s.schedule(s.retry.failed(res)), false

@@ -81,10 +81,13 @@ export interface TransportDeps {
   now: () => number
 }
 
+const TIMEOUT = new Error('timeout')
+const unreached = (): Outcome => ({ ok: false, kind: 'retry', status: 0 })
+
 export const createTransport = ({ fetch: fetchFn, beacon, apiHost, now }: TransportDeps) => {
   const url = apiHost + '/b'
   let inFlightKeepalive = 0
-  const post = async (c: Chunk, keepalive: boolean): Promise<Response> => {
+  const post = async (c: Chunk, keepalive: boolean, ms: number): Promise<Response> => {
     const abort = typeof AbortController == 'function' ? new AbortController() : undefined
     let timer: ReturnType<typeof setTimeout> | undefined
     if (keepalive) inFlightKeepalive += c.bytes
@@ -100,7 +103,7 @@ export const createTransport = ({ fetch: fetchFn, beacon, apiHost, now }: Transp
             } catch {}
             return res
           }),
-        new Promise<never>((_, fail) => (timer = setTimeout(() => (abort?.abort(), fail(new Error('timeout'))), TIMEOUT_MS))),
+        new Promise<never>((_, fail) => (timer = setTimeout(() => (abort?.abort(), fail(TIMEOUT)), ms))),
       ])
     } finally {
       clearTimeout(timer)
@@ -119,18 +122,22 @@ export const createTransport = ({ fetch: fetchFn, beacon, apiHost, now }: Transp
     /** Bytes still free in the keepalive budget. */
     keepaliveRoom: () => KEEPALIVE_BUDGET - inFlightKeepalive,
     /**
-     * One request. `keepalive` (the page is hidden or going away) is used only when the body fits the
-     * budget left; a keepalive request the browser refuses is sent again as a plain one, so a refusal is
-     * never taken for the endpoint failing. Not once `alive()` is false: a keepalive request rejects as the
-     * page is torn down while the browser still sends it, and a plain copy would reach the server too.
+     * One request, keepalive when the body fits: a navigation then does not cancel it, and the server gets
+     * it though no page reads the answer. A visible page uses half the budget, which leaves the other half
+     * to what pagehide hands over; a `hidden` one all of it. A keepalive request the browser refuses (the
+     * store's own keepalive requests used the budget) is sent again as a plain one, so a refusal is never
+     * taken for the endpoint failing; not once `alive()` is false, as a keepalive request rejects while the
+     * page is torn down and the browser still sends it, and both together take at most TIMEOUT_MS, which the lease is sized for.
      */
-    async send(c: Chunk, keepalive = false, alive: () => boolean = () => true): Promise<Outcome> {
-      keepalive &&= c.bytes <= KEEPALIVE_BUDGET - inFlightKeepalive
+    async send(c: Chunk, hidden = false, alive: () => boolean = () => true): Promise<Outcome> {
+      const end = now() + TIMEOUT_MS
+      const attempt = (keepalive: boolean) => post(c, keepalive, Math.max(0, end - now())).then(outcome)
+      const keepalive = c.bytes <= (hidden ? KEEPALIVE_BUDGET : KEEPALIVE_BUDGET >> 1) - inFlightKeepalive
       try {
-        return outcome(await post(c, keepalive))
-      } catch {
-        if (keepalive && (await nextTask(), alive())) return this.send(c)
-        return { ok: false, kind: 'retry', status: 0 }
+        return await attempt(keepalive)
+      } catch (e) {
+        if (keepalive && e !== TIMEOUT && (await nextTask(), alive())) return attempt(false).catch(unreached)
+        return unreached()
       }
     },
     /**
@@ -141,7 +148,7 @@ export const createTransport = ({ fetch: fetchFn, beacon, apiHost, now }: Transp
      * outcome when one is known; false when the browser took nothing.
      */
     unload(c: Chunk): Promise<Outcome | undefined> | false {
-      if (c.bytes <= KEEPALIVE_BUDGET - inFlightKeepalive) return post(c, true).then(outcome, () => undefined)
+      if (c.bytes <= KEEPALIVE_BUDGET - inFlightKeepalive) return post(c, true, TIMEOUT_MS).then(outcome, () => undefined)
       try {
         return !!beacon?.(url, c.body) && Promise.resolve(undefined)
       } catch {

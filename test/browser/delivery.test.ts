@@ -103,6 +103,20 @@ describe('delivery in Chromium', () => {
     await noDuplicates()
   })
 
+  // A plain request in flight is cancelled by the navigation; the server, answering late, never stores it.
+  it('a send in flight as the shopper navigates away still arrives (the next page has no onsite)', async () => {
+    await setFaults(suite.stack.collectorUrl, { delayMs: 2000 })
+    const page = await open('/inflight', loaderPage({ config: { ...config(), flushAt: 1 } }))
+    suite.stack.page('/gone', '<!doctype html><title>gone</title>')
+    await page.evaluate(() => (window as any).onsite.track('In Flight'))
+    // the request has left and waits on the collector's answer
+    await page.waitForTimeout(300)
+    await page.evaluate(() => (location.href = '/gone'))
+    await page.waitForURL(/gone/)
+    await waitFor(async () => (await tracks('In Flight')).length === 1, 10000)
+    await noDuplicates()
+  })
+
   it('three 500s then a 200 deliver everything once', async () => {
     await setFaults(suite.stack.collectorUrl, { fail: 3, status: 500 })
     const page = await open('/500', loaderPage({ config: { ...config(), flushIntervalMs: 100 } }))

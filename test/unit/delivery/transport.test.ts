@@ -98,14 +98,34 @@ describe('createTransport.send', () => {
     expect(fetchFn).toHaveBeenCalledTimes(1)
     const [url, init] = fetchFn.mock.calls[0]!
     expect(url).toBe('https://cdp.customer.io/v1/b')
-    expect(init).toMatchObject({ method: 'POST', body: body.body, headers: { 'Content-Type': 'text/plain' }, keepalive: false, credentials: 'omit' })
+    // keepalive while it fits: a navigation does not cancel it
+    expect(init).toMatchObject({ method: 'POST', body: body.body, headers: { 'Content-Type': 'text/plain' }, keepalive: true, credentials: 'omit' })
     expect(init!.signal).toBeInstanceOf(AbortSignal)
   })
 
-  it('passes the keepalive flag through', async () => {
+  it('a visible page keeps half the keepalive budget for pagehide; a hidden one uses all of it', async () => {
     const fetchFn = respond(200)
-    await createTransport({ fetch: fetchFn, apiHost: 'https://h/v1', now: Date.now }).send(body, true)
-    expect(fetchFn.mock.calls[0]![1]!.keepalive).toBe(true)
+    const t = createTransport({ fetch: fetchFn, apiHost: 'https://h/v1', now: Date.now })
+    const third = chunk([{ ...call(1), p: 'x'.repeat(KEEPALIVE_BUDGET / 3) }], 'wk', SENT_AT)[0]!
+    const twoThirds = chunk([{ ...call(2), p: 'x'.repeat((2 * KEEPALIVE_BUDGET) / 3) }], 'wk', SENT_AT)[0]!
+    await t.send(third)
+    await t.send(twoThirds)
+    await t.send(twoThirds, true)
+    expect(fetchFn.mock.calls.map((c) => c[1]!.keepalive)).toEqual([true, false, true])
+  })
+
+  // A refusal that came late must not start a second full-length request: the send lease outlasts one.
+  it('a plain fallback gets only what is left of TIMEOUT_MS', async () => {
+    vi.useFakeTimers()
+    const fetchFn = vi.fn<typeof fetch>((_u, init) =>
+      init!.keepalive ? new Promise((_, fail) => setTimeout(() => fail(new TypeError('Failed to fetch')), TIMEOUT_MS - 1000)) : new Promise(() => {}),
+    )
+    const t = createTransport({ fetch: fetchFn, apiHost: 'https://h/v1', now: Date.now })
+    let outcome: unknown
+    void t.send(body).then((o) => (outcome = o))
+    await vi.advanceTimersByTimeAsync(TIMEOUT_MS + 1)
+    expect(fetchFn.mock.calls.map((c) => c[1]!.keepalive)).toEqual([true, false])
+    expect(outcome).toEqual({ ok: false, kind: 'retry', status: 0 })
   })
 
   it.each([
@@ -178,9 +198,10 @@ describe('createTransport.send', () => {
     let outcome: unknown
     void t.send(body, true).then((o) => (outcome = o))
     expect(t.keepaliveRoom()).toBeLessThan(KEEPALIVE_BUDGET)
-    // the keepalive try gives up, then (a task later) its plain fallback does
-    await vi.advanceTimersByTimeAsync(2 * TIMEOUT_MS + 1)
+    // a request given up on is not tried again as a plain one: the send lease is sized for one
+    await vi.advanceTimersByTimeAsync(TIMEOUT_MS + 1)
     expect(outcome).toEqual({ ok: false, kind: 'retry', status: 0 })
+    expect(fetchFn).toHaveBeenCalledTimes(1)
     expect(t.keepaliveRoom()).toBe(KEEPALIVE_BUDGET)
   })
 
@@ -212,7 +233,8 @@ describe('createTransport.send', () => {
 
     const first = t.send(body, true)
     expect(t.keepaliveRoom()).toBe(KEEPALIVE_BUDGET - body.bytes)
-    const plain = t.send(body, false)
+    const big = chunk([{ ...call(2), p: 'x'.repeat(KEEPALIVE_BUDGET / 2) }], 'wk', SENT_AT)[0]!
+    const plain = t.send(big, false)
     expect(t.keepaliveRoom()).toBe(KEEPALIVE_BUDGET - body.bytes)
     const second = t.send(body, true)
     expect(t.keepaliveRoom()).toBe(KEEPALIVE_BUDGET - 2 * body.bytes)
