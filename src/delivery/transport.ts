@@ -123,7 +123,8 @@ export const createTransport = ({ fetch: fetchFn, beacon, apiHost, now }: Transp
     keepaliveRoom: () => KEEPALIVE_BUDGET - inFlightKeepalive,
     /**
      * One request, keepalive when the body fits: a navigation then does not cancel it, and the server gets
-     * it though no page reads the answer. A visible page uses half the budget, which leaves the other half
+     * it though no page reads the answer (Chrome cancels a page's plain requests as it navigates:
+     * https://github.com/getsentry/sentry-javascript/pull/5697). A visible page uses half the budget, which leaves the other half
      * to what pagehide hands over; a `hidden` one all of it. A keepalive request the browser refuses (the
      * store's own keepalive requests used the budget) is sent again as a plain one, so a refusal is never
      * taken for the endpoint failing; not once `alive()` is false, as a keepalive request rejects while the
