@@ -1,13 +1,13 @@
 // When and how calls leave the page: `flushIntervalMs` after the first of a burst, at once at `flushAt`
 // calls, and when the page is hidden or unloads (keepalive, then sendBeacon). Every request is keepalive
-// when it fits (transport.ts): one in flight as the shopper navigates still reaches the server. While the endpoint fails,
-// retries never stop (retry.ts). Each call is delivered once per messageId, or dropped with a reason
+// when it fits (transport.ts): one in flight as the shopper navigates still reaches the server. While the
+// endpoint fails, retries never stop (retry.ts). Each call is delivered once per messageId, or dropped with a reason
 // printed: too old, refused, or too large.
 import { debug, error, warn } from '../util/log.ts'
 import type { Lock, Leases } from './lock.ts'
 import type { Call, Entry, Outbox } from './outbox.ts'
 import { createRetry, type Retry } from './retry.ts'
-import { chunk, nextTask, TIMEOUT_MS, type Chunk, type Transport } from './transport.ts'
+import { chunk, TIMEOUT_MS, type Chunk, type Transport } from './transport.ts'
 
 const MAX_AGE_MS = 7 * 86400000
 /** How long a call sent at pagehide is left alone: its keepalive request may still be on its way. */
@@ -143,9 +143,10 @@ const sendOne = async (s: State, c: Chunk, queue: Chunk[], byId: Map<string, Cal
   s.d.leases.take(c.ids, SEND_LEASE_MS)
   const res = await s.d.transport.send(c, s.hidden, () => !s.gone)
   if (res.ok) return await delivered(s, c.ids), true
-  // Cut short by the page's going: a keepalive request still goes, and a plain one (too large for the
-  // budget) may have arrived. The lease keeps it from the other tabs and the next page until it ends.
-  if (!res.status && (await nextTask(), s.gone)) return false
+  // Cut short by the page's going (a failure settles a task late, after onsite's pagehide listener): a
+  // keepalive request still goes, and a plain one (too large for the budget) may have arrived. The lease
+  // keeps it from the other tabs and the next page until it ends.
+  if (!res.status && s.gone) return false
   s.d.leases.release(c.ids)
   if (res.kind == 'retry' || res.kind == 'config') return s.schedule(s.retry.failed(res)), false
   if (c.ids.length > 1) {
@@ -239,7 +240,7 @@ export const createDelivery = (d: DeliveryDeps) => {
     },
     /** The page is hidden, or going away (`gone`: pagehide). */
     hide: (gone = false) => unload(s, gone),
-    /** The page is visible again (or back from the back/forward cache): sends go without keepalive. */
+    /** The page is visible again (or back from the back/forward cache): sends keep half the keepalive budget free. */
     visible(on: boolean): void {
       s.hidden = !on
       if (on && s.gone) (s.gone = false), s.schedule(d.flushIntervalMs)

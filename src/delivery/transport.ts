@@ -124,22 +124,23 @@ export const createTransport = ({ fetch: fetchFn, beacon, apiHost, now }: Transp
     /**
      * One request, keepalive when the body fits: a navigation then does not cancel it, and the server gets
      * it though no page reads the answer (Chrome cancels a page's plain requests as it navigates:
-     * https://github.com/getsentry/sentry-javascript/pull/5697). A visible page uses half the budget, which leaves the other half
-     * to what pagehide hands over; a `hidden` one all of it. A keepalive request the browser refuses (the
-     * store's own keepalive requests used the budget) is sent again as a plain one, so a refusal is never
-     * taken for the endpoint failing; not once `alive()` is false, as a keepalive request rejects while the
-     * page is torn down and the browser still sends it, and both together take at most TIMEOUT_MS, which the lease is sized for.
+     * https://github.com/getsentry/sentry-javascript/pull/5697). A visible page uses half the budget, which
+     * leaves the other half to what pagehide hands over; a `hidden` one all of it. A keepalive request the
+     * browser refuses (the store's own keepalive requests used the budget) is sent again as a plain one, so
+     * a refusal is never taken for the endpoint failing; not once `alive()` is false, as a keepalive request
+     * rejects while the page is torn down and the browser still sends it. Both together take at most
+     * TIMEOUT_MS, which the send lease is sized for.
      */
     async send(c: Chunk, hidden = false, alive: () => boolean = () => true): Promise<Outcome> {
       const end = now() + TIMEOUT_MS
-      const attempt = (keepalive: boolean) => post(c, keepalive, Math.max(0, end - now())).then(outcome)
+      // The outcome, or false when the request failed, true when it was given up on. A failure settles a
+      // task later: by then `alive()` (and the caller's own state) knows whether the page is going.
+      const attempt = (keepalive: boolean): Promise<Outcome | boolean> =>
+        post(c, keepalive, Math.max(0, end - now())).then(outcome, async (e) => e === TIMEOUT || (await nextTask(), false))
       const keepalive = c.bytes <= (hidden ? KEEPALIVE_BUDGET : KEEPALIVE_BUDGET >> 1) - inFlightKeepalive
-      try {
-        return await attempt(keepalive)
-      } catch (e) {
-        if (keepalive && e !== TIMEOUT && (await nextTask(), alive())) return attempt(false).catch(unreached)
-        return unreached()
-      }
+      let res = await attempt(keepalive)
+      if (res === false && keepalive && alive()) res = await attempt(false)
+      return typeof res == 'object' ? res : unreached()
     },
     /**
      * The page is going away: hands the body to the browser, which sends it after the page is gone: a

@@ -37,6 +37,8 @@ const setup = (o: Options = {}) => {
       sends.push(record)
       const res = await (typeof script === 'function' ? script(c, keepalive) : (script.shift() ?? OK))
       record.ok = res.ok
+      // as the real transport: a network failure settles a task later
+      if (!res.ok && !res.status) await new Promise((go) => setTimeout(go, 0))
       return res
     },
     // no sendBeacon here: past the budget the browser takes nothing

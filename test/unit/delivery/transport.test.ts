@@ -114,6 +114,22 @@ describe('createTransport.send', () => {
     expect(fetchFn.mock.calls.map((c) => c[1]!.keepalive)).toEqual([true, false, true])
   })
 
+  // Chromium runs the rejection between pagehide listeners, before onsite's own may have run: the caller
+  // reads whether the page is going only once the outcome is known.
+  it('a failed plain send settles a task after its rejection', async () => {
+    vi.useFakeTimers()
+    const fetchFn = vi.fn<typeof fetch>(async () => Promise.reject(new TypeError('Failed to fetch')))
+    const t = createTransport({ fetch: fetchFn, apiHost: 'https://h/v1', now: Date.now })
+    const big = chunk([{ ...call(1), p: 'x'.repeat(KEEPALIVE_BUDGET / 2) }], 'wk', SENT_AT)[0]!
+    let outcome: unknown
+    void t.send(big).then((o) => (outcome = o))
+    for (let i = 0; i < 20; i++) await Promise.resolve()
+    expect(fetchFn.mock.calls.map((c) => c[1]!.keepalive)).toEqual([false])
+    expect(outcome).toBeUndefined()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(outcome).toEqual({ ok: false, kind: 'retry', status: 0 })
+  })
+
   // A refusal that came late must not start a second full-length request: the send lease outlasts one.
   it('a plain fallback gets only what is left of TIMEOUT_MS', async () => {
     vi.useFakeTimers()
