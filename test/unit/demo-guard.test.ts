@@ -107,17 +107,20 @@ describe('request bodies', () => {
   })
 
   it('a body that stalls gets 408 and its socket closed; so do headers that never end', async () => {
+    // Only the request deadline answers 408; the bounds show it is this server's 400 ms one, not Node's
+    // default (300 s) or the demo's (10 s), with room for a CI machine that stalls this process for seconds
+    // (3046 ms was seen against a 3000 ms bound, under the browser tests' load).
     const r = open(post('/cart/add.js', 'Content-Length: 100') + '{"id": 4710')
     const t0 = Date.now()
-    await Promise.race([r.closed, sleep(5000)])
+    await Promise.race([r.closed, sleep(6000)])
     expect(status(r.text())).toBe(408)
-    expect(Date.now() - t0).toBeLessThan(3000)
+    expect(Date.now() - t0).toBeLessThan(5000)
     const h = open(`GET / HTTP/1.1\r\nHost: localhost:${demo.port}\r\nX-Slow: `)
     const t1 = Date.now()
-    await Promise.race([h.closed, sleep(5000)])
+    await Promise.race([h.closed, sleep(6000)])
     expect(h.socket.destroyed || h.socket.readableEnded).toBe(true)
-    expect(Date.now() - t1).toBeLessThan(3000)
-  })
+    expect(Date.now() - t1).toBeLessThan(5000)
+  }, 15_000)
 })
 
 describe('concurrent bodies', () => {
