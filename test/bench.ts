@@ -2,7 +2,8 @@
 // measurements of onsite and of Customer.io's own browser library side by side (test/bench/compare.ts). It
 // measures; it asserts nothing about speed (timed assertions flake), only that the measured calls arrived.
 // Numbers go to the README by hand. BENCH_RUNS=n (default 15) runs per row; BENCH_ONLY=onsite|compare runs
-// one part.
+// one part; BENCH_FRESH=context runs the comparison in new contexts of one Chromium instead of a new
+// Chromium per run.
 import { existsSync, readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { ensureChromium } from './chromium.ts'
@@ -31,7 +32,7 @@ for (const f of ['dist/onsite.js', 'dist/onsite-delivery.js', 'dist/onsite-offer
 const stack = await startStack()
 try {
   if (ONLY !== 'compare') await onsiteRows()
-  if (ONLY !== 'onsite') await compare(stack, { runs: RUNS, rates: RATES })
+  if (ONLY !== 'onsite') await compare(stack, { runs: RUNS, rates: RATES, fresh: process.env.BENCH_FRESH === 'context' ? 'context' : 'browser' })
 } finally {
   await stack.close()
 }

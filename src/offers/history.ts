@@ -9,6 +9,24 @@ const KEEP = 20
 
 export type OfferAct = 'view' | 'dismiss' | 'submit' | 'hold'
 
+/**
+ * What the shopper did with an offer in this session, written into the history (`edit` saves it). Apart
+ * from the history store, so the core, which never shows an offer, does not carry it.
+ */
+export const recordAct = (h: History, id: string, act: OfferAct, at: number, sessionId: string, incentive: boolean): void => {
+  const o = ((h.offers ??= {})[id] ??= {})
+  if (act === 'view') {
+    o.views = [...(o.views ?? []), at].slice(-KEEP)
+    if (incentive) h.incentive = { at, offerId: id }
+  }
+  if (act === 'dismiss') o.dismissedAt = at
+  if (act === 'submit') o.submittedAt = at
+  if (act === 'view' || act === 'hold') {
+    const s = h.session?.id === sessionId ? h.session : (h.session = { id: sessionId, offers: [] })
+    if (!s.offers.includes(id)) s.offers.push(id)
+  }
+}
+
 export const createHistory = (ls: Storage | undefined) => {
   let mem: History = {}
   const get = (): History => {
@@ -45,22 +63,6 @@ export const createHistory = (ls: Storage | undefined) => {
         })
       if (event === 'Checkout Started') return update((h) => (h.checkoutAt = at))
       if (event === 'Order Completed') return update((h) => ((h.orderAt = at), (h.cart = { value: 0, items: 0, at })))
-    },
-    /** An offer was seen, dismissed, submitted or held out in this session. */
-    offer(id: string, act: OfferAct, at: number, sessionId: string, incentive: boolean): void {
-      update((h) => {
-        const o = ((h.offers ??= {})[id] ??= {})
-        if (act === 'view') {
-          o.views = [...(o.views ?? []), at].slice(-KEEP)
-          if (incentive) h.incentive = { at, offerId: id }
-        }
-        if (act === 'dismiss') o.dismissedAt = at
-        if (act === 'submit') o.submittedAt = at
-        if (act === 'view' || act === 'hold') {
-          const s = h.session?.id === sessionId ? h.session : (h.session = { id: sessionId, offers: [] })
-          if (!s.offers.includes(id)) s.offers.push(id)
-        }
-      })
     },
     clear(): void {
       mem = {}

@@ -2,7 +2,7 @@
 // being followed, what its winner became, the offer on screen, and the Wisepops handover.
 import type { Candidate, Decision, Explained } from './decide.ts'
 import { remember } from './attribution.ts'
-import type { HistoryStore, OfferAct } from './history.ts'
+import { recordAct, type HistoryStore, type OfferAct } from './history.ts'
 import type { Governance, Offer } from './offers.ts'
 import type { WisepopsBridge } from '../wisepops/wisepops.ts'
 
@@ -58,7 +58,7 @@ export interface OfferState {
 export const record = (s: OfferState, props: OfferProps, a: OfferAct, event: string) => {
   if (s.stopped) return
   const now = s.d.now()
-  s.d.history.offer(props.offer_id, a, now, s.d.session().id, props.incentive)
+  s.d.history.edit((h) => recordAct(h, props.offer_id, a, now, s.d.session().id, props.incentive))
   if (a === 'view' || a === 'hold') decided(s, props, a === 'hold', now)
   s.d.track(event, props)
 }

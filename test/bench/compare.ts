@@ -1,11 +1,14 @@
 // onsite vs Customer.io's own browser library (@customerio/cdp-analytics-browser), in the same harness, with
-// a fresh browser context per measurement (a first visit). Prints a markdown table of medians and ratios.
+// a fresh browser per measurement (a first visit: a new Chromium process, so no code cache, no HTTP cache and
+// no warm process of any kind; `fresh: 'context'` shares one process between new contexts, which is faster).
+// Prints a markdown table of medians and ratios.
 // A number is printed only for calls the collector really stored; anything else is an error row.
 import { existsSync, readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import type { BrowserContext, Page, Request } from 'playwright'
+import type { Browser, BrowserContext, Page, Request } from 'playwright'
+import { launchBrowser } from '../chromium.ts'
 import type { Stack } from '../browser/harness.ts'
 import { ONSITE, ONSITE_DELIVERY, ONSITE_OFFERS, PEER_STANDALONE, PEER_UMD, PEER_VERSION, startCdn } from './cdn.ts'
 import type { Cdn } from './cdn.ts'
@@ -64,6 +67,8 @@ for(var e=0;e<a.methods.length;e++){var k=a.methods[e];a[k]=a.factory(k)}
 a.load=function(key,o){a._writeKey=key;a._loadOptions=o;a._cdn=${JSON.stringify(cdn)}};a.SNIPPET_VERSION="4.15.3";a.load(${JSON.stringify(WRITE_KEY)})}();`
 
 interface Pages {
+  /** New contexts in the stack's browser instead of a browser per measurement. */
+  shared: boolean
   /** The eval page of onsite with `flushAt: 1`. */
   eval1: string
   cdn: string
@@ -73,13 +78,14 @@ interface Pages {
   init: Record<Lib, string>
 }
 
-function pages(stack: Stack, cdn: Cdn): Pages {
+function pages(stack: Stack, cdn: Cdn, shared: boolean): Pages {
   const config = JSON.stringify({ writeKey: WRITE_KEY, apiHost: stack.collectorUrl })
   // inline, the engine's tag goes first, so the core finds it and loads no file
   const onsite = [ONSITE_DELIVERY, ONSITE].map((f) => readFileSync(f, 'utf8')).join('</script><script>')
   const peer = readFileSync(PEER_STANDALONE, 'utf8')
   const head = '<!doctype html><title>bench</title>'
   return {
+    shared,
     eval1: stack.page('/cmp/onsite-eval-flushat1', `${head}
 <script type="application/json" id="onsite-config">${JSON.stringify({ writeKey: WRITE_KEY, apiHost: stack.collectorUrl, flushAt: 1 })}</script>
 <script>${onsite}</script>`, ISOLATED),
@@ -105,6 +111,8 @@ function pages(stack: Stack, cdn: Cdn): Pages {
 }
 
 interface Ctx {
+  /** The browser launched for this measurement alone (none when contexts share the stack's). */
+  own?: Browser
   ctx: BrowserContext
   page: Page
   requests: Request[]
@@ -112,16 +120,20 @@ interface Ctx {
   errors: string[]
 }
 
-/** A new browser context (empty HTTP cache, no cookies or storage, its own renderer), cache disabled, CPU throttled. */
-async function fresh(stack: Stack, p: Pages, rate: number): Promise<Ctx> {
-  const ctx = await stack.browser.newContext()
+/**
+ * A new browser context (empty HTTP cache, no cookies or storage, its own renderer), cache disabled, CPU
+ * throttled; in a browser launched for it alone unless `shared`.
+ */
+async function fresh(stack: Stack, p: Pages, rate: number, shared: boolean): Promise<Ctx> {
+  const own = shared ? undefined : await launchBrowser(process.env.CHROMIUM_PATH || undefined)
+  const ctx = await (own ?? stack.browser).newContext()
   await ctx.addInitScript({ content: wireHook(p.ingest) })
   const page = await ctx.newPage()
   const cdp = await ctx.newCDPSession(page)
   await cdp.send('Emulation.setCPUThrottlingRate', { rate })
   await cdp.send('Network.enable')
   await cdp.send('Network.setCacheDisabled', { cacheDisabled: true })
-  const c: Ctx = { ctx, page, requests: [], external: [], errors: [] }
+  const c: Ctx = { ...(own ? { own } : {}), ctx, page, requests: [], external: [], errors: [] }
   page.on('request', (r) => {
     if (p.ingest.some((u) => r.url().startsWith(u + '/'))) c.requests.push(r)
     else if (!/^(http:\/\/127\.0\.0\.1[:/]|data:|about:)/.test(r.url())) c.external.push(r.url())
@@ -162,7 +174,7 @@ type Sample = Partial<Record<Metric, number>> & { problems: string[]; calib?: nu
 
 /** Runs `fn` in a fresh context and closes it; what went wrong around it goes to the sample's problems. */
 async function inFresh(stack: Stack, p: Pages, rate: number, s: Sample, fn: (c: Ctx) => Promise<void>): Promise<void> {
-  const c = await fresh(stack, p, rate)
+  const c = await fresh(stack, p, rate, p.shared)
   try {
     await fn(c)
   } catch (e) {
@@ -171,6 +183,7 @@ async function inFresh(stack: Stack, p: Pages, rate: number, s: Sample, fn: (c: 
     if (c.external.length) s.problems.push(`requests outside the bench: ${[...new Set(c.external)].join(', ')}`)
     if (c.errors.length) s.problems.push(`page errors: ${c.errors.join('; ')}`)
     await c.ctx.close()
+    await c.own?.close()
   }
 }
 
@@ -251,15 +264,17 @@ async function runOnce(stack: Stack, p: Pages, lib: Lib, rate: number, run: stri
 export interface CompareOptions {
   runs: number
   rates: readonly number[]
+  /** 'browser' (a new Chromium per measurement) or 'context' (new contexts in one Chromium). */
+  fresh: 'browser' | 'context'
 }
 
 /** Runs the comparison and prints its table; returns the table (markdown). */
-export async function compare(stack: Stack, { runs, rates }: CompareOptions): Promise<string> {
+export async function compare(stack: Stack, { runs, rates, fresh: mode }: CompareOptions): Promise<string> {
   const cdn = await startCdn(WRITE_KEY, stack.collectorUrl)
   const out: string[] = []
   const say = (line: string) => (console.log(line), out.push(line))
   try {
-    const p = pages(stack, cdn)
+    const p = pages(stack, cdn, mode === 'context')
     const bytes = (file: string) => {
       const b = readFileSync(file)
       return { raw: b.length, gz: gzipSync(b, { level: 9 }).length }
@@ -291,7 +306,7 @@ export async function compare(stack: Stack, { runs, rates }: CompareOptions): Pr
     const offers = existsSync(ONSITE_OFFERS) ? bytes(ONSITE_OFFERS) : undefined
 
     say('')
-    say(`### onsite vs Customer.io (\`@customerio/cdp-analytics-browser\` ${PEER_VERSION}), n=${runs} runs per cell, ${((Date.now() - t) / 1000).toFixed(0)} s`)
+    say(`### onsite vs Customer.io (\`@customerio/cdp-analytics-browser\` ${PEER_VERSION}), n=${runs} runs per cell, ${mode === 'context' ? 'a new context per run in one Chromium' : 'a new Chromium per run'}, ${((Date.now() - t) / 1000).toFixed(0)} s`)
     say('')
     say('| metric | CPU | onsite median | Customer.io median | onsite / Customer.io |')
     say('| --- | --- | ---: | ---: | ---: |')

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { createHistory } from '../../../src/offers/history.ts'
+import { createHistory, recordAct, type HistoryStore } from '../../../src/offers/history.ts'
 import { MemStorage } from '../fakes.ts'
+
+/** What the offers do when the shopper sees, dismisses, submits or is held out of an offer. */
+const act = (h: HistoryStore, ...a: Parameters<typeof recordAct> extends [unknown, ...infer R] ? R : never) => h.edit((x) => recordAct(x, ...a))
 
 describe('createHistory', () => {
   it('records only the events decisions read', () => {
@@ -33,7 +36,7 @@ describe('createHistory', () => {
     ls.setItem('onsite:history', bad)
     const h = createHistory(ls)
     expect(() => {
-      h.offer('o', 'view', 1, 's', false)
+      act(h, 'o', 'view', 1, 's', false)
       h.observe('Product Viewed', 2)
     }).not.toThrow()
     expect(h.get().offers?.o?.views).toEqual([1])
@@ -53,17 +56,17 @@ describe('createHistory', () => {
 
   it('records views, the incentive, dismissals, submissions and the session offers', () => {
     const h = createHistory(new MemStorage())
-    h.offer('a', 'view', 10, 's1', true)
-    h.offer('a', 'view', 11, 's1', true)
-    h.offer('b', 'hold', 12, 's1', false)
-    h.offer('a', 'dismiss', 13, 's1', true)
-    h.offer('c', 'submit', 14, 's1', false)
+    act(h, 'a', 'view', 10, 's1', true)
+    act(h, 'a', 'view', 11, 's1', true)
+    act(h, 'b', 'hold', 12, 's1', false)
+    act(h, 'a', 'dismiss', 13, 's1', true)
+    act(h, 'c', 'submit', 14, 's1', false)
     expect(h.get()).toEqual({
       offers: { a: { views: [10, 11], dismissedAt: 13 }, b: {}, c: { submittedAt: 14 } },
       incentive: { at: 11, offerId: 'a' },
       session: { id: 's1', offers: ['a', 'b'] },
     })
-    h.offer('b', 'view', 20, 's2', false)
+    act(h, 'b', 'view', 20, 's2', false)
     expect(h.get().session).toEqual({ id: 's2', offers: ['b'] })
   })
 
