@@ -133,6 +133,8 @@ async function fresh(stack: Stack, p: Pages, rate: number, shared: boolean): Pro
   await cdp.send('Emulation.setCPUThrottlingRate', { rate })
   await cdp.send('Network.enable')
   await cdp.send('Network.setCacheDisabled', { cacheDisabled: true })
+  // a browser just launched still starts itself up for a while: the shopper's had been open and idle
+  if (own) await sleep(500)
   const c: Ctx = { ...(own ? { own } : {}), ctx, page, requests: [], external: [], errors: [] }
   page.on('request', (r) => {
     if (p.ingest.some((u) => r.url().startsWith(u + '/'))) c.requests.push(r)
