@@ -64,11 +64,13 @@ async function onsiteRows() {
   window.td = performance.now()
   requestAnimationFrame(() => requestAnimationFrame(() => (window.tp = performance.now())))
 }).observe(document.documentElement, { childList: true, subtree: true })</script>`
+  // the two files the core loads here, preloaded as the Shopify snippet and the README's snippet do
+  const preload = ['onsite-delivery.js', 'onsite-offers.js'].map((f) => `<link rel="preload" as="script" href="/dist/${f}">`).join('')
   const offerPages = {
     'script tag': stack.page('/offer-tag', `<!doctype html><title>bench</title>
 <script type="application/json" id="onsite-config">${offerConfig}</script>${watch}
-<script>window.t0=performance.now()</script><script src="/dist/onsite.js"></script>`, ISOLATED),
-    'init()': stack.page('/offer-init', `<!doctype html><title>bench</title>${watch}
+<script>window.t0=performance.now()</script>${preload}<script src="/dist/onsite.js"></script>`, ISOLATED),
+    'init()': stack.page('/offer-init', `<!doctype html><title>bench</title>${watch}${preload}
 <script src="/dist/onsite.js" onload='window.t0=performance.now();onsite.init(${offerConfig})'></script>`, ISOLATED),
   }
 

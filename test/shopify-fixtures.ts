@@ -18,6 +18,8 @@ export const SHOP_HOST = 'shop.example'
 export const ASSET_URL = `//${SHOP_HOST}/cdn/shop/t/7/assets/onsite.js?v=1700000000`
 /** The delivery engine next to it, preloaded. */
 export const DELIVERY_URL = `//${SHOP_HOST}/cdn/shop/t/7/assets/onsite-delivery.js?v=1700000000`
+/** The offers file, preloaded on pages whose config has offers. */
+export const OFFERS_URL = `//${SHOP_HOST}/cdn/shop/t/7/assets/onsite-offers.js?v=1700000000`
 
 /**
  * `asset_url`: "//{shop}/cdn/shop/t/{theme}/assets/{file}?v={version}".

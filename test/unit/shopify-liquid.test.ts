@@ -9,7 +9,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest'
 import { parseConfig } from '../../src/config.ts'
 import { parseAudiences, parseOffers } from '../../src/offers/offers.ts'
 import { validateEvent } from '../../src/capture/validate.ts'
-import { ASSET_URL, DELIVERY_URL, SNIPPET, STUB, customer, image, metafield, page, product, productPage, renderOnsite, type Settings } from '../shopify-fixtures.ts'
+import { ASSET_URL, DELIVERY_URL, OFFERS_URL, SNIPPET, STUB, customer, image, metafield, page, product, productPage, renderOnsite, type Settings } from '../shopify-fixtures.ts'
 import { captureErrors } from './fakes.ts'
 import { verifyVisitor } from '../../src/audiences-server/token.ts'
 
@@ -30,26 +30,32 @@ const inspect = (html: string): Cfg => {
   expect(html).not.toContain('<!--')
   const first = /^<script type="application\/json" id="onsite-config" data-config="([^"<>']*)"><\/script>\n/.exec(html)
   expect(first, html).not.toBeNull()
+  // the offers file is preloaded exactly where the config has offers (the core loads it there, and only there)
+  const offers = /(&quot;|&#34;)offers\1:/.test(first![1]!)
+  const preloads = [DELIVERY_URL, ...(offers ? [OFFERS_URL] : [])]
   expect(html.slice(first![0].length)).toBe(
-    `<script>${STUB}</script>\n<link rel="preload" as="script" href="${DELIVERY_URL}">\n<script src="${ASSET_URL}" async></script>`,
+    `<script>${STUB}</script>\n${preloads.map((u) => `<link rel="preload" as="script" href="${u}">\n`).join('')}<script src="${ASSET_URL}" async></script>`,
   )
 
   const win = new Window()
   try {
     const doc = new win.DOMParser().parseFromString(`<!doctype html><html><head>${html}</head><body></body></html>`, 'text/html')
     const els = [...doc.head.children]
-    expect(els.map((e) => e.tagName)).toEqual(['SCRIPT', 'SCRIPT', 'LINK', 'SCRIPT'])
+    const links = preloads.map(() => 'LINK')
+    expect(els.map((e) => e.tagName)).toEqual(['SCRIPT', 'SCRIPT', ...links, 'SCRIPT'])
     expect(doc.body.childNodes).toHaveLength(0)
     expect(doc.querySelectorAll('script, img, svg, iframe, [onerror], [onload]')).toHaveLength(3)
     const names = els.map((e) => e.getAttributeNames())
-    expect(names).toEqual([['type', 'id', 'data-config'], [], ['rel', 'as', 'href'], ['src', 'async']])
-    expect(els.map((e) => e.textContent)).toEqual(['', STUB, '', ''])
-    expect(els[2]!.getAttribute('href')).toBe(DELIVERY_URL)
-    expect(els[3]!.getAttribute('src')).toBe(ASSET_URL)
+    expect(names).toEqual([['type', 'id', 'data-config'], [], ...preloads.map(() => ['rel', 'as', 'href']), ['src', 'async']])
+    expect(els.map((e) => e.textContent)).toEqual(['', STUB, ...preloads.map(() => ''), ''])
+    expect(els.slice(2, -1).map((e) => e.getAttribute('href'))).toEqual(preloads)
+    expect(els.at(-1)!.getAttribute('src')).toBe(ASSET_URL)
     // What onsite.js's auto-init reads.
     const el = doc.getElementById('onsite-config')!
     expect(el).toBe(els[0])
-    return JSON.parse(el.getAttribute('data-config')!)
+    const config = JSON.parse(el.getAttribute('data-config')!)
+    expect('offers' in config).toBe(offers)
+    return config
   } finally {
     void win.happyDOM.close()
   }
@@ -199,13 +205,14 @@ describe('shopify/onsite.liquid', () => {
     expect(JSON.parse(JSON.stringify(w.onsite._q))).toEqual([['page', [], expect.any(Number)]])
   })
 
-  test('no Liquid value is written inside a script body: the source has exactly the three script lines and the preload', () => {
+  test('no Liquid value is written inside a script body: the source has exactly the three script lines and the preloads', () => {
     const code = SNIPPET.replace(/\{%-?\s*comment\s*-?%\}[\s\S]*?\{%-?\s*endcomment\s*-?%\}/g, '')
     const lines = code.split('\n').filter((l) => /<\/?(script|link)/i.test(l))
     expect(lines).toEqual([
       '<script type="application/json" id="onsite-config" data-config="{{ onsite_json | escape }}"></script>',
       `<script>${STUB}</script>`,
       `<link rel="preload" as="script" href="{{ 'onsite-delivery.js' | asset_url }}">`,
+      `<link rel="preload" as="script" href="{{ 'onsite-offers.js' | asset_url }}">`,
       `<script src="{{ 'onsite.js' | asset_url }}" async></script>`,
     ])
   })
