@@ -3,6 +3,16 @@
 // offers. Each file hands its export to the core through a window global, read when the script has run.
 
 /**
+ * The page's preload of the file at `url` (the same path, any query), which the load must use as it is:
+ * Shopify's asset_url gives each asset a ?v= of its own, and a URL with the core's query would miss the
+ * preloaded copy and fetch the file a second time.
+ */
+const preloaded = (url: URL): string | undefined => {
+  const path = url.origin + url.pathname
+  for (const l of document.querySelectorAll<HTMLLinkElement>('link[rel="preload"]')) if (l.href.split(/[?#]/)[0] === path) return l.href
+}
+
+/**
  * A loader of `file`, which defines `window[global]`. Reads `document.currentScript`, so it is made while
  * the core's own script runs (it is gone after that). A load in flight is shared; a failed one is retried
  * by the next call (a network blip at page load must not lose the page's delivery).
@@ -25,7 +35,7 @@ export const scriptLoader = <T>(file: string, global: string, what: string): (()
       const url = new URL(src)
       url.pathname = url.pathname.replace(/[^/]*$/, file)
       const s = document.createElement('script')
-      s.src = url.href
+      s.src = preloaded(url) ?? url.href
       if (nonce) s.nonce = nonce
       s.onload = () => {
         const got = (window as unknown as Record<string, unknown>)[global]

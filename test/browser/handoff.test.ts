@@ -152,6 +152,20 @@ describe('handoff: calls made before the delivery engine ran', () => {
     expect(errors[0]).toContain('onsite-delivery.js')
   })
 
+  it("each file the page preloads is loaded from the preload's URL, once, though its ?v= is not the core's (Shopify's asset_url)", async () => {
+    const page = await suite.ctx.newPage()
+    const asked: string[] = []
+    page.on('request', (r) => /onsite(-\w+)?\.js/.test(r.url()) && asked.push(new URL(r.url()).pathname.split('/').pop() + new URL(r.url()).search))
+    const offers = [{ id: 'o', kind: 'bar', content: { title: 'Free shipping' } }]
+    const html = loaderPage({ config: { ...config(), offers }, before: '<link rel="preload" as="script" href="/dist/onsite-delivery.js?v=222"><link rel="preload" as="script" href="/dist/onsite-offers.js?v=333">' })
+    await page.goto(suite.stack.page('/versions', html.replace('src="/dist/onsite.js"', 'src="/dist/onsite.js?v=111"')))
+    await page.evaluate(() => (window as any).onsite.track('Versions'))
+    await waitFor(async () => (await tracks('Versions')).length === 1)
+    await page.waitForSelector('onsite-offer', { state: 'attached' })
+    expect(asked.sort()).toEqual(['onsite-delivery.js?v=222', 'onsite-offers.js?v=333', 'onsite.js?v=111'])
+    await page.close()
+  })
+
   // pagehide and visibilitychange both fire as a page closes or navigates: each once sent the waiting calls
   it('engine held: the calls are written ahead within the wait for it, and leave once with keepalive when the page goes', async () => {
     await suite.ctx.route(ENGINE, () => {})

@@ -41,6 +41,19 @@ describe('scriptLoader', () => {
     expect(await got).toBe(started)
   })
 
+  it("loads a file the page preloads from the preload's own URL (Shopify gives each asset its own ?v=)", async () => {
+    asCurrent({ src: 'https://cdn.example/shop/assets/onsite.js?v=123' })
+    const links = ['https://cdn.example/other/onsite-offers.js?v=1', 'https://cdn.example/shop/assets/onsite-offers.js?v=456']
+    for (const href of links) document.head.insertAdjacentHTML('beforeend', `<link rel="preload" as="script" href="${href}">`)
+    try {
+      void chunkLoader('onsite-offers.js')().catch(() => {})
+      void chunkLoader('onsite-delivery.js')().catch(() => {})
+      expect(injected().map((s) => s.src)).toEqual(['https://cdn.example/shop/assets/onsite-offers.js?v=456', 'https://cdn.example/shop/assets/onsite-delivery.js?v=123'])
+    } finally {
+      document.head.querySelectorAll('link').forEach((l) => l.remove())
+    }
+  })
+
   it('uses the file a tag of its own already ran, without loading it again', async () => {
     asCurrent({ src: 'https://cdn.example/onsite.js' })
     const engine = { ready: true }
