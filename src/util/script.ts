@@ -1,6 +1,6 @@
 // The script-tag builds come as a core and files it loads from next to its own URL (the same directory and
-// query: Shopify's asset_url adds ?v=...): the delivery engine on every page, the offers on pages with
-// offers. Each file hands its export to the core through a window global, read when the script has run.
+// query, or the page's preload of the file when there is one: Shopify's asset_url adds a ?v= per asset): the
+// delivery engine on every page, the offers on pages with offers. Each file hands its export to the core through a window global, read when the script has run.
 
 /**
  * The page's preload of the file at `url` (the same path, any query), which the load must use as it is:

@@ -122,10 +122,10 @@ interface Ctx {
 
 /**
  * A new browser context (empty HTTP cache, no cookies or storage, its own renderer), cache disabled, CPU
- * throttled; in a browser launched for it alone unless `shared`.
+ * throttled; in a browser launched for it alone unless `p.shared`.
  */
-async function fresh(stack: Stack, p: Pages, rate: number, shared: boolean): Promise<Ctx> {
-  const own = shared ? undefined : await launchBrowser(process.env.CHROMIUM_PATH || undefined)
+async function fresh(stack: Stack, p: Pages, rate: number): Promise<Ctx> {
+  const own = p.shared ? undefined : await launchBrowser(process.env.CHROMIUM_PATH || undefined)
   const ctx = await (own ?? stack.browser).newContext()
   await ctx.addInitScript({ content: wireHook(p.ingest) })
   const page = await ctx.newPage()
@@ -176,7 +176,7 @@ type Sample = Partial<Record<Metric, number>> & { problems: string[]; calib?: nu
 
 /** Runs `fn` in a fresh context and closes it; what went wrong around it goes to the sample's problems. */
 async function inFresh(stack: Stack, p: Pages, rate: number, s: Sample, fn: (c: Ctx) => Promise<void>): Promise<void> {
-  const c = await fresh(stack, p, rate, p.shared)
+  const c = await fresh(stack, p, rate)
   try {
     await fn(c)
   } catch (e) {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { createHistory, recordAct, type HistoryStore } from '../../../src/offers/history.ts'
+import { createHistory, recordAct, type HistoryStore, type OfferAct } from '../../../src/offers/history.ts'
 import { MemStorage } from '../fakes.ts'
 
 /** What the offers do when the shopper sees, dismisses, submits or is held out of an offer. */
-const act = (h: HistoryStore, ...a: Parameters<typeof recordAct> extends [unknown, ...infer R] ? R : never) => h.edit((x) => recordAct(x, ...a))
+const act = (h: HistoryStore, id: string, a: OfferAct, at: number, sessionId: string, incentive: boolean) =>
+  h.edit((x) => recordAct(x, id, a, at, sessionId, incentive))
 
 describe('createHistory', () => {
   it('records only the events decisions read', () => {
